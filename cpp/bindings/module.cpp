@@ -1,0 +1,23 @@
+// The compiled module nncore._core: registers bindings, computes nothing.
+#include <stdexcept>
+
+#include "nncore/gemm.hpp"
+#include "nncore/parallel.hpp"
+#include "pybind.hpp"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "nncore's C++ core (private: use the nncore package)";
+  nncore_bind::bind_network(m);
+
+  m.def("set_num_threads", [](int n) {
+    if (n < 1) throw std::invalid_argument("set_num_threads: n must be >= 1, got " + std::to_string(n));
+    nncore::set_max_threads(n);
+  });
+  m.def("get_num_threads", &nncore::max_threads);
+#ifdef _OPENMP
+  m.attr("has_openmp") = true;
+#else
+  m.attr("has_openmp") = false;
+#endif
+  m.def("gemm_kernel_name", &nncore::gemm_kernel_name);
+}

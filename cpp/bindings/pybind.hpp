@@ -1,0 +1,23 @@
+// The single header that includes pybind11 (one place, no ODR surprises).
+#pragma once
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+
+namespace nncore_bind {
+
+template <class T>
+using CArray = py::array_t<T, py::array::c_style>;
+
+// A NumPy view of n values at ptr that keeps `owner` (the Python object of
+// the C++ network) alive.
+template <class T>
+py::array_t<T> view(T* ptr, std::int64_t n, py::handle owner) {
+  return py::array_t<T>({n}, {sizeof(T)}, ptr, owner);
+}
+
+void bind_network(py::module_& m);
+
+}  // namespace nncore_bind

@@ -1,0 +1,24 @@
+// Dense matrix multiply for the three shapes backprop needs, row-major.
+//   C[M×N] = alpha · op(A) · op(B) + beta · C
+// op(A) is A (M×K, leading dim lda) or Aᵀ (A stored K×M); op(B) likewise.
+// forward  a  = X·θ     : gemm(false, false, ...)
+// weights  ∂θ = Xᵀ·δ    : gemm(true,  false, ...)
+// inputs   ∂X = δ·θᵀ    : gemm(false, true,  ...)
+// Each C element is summed in a fixed order over K, independent of the thread
+// count, so results are bitwise identical for any number of threads.
+// beta == 0 means C is write-only (NaNs already in C are not propagated).
+#pragma once
+#include <cstdint>
+
+namespace nncore {
+
+using Index = std::int64_t;
+
+template <class T>
+void gemm(bool trans_a, bool trans_b, Index M, Index N, Index K, T alpha,
+          const T* A, Index lda, const T* B, Index ldb, T beta, T* C, Index ldc);
+
+// Name of the micro-kernel family chosen at run time ("avx512", "avx2", "generic").
+const char* gemm_kernel_name();
+
+}  // namespace nncore

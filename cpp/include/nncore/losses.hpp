@@ -1,0 +1,25 @@
+// Loss values and their gradient δ with respect to the network's last
+// pre-activation (BCE/CE: the logits z of the final Sigmoid/Softmax) or output.
+#pragma once
+#include "nncore/layer.hpp"
+
+namespace nncore {
+
+// Targets: Y (rows×width) or integer labels (CE only); exactly one is non-null.
+template <class T>
+struct Targets {
+  const T* Y = nullptr;
+  const std::int64_t* labels = nullptr;
+};
+
+// Returns the mean loss over the rows (float64 accumulation) and, if delta is
+// non-null, writes δ = ∂(mean loss)/∂(input).
+//   MSE:     input h, 1/(2m) ΣΣ (h−c)²         δ = (h − c)/m
+//   MSEMean: input h, ΣΣ (h−c)²/(m·w)          δ = 2(h − c)/(m·w)
+//   BCE:     input z, mean of softplus(z) − c·z δ = (σ(z) − c)/(m·w)
+//   CE:      input z, mean of lse(z) − Σ c·z     δ = (softmax(z)·Σc − c)/m
+template <class T>
+double loss_forward_backward(LossKind kind, const T* input, Targets<T> t, Index rows,
+                             Index width, T* delta);
+
+}  // namespace nncore

@@ -1,0 +1,69 @@
+// Network<T>: a stack of layers over ONE parameter arena and ONE gradient
+// arena, with workspaces for a batch. Forward, loss and backward for the
+// whole network run here in one call; Python is never entered per layer.
+#pragma once
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "nncore/layer.hpp"
+#include "nncore/losses.hpp"
+
+namespace nncore {
+
+template <class T>
+class Network {
+ public:
+  explicit Network(const std::vector<LayerSpec>& specs);
+  Network(const Network&) = delete;
+  Network& operator=(const Network&) = delete;
+
+  Index num_params() const { return Index(params_.size()); }
+  Index n_in() const { return layers_.front().spec.in; }
+  Index n_out() const { return layers_.back().spec.out; }
+  T* params() { return params_.data(); }
+  T* grads() { return grads_.data(); }
+  const std::vector<Layer>& layers() const { return layers_; }
+  // Serialises calls that share the workspaces (Python threads may call concurrently).
+  std::mutex& mutex() { return mutex_; }
+
+  // Size the workspaces for batches of up to `rows` (grows, never shrinks).
+  void reserve(Index rows);
+  Index capacity() const { return cap_; }
+
+  // Forward pass of one batch (rows ≤ capacity) into the workspace; returns
+  // the final output (rows × n_out). X may be any rows×n_in buffer.
+  const T* forward(const T* X, Index rows);
+  // Output of layer i from the last forward (rows × width of layer i).
+  const T* layer_output(Index i) const { return acts_.data() + cap_ * layers_[i].act_off; }
+
+  // Forward in chunks of at most `chunk` rows; writes rows × n_out into out.
+  void predict(const T* X, Index rows, T* out, Index chunk = 4096);
+
+  // L = mean loss + l2·ΣW² + l1·Σ|W| on one batch (rows ≤ capacity after reserve).
+  // With want_grad the gradient arena receives ∂L/∂θ. Throws if a layer
+  // (Step) has no gradient.
+  double loss_and_grad(const T* X, Index rows, LossKind loss, Targets<T> targets, double l1,
+                       double l2, bool want_grad);
+
+  // Whether the loss starts from the logits of the last layer (BCE+Sigmoid, CE+Softmax).
+  bool fused_with(LossKind loss) const;
+  // Throws std::invalid_argument naming the first layer without a gradient.
+  void check_differentiable() const;
+
+ private:
+  double penalty(double l1, double l2, bool want_grad);
+  void backward(const T* X, Index rows, Index start_layer, T* delta);
+
+  std::vector<Layer> layers_;
+  std::vector<T> params_, grads_;
+  Index act_width_ = 0;    // Σ layer widths (activation workspace per row)
+  Index idx_width_ = 0;    // Σ Maxout widths (argmax workspace per row)
+  Index delta_width_ = 0;  // widest δ or Maxout pre-activation per row
+  Index cap_ = 0;
+  std::vector<T> acts_, scratch_, delta0_, delta1_;
+  std::vector<std::int32_t> argmax_;
+  std::mutex mutex_;
+};
+
+}  // namespace nncore

@@ -1,0 +1,142 @@
+// Element-wise activations, their derivatives, PReLU and softmax.
+#include "nncore/activations.hpp"
+
+#include <stdexcept>
+
+#include "nncore/parallel.hpp"
+
+namespace nncore {
+
+template <class T>
+void activation_forward(LayerKind kind, T hyper, const T* a, T* h, Index n) {
+  const bool par = worth_threads(n * 8);
+  switch (kind) {
+    case LayerKind::Identity:
+      if (h != a) std::copy(a, a + n, h);
+      break;
+    case LayerKind::Sigmoid:
+      NNCORE_PARALLEL_FOR(par)
+      for (Index i = 0; i < n; ++i) h[i] = sigmoid(a[i]);
+      break;
+    case LayerKind::Tanh:
+      NNCORE_PARALLEL_FOR(par)
+      for (Index i = 0; i < n; ++i) h[i] = std::tanh(a[i]);
+      break;
+    case LayerKind::ReLU:
+      for (Index i = 0; i < n; ++i) h[i] = a[i] > T(0) ? a[i] : T(0);
+      break;
+    case LayerKind::LeakyReLU:
+      for (Index i = 0; i < n; ++i) h[i] = a[i] > T(0) ? a[i] : hyper * a[i];
+      break;
+    case LayerKind::ELU:
+      NNCORE_PARALLEL_FOR(par)
+      for (Index i = 0; i < n; ++i) h[i] = a[i] > T(0) ? a[i] : hyper * std::expm1(a[i]);
+      break;
+    case LayerKind::Step:
+      for (Index i = 0; i < n; ++i) h[i] = a[i] > T(0) ? T(1) : T(0);
+      break;
+    default:
+      throw std::logic_error("activation_forward: not an element-wise activation");
+  }
+}
+
+template <class T>
+void activation_backward(LayerKind kind, T hyper, const T* a, const T* h, const T* dh,
+                         T* da, Index n) {
+  switch (kind) {
+    case LayerKind::Identity:
+      if (da != dh) std::copy(dh, dh + n, da);
+      break;
+    case LayerKind::Sigmoid:
+      for (Index i = 0; i < n; ++i) da[i] = dh[i] * h[i] * (T(1) - h[i]);
+      break;
+    case LayerKind::Tanh:
+      for (Index i = 0; i < n; ++i) da[i] = dh[i] * (T(1) - h[i] * h[i]);
+      break;
+    case LayerKind::ReLU:
+      for (Index i = 0; i < n; ++i) da[i] = a[i] > T(0) ? dh[i] : T(0);
+      break;
+    case LayerKind::LeakyReLU:
+      for (Index i = 0; i < n; ++i) da[i] = a[i] > T(0) ? dh[i] : hyper * dh[i];
+      break;
+    case LayerKind::ELU:
+      // σ'(a) = α·e^a = h + α for a ≤ 0.
+      for (Index i = 0; i < n; ++i) da[i] = a[i] > T(0) ? dh[i] : dh[i] * (h[i] + hyper);
+      break;
+    default:
+      throw std::logic_error("activation_backward: not a differentiable element-wise activation");
+  }
+}
+
+template <class T>
+void prelu_forward(const T* a, const T* alpha, Index n_alpha, T* h, Index rows, Index width) {
+  for (Index r = 0; r < rows; ++r) {
+    const T* ar = a + r * width;
+    T* hr = h + r * width;
+    for (Index j = 0; j < width; ++j) {
+      const T al = alpha[n_alpha == 1 ? 0 : j];
+      hr[j] = ar[j] > T(0) ? ar[j] : al * ar[j];
+    }
+  }
+}
+
+template <class T>
+void prelu_backward(const T* a, const T* alpha, Index n_alpha, const T* dh, T* da, T* dalpha,
+                    Index rows, Index width) {
+  // ∂α = Σ δh·min(a, 0); rows summed in order for a fixed rounding.
+  for (Index r = 0; r < rows; ++r) {
+    const T* ar = a + r * width;
+    const T* dr = dh + r * width;
+    T* out = da + r * width;
+    for (Index j = 0; j < width; ++j) {
+      const Index q = n_alpha == 1 ? 0 : j;
+      const T d = dr[j];
+      if (ar[j] > T(0)) {
+        out[j] = d;
+      } else {
+        dalpha[q] += d * ar[j];
+        out[j] = alpha[q] * d;
+      }
+    }
+  }
+}
+
+template <class T>
+void softmax_forward(const T* a, T* h, Index rows, Index width) {
+  for (Index r = 0; r < rows; ++r) {
+    const T* ar = a + r * width;
+    T* hr = h + r * width;
+    const T mx = *std::max_element(ar, ar + width);
+    T s = 0;
+    for (Index j = 0; j < width; ++j) s += (hr[j] = std::exp(ar[j] - mx));
+    const T inv = T(1) / s;
+    for (Index j = 0; j < width; ++j) hr[j] *= inv;
+  }
+}
+
+template <class T>
+void softmax_backward(const T* h, const T* dh, T* da, Index rows, Index width) {
+  for (Index r = 0; r < rows; ++r) {
+    const T* hr = h + r * width;
+    const T* dr = dh + r * width;
+    T dot = 0;
+    for (Index j = 0; j < width; ++j) dot += dr[j] * hr[j];
+    T* out = da + r * width;
+    for (Index j = 0; j < width; ++j) out[j] = hr[j] * (dr[j] - dot);
+  }
+}
+
+#define NNCORE_INSTANTIATE(T)                                                              \
+  template void activation_forward<T>(LayerKind, T, const T*, T*, Index);                  \
+  template void activation_backward<T>(LayerKind, T, const T*, const T*, const T*, T*,     \
+                                       Index);                                             \
+  template void prelu_forward<T>(const T*, const T*, Index, T*, Index, Index);             \
+  template void prelu_backward<T>(const T*, const T*, Index, const T*, T*, T*, Index,      \
+                                  Index);                                                  \
+  template void softmax_forward<T>(const T*, T*, Index, Index);                            \
+  template void softmax_backward<T>(const T*, const T*, T*, Index, Index);
+NNCORE_INSTANTIATE(float)
+NNCORE_INSTANTIATE(double)
+#undef NNCORE_INSTANTIATE
+
+}  // namespace nncore

@@ -1,0 +1,78 @@
+// Loss values and δ. Sums run in row order in double, so the value does not
+// depend on the thread count.
+#include "nncore/losses.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "nncore/activations.hpp"
+
+namespace nncore {
+
+template <class T>
+double loss_forward_backward(LossKind kind, const T* in, Targets<T> t, Index rows,
+                             Index width, T* delta) {
+  const Index n = rows * width;
+  double total = 0.0;
+  switch (kind) {
+    case LossKind::MSE:
+    case LossKind::MSEMean: {
+      // Lecture: J = 1/(2m) Σ (h − c)²; PyTorch/Keras: mean of (h − c)².
+      const bool lecture = kind == LossKind::MSE;
+      const double denom = lecture ? 2.0 * rows : double(n);
+      const T g = lecture ? T(1.0 / rows) : T(2.0 / n);
+      for (Index i = 0; i < n; ++i) {
+        const T d = in[i] - t.Y[i];
+        total += double(d) * double(d);
+        if (delta) delta[i] = g * d;
+      }
+      return total / denom;
+    }
+    case LossKind::BCE: {
+      // softplus(z) − c·z = max(z,0) − c·z + log1p(e^{−|z|}): finite for any z.
+      const T g = T(1.0 / n);
+      for (Index i = 0; i < n; ++i) {
+        const T z = in[i], c = t.Y[i];
+        total += double(std::max(z, T(0)) - c * z + std::log1p(std::exp(-std::fabs(z))));
+        if (delta) delta[i] = g * (sigmoid(z) - c);
+      }
+      return total / double(n);
+    }
+    case LossKind::CE: {
+      // loss_i = logsumexp(z_i)·Σc − Σ c·z;  δ = (softmax(z)·Σc − c)/m.
+      const T g = T(1.0 / rows);
+      for (Index r = 0; r < rows; ++r) {
+        const T* z = in + r * width;
+        const T mx = *std::max_element(z, z + width);
+        T s = 0;
+        for (Index j = 0; j < width; ++j) s += std::exp(z[j] - mx);
+        const T lse = mx + std::log(s);
+        T* d = delta ? delta + r * width : nullptr;
+        if (t.labels) {
+          const Index y = Index(t.labels[r]);
+          total += double(lse - z[y]);
+          if (d) {
+            for (Index j = 0; j < width; ++j) d[j] = g * std::exp(z[j] - lse);
+            d[y] -= g;
+          }
+        } else {
+          const T* c = t.Y + r * width;
+          T csum = 0, cz = 0;
+          for (Index j = 0; j < width; ++j) { csum += c[j]; cz += c[j] * z[j]; }
+          total += double(lse * csum - cz);
+          if (d)
+            for (Index j = 0; j < width; ++j) d[j] = g * (std::exp(z[j] - lse) * csum - c[j]);
+        }
+      }
+      return total / double(rows);
+    }
+  }
+  return total;
+}
+
+template double loss_forward_backward<float>(LossKind, const float*, Targets<float>, Index,
+                                             Index, float*);
+template double loss_forward_backward<double>(LossKind, const double*, Targets<double>, Index,
+                                              Index, double*);
+
+}  // namespace nncore

@@ -1,0 +1,262 @@
+// Network<T>: building the arena layout, forward, loss, backward.
+#include "nncore/network.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "nncore/activations.hpp"
+#include "nncore/gemm.hpp"
+
+namespace nncore {
+
+const char* layer_name(LayerKind kind) {
+  switch (kind) {
+    case LayerKind::Dense: return "Dense";
+    case LayerKind::Identity: return "Identity";
+    case LayerKind::Sigmoid: return "Sigmoid";
+    case LayerKind::Tanh: return "Tanh";
+    case LayerKind::ReLU: return "ReLU";
+    case LayerKind::LeakyReLU: return "LeakyReLU";
+    case LayerKind::PReLU: return "PReLU";
+    case LayerKind::ELU: return "ELU";
+    case LayerKind::Maxout: return "Maxout";
+    case LayerKind::Step: return "Step";
+    case LayerKind::Softmax: return "Softmax";
+  }
+  return "?";
+}
+
+template <class T>
+Network<T>::Network(const std::vector<LayerSpec>& specs) {
+  if (specs.empty()) throw std::invalid_argument("Network: needs at least one layer");
+  Index offset = 0, width = -1;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    Layer L;
+    L.spec = specs[i];
+    LayerSpec& s = L.spec;
+    const bool affine = s.kind == LayerKind::Dense || s.kind == LayerKind::Maxout;
+    if (int(s.kind) < 0 || int(s.kind) > int(LayerKind::Softmax))
+      throw std::invalid_argument("Network: unknown layer kind " + std::to_string(int(s.kind)));
+    if (i == 0 && !affine)
+      throw std::invalid_argument("Network: the first layer must be Dense or Maxout");
+    if (!affine) s.in = s.out = width;
+    if (s.in < 1 || s.out < 1 || s.k < 1 || (width >= 0 && s.in != width))
+      throw std::invalid_argument("Network: layer " + std::to_string(i) + " (" +
+                                  layer_name(s.kind) + ") has inconsistent widths");
+    if (s.kind == LayerKind::Softmax && i + 1 != specs.size())
+      throw std::invalid_argument("Network: Softmax may only be the last layer");
+    if (affine) {
+      const Index k = s.kind == LayerKind::Maxout ? s.k : 1;
+      L.w_off = offset; L.w_size = k * s.in * s.out; offset += L.w_size;
+      L.b_off = offset; L.b_size = k * s.out; offset += L.b_size;
+      delta_width_ = std::max(delta_width_, k * s.out);
+      if (s.kind == LayerKind::Maxout) { L.idx_off = idx_width_; idx_width_ += s.out; }
+    } else if (s.kind == LayerKind::PReLU) {
+      if (s.n_alpha != 1 && s.n_alpha != s.out)
+        throw std::invalid_argument("Network: PReLU needs 1 or width parameters");
+      L.a_off = offset; offset += s.n_alpha;
+    }
+    delta_width_ = std::max({delta_width_, s.in, s.out});
+    L.act_off = act_width_;
+    act_width_ += s.out;
+    width = s.out;
+    layers_.push_back(L);
+  }
+  params_.assign(std::size_t(offset), T(0));
+  grads_.assign(std::size_t(offset), T(0));
+}
+
+template <class T>
+void Network<T>::reserve(Index rows) {
+  if (rows <= cap_) return;
+  cap_ = rows;
+  acts_.resize(std::size_t(cap_ * act_width_));
+  scratch_.resize(std::size_t(cap_ * delta_width_));
+  delta0_.resize(std::size_t(cap_ * delta_width_));
+  delta1_.resize(std::size_t(cap_ * delta_width_));
+  argmax_.resize(std::size_t(cap_ * idx_width_));
+}
+
+template <class T>
+const T* Network<T>::forward(const T* X, Index rows) {
+  const T* in = X;
+  for (const Layer& L : layers_) {
+    const LayerSpec& s = L.spec;
+    T* out = acts_.data() + cap_ * L.act_off;
+    const T* W = params_.data() + L.w_off;
+    const T* b = params_.data() + L.b_off;
+    switch (s.kind) {
+      case LayerKind::Dense:
+        // a = X·θ + b
+        gemm<T>(false, false, rows, s.out, s.in, T(1), in, s.in, W, s.out, T(0), out, s.out);
+        for (Index r = 0; r < rows; ++r) {
+          T* o = out + r * s.out;
+          for (Index j = 0; j < s.out; ++j) o[j] += b[j];
+        }
+        break;
+      case LayerKind::Maxout: {
+        // z_j = X·θ_j + b_j side by side in scratch (rows × k·out); h = max_j z_j.
+        const Index kw = s.k * s.out;
+        T* z = scratch_.data();
+        for (Index j = 0; j < s.k; ++j)
+          gemm<T>(false, false, rows, s.out, s.in, T(1), in, s.in, W + j * s.in * s.out, s.out,
+                  T(0), z + j * s.out, kw);
+        std::int32_t* idx = argmax_.data() + cap_ * L.idx_off;
+        for (Index r = 0; r < rows; ++r) {
+          const T* zr = z + r * kw;
+          for (Index o = 0; o < s.out; ++o) {
+            T best = zr[o] + b[o];
+            std::int32_t arg = 0;
+            for (Index j = 1; j < s.k; ++j) {
+              const T v = zr[j * s.out + o] + b[j * s.out + o];
+              if (v > best) { best = v; arg = std::int32_t(j); }
+            }
+            out[r * s.out + o] = best;
+            idx[r * s.out + o] = arg;
+          }
+        }
+        break;
+      }
+      case LayerKind::PReLU:
+        prelu_forward(in, params_.data() + L.a_off, s.n_alpha, out, rows, s.out);
+        break;
+      case LayerKind::Softmax:
+        softmax_forward(in, out, rows, s.out);
+        break;
+      default:
+        activation_forward(s.kind, T(s.hyper), in, out, rows * s.out);
+    }
+    in = out;
+  }
+  return in;
+}
+
+template <class T>
+void Network<T>::predict(const T* X, Index rows, T* out, Index chunk) {
+  reserve(std::min(rows, chunk));
+  const Index w = n_out();
+  for (Index r0 = 0; r0 < rows; r0 += chunk) {
+    const Index m = std::min(chunk, rows - r0);
+    const T* h = forward(X + r0 * n_in(), m);
+    std::copy(h, h + m * w, out + r0 * w);
+  }
+}
+
+template <class T>
+bool Network<T>::fused_with(LossKind loss) const {
+  const LayerKind last = layers_.back().spec.kind;
+  return (loss == LossKind::BCE && last == LayerKind::Sigmoid) ||
+         (loss == LossKind::CE && last == LayerKind::Softmax);
+}
+
+template <class T>
+void Network<T>::check_differentiable() const {
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    if (layers_[i].spec.kind == LayerKind::Step)
+      throw std::invalid_argument("layer " + std::to_string(i) +
+                                  " (Step) has no gradient; it can be used for prediction only");
+}
+
+template <class T>
+double Network<T>::penalty(double l1, double l2, bool want_grad) {
+  if (l1 == 0.0 && l2 == 0.0) return 0.0;
+  double total = 0.0;
+  const T c1 = T(l1), c2 = T(2.0 * l2);
+  for (const Layer& L : layers_) {
+    if (L.w_size == 0) continue;
+    const T* w = params_.data() + L.w_off;
+    T* g = grads_.data() + L.w_off;
+    double s1 = 0.0, s2 = 0.0;
+    for (Index i = 0; i < L.w_size; ++i) {
+      s1 += std::fabs(double(w[i]));
+      s2 += double(w[i]) * double(w[i]);
+      if (want_grad) g[i] += c2 * w[i] + c1 * T((w[i] > T(0)) - (w[i] < T(0)));
+    }
+    total += l1 * s1 + l2 * s2;
+  }
+  return total;
+}
+
+template <class T>
+double Network<T>::loss_and_grad(const T* X, Index rows, LossKind loss, Targets<T> targets,
+                                 double l1, double l2, bool want_grad) {
+  if (want_grad) check_differentiable();
+  reserve(rows);
+  const T* h = forward(X, rows);
+  const bool fused = fused_with(loss);
+  const Index last = Index(layers_.size()) - 1;
+  // Fused: the loss reads the logits z, the input of the final Sigmoid/Softmax.
+  const T* input = fused ? layer_output(last - 1) : h;
+  T* delta = want_grad ? delta0_.data() : nullptr;
+  double value = loss_forward_backward(loss, input, targets, rows, n_out(), delta);
+  if (want_grad) backward(X, rows, fused ? last - 1 : last, delta);
+  return value + penalty(l1, l2, want_grad);
+}
+
+template <class T>
+void Network<T>::backward(const T* X, Index rows, Index start, T* delta) {
+  T* other = delta == delta0_.data() ? delta1_.data() : delta0_.data();
+  for (Index i = start; i >= 0; --i) {
+    const Layer& L = layers_[i];
+    const LayerSpec& s = L.spec;
+    const T* in = i == 0 ? X : layer_output(i - 1);
+    const T* out = layer_output(i);
+    const T* W = params_.data() + L.w_off;
+    T* dW = grads_.data() + L.w_off;
+    T* db = grads_.data() + L.b_off;
+    switch (s.kind) {
+      case LayerKind::Dense:
+        // ∂θ = Xᵀ·δ, ∂b = Σ_rows δ, ∂X = δ·θᵀ
+        gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, delta, s.out, T(0), dW, s.out);
+        std::fill(db, db + s.out, T(0));
+        for (Index r = 0; r < rows; ++r)
+          for (Index j = 0; j < s.out; ++j) db[j] += delta[r * s.out + j];
+        if (i > 0) {
+          gemm<T>(false, true, rows, s.in, s.out, T(1), delta, s.out, W, s.out, T(0), other, s.in);
+          std::swap(delta, other);
+        }
+        break;
+      case LayerKind::Maxout: {
+        // δ flows only into the winning piece: δz (rows × k·out) in scratch.
+        const Index kw = s.k * s.out;
+        T* dz = scratch_.data();
+        const std::int32_t* idx = argmax_.data() + cap_ * L.idx_off;
+        std::fill(dz, dz + rows * kw, T(0));
+        for (Index r = 0; r < rows; ++r)
+          for (Index o = 0; o < s.out; ++o)
+            dz[r * kw + idx[r * s.out + o] * s.out + o] = delta[r * s.out + o];
+        std::fill(db, db + L.b_size, T(0));
+        for (Index r = 0; r < rows; ++r)
+          for (Index q = 0; q < kw; ++q) db[q] += dz[r * kw + q];
+        for (Index j = 0; j < s.k; ++j) {
+          const Index wj = j * s.in * s.out;
+          gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, dz + j * s.out, kw, T(0),
+                  dW + wj, s.out);
+          if (i > 0)
+            gemm<T>(false, true, rows, s.in, s.out, T(1), dz + j * s.out, kw, W + wj, s.out,
+                    j == 0 ? T(0) : T(1), other, s.in);
+        }
+        if (i > 0) std::swap(delta, other);
+        break;
+      }
+      case LayerKind::PReLU: {
+        T* dalpha = grads_.data() + L.a_off;
+        std::fill(dalpha, dalpha + s.n_alpha, T(0));
+        prelu_backward(in, params_.data() + L.a_off, s.n_alpha, delta, delta, dalpha, rows, s.out);
+        break;
+      }
+      case LayerKind::Softmax:
+        softmax_backward(out, delta, delta, rows, s.out);
+        break;
+      default:
+        activation_backward(s.kind, T(s.hyper), in, out, delta, delta, rows * s.out);
+    }
+  }
+}
+
+template class Network<float>;
+template class Network<double>;
+
+}  // namespace nncore

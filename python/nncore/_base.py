@@ -1,0 +1,214 @@
+"""What `nncore.Sequential` and `nncore.reference.Sequential` share.
+
+Both keep every parameter in ONE flat arena (layers in order; W then b, or
+alpha) and hand out views into it by name. They differ only in who computes:
+the C++ core or NumPy. Subclasses implement `_new_arena`, `_forward`,
+`_loss_and_grad` and `_trace`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import init as _init
+from ._validation import check_X, check_loss, check_penalty, check_y
+from .layers import Activation, Layer, Softmax
+
+
+@dataclass(frozen=True)
+class ParamSlot:
+    """Where one named parameter lives in the arena."""
+    name: str
+    shape: tuple
+    offset: int
+    size: int
+    layer: int
+    role: str  # 'weight' (penalised), 'bias' or 'alpha'
+
+
+def resolve_dtype(dtype):
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be np.float32 or np.float64, got {dtype!r}") from None
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be np.float32 or np.float64, got {dt}")
+    return dt.type
+
+
+class ModelBase:
+    """A stack of layers with a flat parameter arena."""
+
+    def __init__(self, *layers, dtype=np.float64, seed=0):
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = tuple(layers[0])
+        if not layers:
+            raise ValueError("Sequential: needs at least one layer")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Sequential: layer {i} is {layer!r}, expected an nncore layer "
+                                "(Dense, Tanh, ...)")
+        if isinstance(layers[0], Activation):
+            raise ValueError("Sequential: the first layer must be Dense or Maxout "
+                             "(it fixes the number of input features)")
+        for i, layer in enumerate(layers[:-1]):
+            if isinstance(layer, Softmax):
+                raise ValueError(f"Sequential: Softmax may only be the last layer (it is layer {i})")
+        self.dtype = resolve_dtype(dtype)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"Sequential: seed must be a non-negative integer, got {seed!r}")
+        self.seed = int(seed)
+        self.layers = list(layers)
+        width = self.layers[0].in_features
+        self.n_features = width
+        for layer in self.layers:
+            width = layer.build(width)
+        self.n_outputs = width
+
+        self.layout = []
+        offset = 0
+        for i, layer in enumerate(self.layers):
+            for pname, shape, role in layer.param_specs():
+                size = int(np.prod(shape))
+                self.layout.append(ParamSlot(f"{i}.{pname}", tuple(shape), offset, size, i, role))
+                offset += size
+        self._slots = {s.name: s for s in self.layout}
+        self._arena = self._new_arena(offset)
+        self._load_values(_init.initial_values(self.layers, self.layout, self.seed))
+
+    # -- what subclasses provide --------------------------------------------
+    def _new_arena(self, size):
+        raise NotImplementedError
+
+    def _forward(self, X):
+        raise NotImplementedError
+
+    def _loss_and_grad(self, X, Y, labels, loss, l1, l2, want_grad):
+        """Return (loss value, flat gradient array or None)."""
+        raise NotImplementedError
+
+    def _trace(self, X):
+        raise NotImplementedError
+
+    # -- structure ----------------------------------------------------------
+    @property
+    def num_parameters(self):
+        return int(self._arena.size)
+
+    @property
+    def param_names(self):
+        return [s.name for s in self.layout]
+
+    @property
+    def param_shapes(self):
+        return {s.name: s.shape for s in self.layout}
+
+    def named_parameters(self):
+        """{name: writable view into the arena} (change a weight by hand here)."""
+        return {s.name: self._arena[s.offset:s.offset + s.size].reshape(s.shape)
+                for s in self.layout}
+
+    def __repr__(self):
+        inner = ", ".join(repr(l) for l in self.layers)
+        return f"{type(self).__name__}({inner}, dtype={np.dtype(self.dtype).name})"
+
+    # -- parameters in and out ----------------------------------------------
+    def state_dict(self):
+        """{name: copy of the parameter} in arena order."""
+        return {k: v.copy() for k, v in self.named_parameters().items()}
+
+    def load_state_dict(self, state_dict):
+        """Set every parameter from {name: array}; strict about keys, shapes, values."""
+        fn = "load_state_dict"
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{fn}: state_dict must be a dict {{name: array}}, "
+                            f"got {type(state_dict).__name__}")
+        missing = [n for n in self.param_names if n not in state_dict]
+        extra = [n for n in state_dict if n not in self._slots]
+        if missing or extra:
+            raise ValueError(f"{fn}: state_dict keys do not match the model: "
+                             f"missing {missing}, unexpected {extra}")
+        values = {}
+        for name, slot in self._slots.items():
+            v = state_dict[name]
+            arr = np.asarray(v)
+            if arr.dtype.kind not in "iuf":
+                raise TypeError(f"{fn}: state_dict[{name!r}] has dtype {arr.dtype}, "
+                                "expected a real numeric dtype")
+            if arr.shape != slot.shape:
+                raise ValueError(f"{fn}: state_dict[{name!r}] has shape {arr.shape}, "
+                                 f"expected {slot.shape}")
+            if not np.isfinite(arr).all():
+                raise ValueError(f"{fn}: state_dict[{name!r}] contains NaN or inf")
+            values[name] = arr
+        self._load_values(values)  # all checked first: a bad dict changes nothing
+
+    def _load_values(self, values):
+        for s in self.layout:
+            self._arena[s.offset:s.offset + s.size] = np.asarray(values[s.name]).reshape(-1)
+
+    def get_flat_parameters(self):
+        """A copy of the whole arena (arena order)."""
+        return self._arena.copy()
+
+    def set_flat_parameters(self, flat):
+        flat = np.asarray(flat)
+        if flat.shape != self._arena.shape:
+            raise ValueError(f"set_flat_parameters: expected shape {self._arena.shape}, "
+                             f"got {flat.shape}")
+        if not np.isfinite(flat).all():
+            raise ValueError("set_flat_parameters: values contain NaN or inf")
+        self._arena[:] = flat
+
+    # -- computing ----------------------------------------------------------
+    def _check_X(self, X, fn):
+        return check_X(X, self.n_features, self.dtype, fn)
+
+    def _check_targets(self, X, y, loss, l1, l2, fn):
+        X = self._check_X(X, fn)
+        loss = check_loss(loss, self.layers[-1].kind, fn)
+        Y, labels = check_y(y, X.shape[0], self.n_outputs, loss, self.dtype, fn)
+        l1 = check_penalty(l1, fn, "l1")
+        l2 = check_penalty(l2, fn, "l2")
+        return X, Y, labels, loss, l1, l2
+
+    def _check_differentiable(self, fn):
+        for i, layer in enumerate(self.layers):
+            if not layer.has_gradient:
+                raise ValueError(f"{fn}: layer {i} ({layer!r}) has no gradient; it can be "
+                                 "used for prediction only (replace it by a smooth activation "
+                                 "such as Sigmoid or Tanh to train)")
+
+    def predict(self, X):
+        """Forward pass h^L(X), shape (n, n_outputs)."""
+        return self._forward(self._check_X(X, "predict"))
+
+    __call__ = predict
+
+    def forward_trace(self, X):
+        """Outputs of every layer for X: [h^1, h^2, ...] (for teaching and plots)."""
+        return self._trace(self._check_X(X, "forward_trace"))
+
+    def loss(self, X, y, loss="mse", l1=0.0, l2=0.0):
+        """L = mean loss over the batch + penalty (see docs/design.md)."""
+        args = self._check_targets(X, y, loss, l1, l2, "loss")
+        return float(self._loss_and_grad(*args, want_grad=False)[0])
+
+    def loss_and_grad(self, X, y, loss="mse", l1=0.0, l2=0.0):
+        """(L, {name: ∂L/∂θ}) by backpropagation."""
+        args = self._check_targets(X, y, loss, l1, l2, "loss_and_grad")
+        self._check_differentiable("loss_and_grad")
+        value, flat = self._loss_and_grad(*args, want_grad=True)
+        grads = {s.name: flat[s.offset:s.offset + s.size].reshape(s.shape).copy()
+                 for s in self.layout}
+        return float(value), grads
+
+    @property
+    def penalty_mask(self):
+        """Boolean arena mask: True where a parameter is a weight (penalised)."""
+        mask = np.zeros(self.num_parameters, dtype=bool)
+        for s in self.layout:
+            if s.role == "weight":
+                mask[s.offset:s.offset + s.size] = True
+        return mask

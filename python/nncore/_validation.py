@@ -1,0 +1,110 @@
+"""Input checks and the one conversion at the Python boundary.
+
+Every public entry point passes its arrays through here: they come out
+C-contiguous, native-endian, of the model's dtype and finite, or a
+ValueError/TypeError names the function, the argument and what was expected.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+LOSSES = ("mse", "mse_mean", "bce", "ce")
+
+
+def _as_array(a, fn, name):
+    if a is None:
+        raise TypeError(f"{fn}: {name} is None, expected an array")
+    try:
+        arr = np.asarray(a)
+    except Exception as e:  # ragged lists and the like
+        raise TypeError(f"{fn}: {name} could not be converted to an array ({e})") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{fn}: {name} has dtype {arr.dtype}, expected a real numeric "
+                        "dtype (integer or floating point)")
+    return arr
+
+
+def _convert(arr, dtype):
+    # One copy at most: to the model dtype, C order, native byte order, writeable
+    # is not needed (the core only reads inputs).
+    return np.ascontiguousarray(arr, dtype=np.dtype(dtype).newbyteorder("="))
+
+
+def _check_finite(arr, fn, name):
+    if not np.isfinite(arr).all():
+        bad = "NaN" if np.isnan(arr).any() else "inf"
+        raise ValueError(f"{fn}: {name} contains {bad}; all values must be finite")
+
+
+def check_X(X, n_features, dtype, fn):
+    """X → (n, n_features) array of `dtype`, n ≥ 1, finite."""
+    arr = _as_array(X, fn, "X")
+    if arr.ndim != 2:
+        raise ValueError(f"{fn}: X must be 2-D (n_samples, {n_features}), "
+                         f"got {arr.ndim}-D with shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{fn}: X has 0 samples, expected at least 1")
+    if arr.shape[1] != n_features:
+        raise ValueError(f"{fn}: X has {arr.shape[1]} features, the model expects {n_features}")
+    arr = _convert(arr, dtype)
+    _check_finite(arr, fn, "X")
+    return arr
+
+
+def check_loss(loss, last_kind, fn):
+    if loss not in LOSSES:
+        raise ValueError(f"{fn}: loss must be one of {LOSSES}, got {loss!r}")
+    if loss == "bce" and last_kind != "sigmoid":
+        raise ValueError(f"{fn}: loss='bce' needs a model whose last layer is Sigmoid "
+                         f"(it is {last_kind!r}); BCE is computed from its logits")
+    if loss == "ce" and last_kind != "softmax":
+        raise ValueError(f"{fn}: loss='ce' needs a model whose last layer is Softmax "
+                         f"(it is {last_kind!r}); cross-entropy is computed from its logits")
+    return loss
+
+
+def check_y(y, n, n_outputs, loss, dtype, fn):
+    """Targets for `loss`. Returns (Y, labels): one is None.
+
+    ce with a 1-D y → int64 labels in [0, n_outputs); otherwise Y of shape (n, n_outputs).
+    """
+    arr = _as_array(y, fn, "y")
+    if arr.ndim == 0 or arr.ndim > 2:
+        raise ValueError(f"{fn}: y must be 1-D (n_samples,) or 2-D (n_samples, {n_outputs}), "
+                         f"got shape {arr.shape}")
+    if arr.shape[0] != n:
+        raise ValueError(f"{fn}: X has {n} samples but y has {arr.shape[0]}")
+    if loss == "ce" and arr.ndim == 1:
+        if arr.dtype.kind == "f":
+            _check_finite(arr, fn, "y")
+            if not np.all(arr == np.round(arr)):
+                raise ValueError(f"{fn}: y holds class labels for loss='ce' and must be "
+                                 "integers (or 2-D one-hot targets)")
+        labels = np.ascontiguousarray(arr, dtype=np.int64)
+        lo, hi = int(labels.min()), int(labels.max())
+        if lo < 0 or hi >= n_outputs:
+            raise ValueError(f"{fn}: y has labels in [{lo}, {hi}], expected labels in "
+                             f"[0, {n_outputs - 1}] for a model with {n_outputs} outputs")
+        return None, labels
+    if arr.ndim == 1:
+        if n_outputs != 1:
+            raise ValueError(f"{fn}: y has shape {arr.shape}, expected ({n}, {n_outputs})")
+        arr = arr.reshape(n, 1)
+    if arr.shape[1] != n_outputs:
+        raise ValueError(f"{fn}: y has shape {arr.shape}, expected ({n}, {n_outputs})")
+    Y = _convert(arr, dtype)
+    _check_finite(Y, fn, "y")
+    if loss in ("bce", "ce") and (Y.min() < 0 or Y.max() > 1):
+        raise ValueError(f"{fn}: y for loss={loss!r} must lie in [0, 1], "
+                         f"got values in [{Y.min()}, {Y.max()}]")
+    return Y, None
+
+
+def check_penalty(value, fn, name):
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{fn}: {name} must be a real number, got {value!r}") from None
+    if not np.isfinite(v) or v < 0:
+        raise ValueError(f"{fn}: {name} must be finite and >= 0, got {value!r}")
+    return v

@@ -1,0 +1,226 @@
+"""Layer specifications: what each layer is, its parameters and hyperparameters.
+
+These objects hold no numbers and do no arithmetic. `nncore.Sequential` hands
+them to the C++ core; `nncore.reference` subclasses them with NumPy
+`forward`/`backward` methods written from the lecture's formulas.
+"""
+from __future__ import annotations
+
+import numbers
+
+# Layer kind codes shared with the C++ core (cpp/include/nncore/layer.hpp).
+KIND_CODES = {
+    "dense": 0, "identity": 1, "sigmoid": 2, "tanh": 3, "relu": 4,
+    "leaky_relu": 5, "prelu": 6, "elu": 7, "maxout": 8, "step": 9, "softmax": 10,
+}
+
+
+def _positive_int(value, what):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{what} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _finite_float(value, what):
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} must be a real number, got {value!r}") from None
+    if v != v or v in (float("inf"), float("-inf")):
+        raise ValueError(f"{what} must be finite, got {value!r}")
+    return v
+
+
+class Layer:
+    """Base of all layer specs.
+
+    kind         -- registry name (also the C++ kind)
+    in_features  -- inputs per sample (known after `build`)
+    out_features -- outputs per sample
+    """
+
+    kind = "layer"
+    has_gradient = True
+
+    def __init__(self):
+        self.in_features = None
+        self.out_features = None
+
+    def build(self, in_features: int) -> int:
+        """Fix the input width (from the previous layer); return the output width."""
+        self.in_features = in_features
+        self.out_features = in_features
+        return in_features
+
+    def param_specs(self):
+        """[(name, shape, role)] in arena order; role is 'weight', 'bias' or 'alpha'."""
+        return []
+
+    def hyper(self) -> float:
+        """The layer's one scalar hyperparameter for the core (slope, alpha...)."""
+        return 0.0
+
+    @property
+    def k(self) -> int:
+        return 1
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class Dense(Layer):
+    """Affine layer a = θᵀx + b, batched as A = X·W + b with W of shape (in, out)."""
+
+    kind = "dense"
+
+    def __init__(self, in_features, out_features, bias=True, init=None, bias_init="zeros"):
+        super().__init__()
+        self.in_features = _positive_int(in_features, "Dense: in_features")
+        self.out_features = _positive_int(out_features, "Dense: out_features")
+        if not bias:
+            raise ValueError("Dense: bias=False is not supported; use bias_init='zeros' "
+                             "and keep the bias (it is not penalised)")
+        self.init = init
+        self.bias_init = bias_init
+
+    def build(self, in_features):
+        if in_features != self.in_features:
+            raise ValueError(f"Dense({self.in_features}, {self.out_features}) receives "
+                             f"{in_features} features from the previous layer")
+        return self.out_features
+
+    def param_specs(self):
+        return [("W", (self.in_features, self.out_features), "weight"),
+                ("b", (self.out_features,), "bias")]
+
+    def __repr__(self):
+        return f"Dense({self.in_features}, {self.out_features})"
+
+
+class Maxout(Layer):
+    """h = max_j (xᵀW[j] + b[j]) over k affine pieces (lecture: max(w1ᵀx+b1, w2ᵀx+b2))."""
+
+    kind = "maxout"
+
+    def __init__(self, in_features, out_features, k=2, init=None, bias_init="zeros"):
+        super().__init__()
+        self.in_features = _positive_int(in_features, "Maxout: in_features")
+        self.out_features = _positive_int(out_features, "Maxout: out_features")
+        self._k = _positive_int(k, "Maxout: k")
+        self.init = init
+        self.bias_init = bias_init
+
+    @property
+    def k(self):
+        return self._k
+
+    def build(self, in_features):
+        if in_features != self.in_features:
+            raise ValueError(f"Maxout({self.in_features}, {self.out_features}) receives "
+                             f"{in_features} features from the previous layer")
+        return self.out_features
+
+    def param_specs(self):
+        return [("W", (self._k, self.in_features, self.out_features), "weight"),
+                ("b", (self._k, self.out_features), "bias")]
+
+    def __repr__(self):
+        return f"Maxout({self.in_features}, {self.out_features}, k={self._k})"
+
+
+class Activation(Layer):
+    """An element-wise h = σ(a) with the same width in and out."""
+
+
+class Identity(Activation):
+    """h = a."""
+    kind = "identity"
+
+
+class Sigmoid(Activation):
+    """h = σ(a) = 1 / (1 + exp(−a)); σ'(a) = h(1 − h)."""
+    kind = "sigmoid"
+
+
+class Tanh(Activation):
+    """h = tanh(a); tanh'(a) = 1 − h²."""
+    kind = "tanh"
+
+
+class ReLU(Activation):
+    """h = max(0, a); derivative 1 for a > 0, else 0."""
+    kind = "relu"
+
+
+class LeakyReLU(Activation):
+    """h = max(slope·a, a), lecture slope 0.1 (PyTorch default 0.01, Keras 0.3).
+
+    Computed as h = a for a > 0, slope·a otherwise (identical for 0 ≤ slope ≤ 1).
+    """
+    kind = "leaky_relu"
+
+    def __init__(self, slope=0.1):
+        super().__init__()
+        self.slope = _finite_float(slope, "LeakyReLU: slope")
+
+    def hyper(self):
+        return self.slope
+
+    def __repr__(self):
+        return f"LeakyReLU(slope={self.slope})"
+
+
+class PReLU(Activation):
+    """h = max(α·a, a) with α learned (lecture: 'Parametric Rectifier').
+
+    num_parameters=1 shares one α over all units; num_parameters=width gives
+    one α per unit. α starts at `init` (0.25, as PyTorch) and is not penalised.
+    """
+    kind = "prelu"
+
+    def __init__(self, num_parameters=1, init=0.25):
+        super().__init__()
+        self.num_parameters = _positive_int(num_parameters, "PReLU: num_parameters")
+        self.alpha_init = _finite_float(init, "PReLU: init")
+
+    def build(self, in_features):
+        if self.num_parameters not in (1, in_features):
+            raise ValueError(f"PReLU: num_parameters must be 1 or the layer width "
+                             f"{in_features}, got {self.num_parameters}")
+        return super().build(in_features)
+
+    def param_specs(self):
+        return [("alpha", (self.num_parameters,), "alpha")]
+
+    def __repr__(self):
+        return f"PReLU(num_parameters={self.num_parameters})"
+
+
+class ELU(Activation):
+    """h = a for a > 0, α(exp(a) − 1) otherwise."""
+    kind = "elu"
+
+    def __init__(self, alpha=1.0):
+        super().__init__()
+        self.alpha = _finite_float(alpha, "ELU: alpha")
+
+    def hyper(self):
+        return self.alpha
+
+    def __repr__(self):
+        return f"ELU(alpha={self.alpha})"
+
+
+class Step(Activation):
+    """h = 1 for a > 0, else 0 (the lecture's XOR example). Forward only."""
+    kind = "step"
+    has_gradient = False
+
+
+class Softmax(Activation):
+    """h_j = exp(a_j) / Σ_k exp(a_k) per row. Only as the last layer."""
+    kind = "softmax"
+
+
+ACTIVATIONS = {cls.kind: cls for cls in
+               (Identity, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, Step, Softmax)}
