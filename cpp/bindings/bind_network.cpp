@@ -75,7 +75,7 @@ void bind_one(py::module_& m, const char* name) {
         T* o = out.mutable_data();
         const Index rows = X.shape(0);
         py::gil_scoped_release nogil;
-        std::lock_guard<std::mutex> lock(n.mutex());
+        std::lock_guard<std::recursive_mutex> lock(n.mutex());
         n.predict(x, rows, o);
       }, py::arg("X").noconvert(), py::arg("out").noconvert())
       .def("trace", [](Net& n, CArray<T> X) {
@@ -86,7 +86,7 @@ void bind_one(py::module_& m, const char* name) {
         {
           const T* x = X.data();
           py::gil_scoped_release nogil;
-          std::lock_guard<std::mutex> lock(n.mutex());
+          std::lock_guard<std::recursive_mutex> lock(n.mutex());
           n.reserve(rows);
           n.forward(x, rows);
           for (std::size_t i = 0; i < outs.size(); ++i) {
@@ -123,7 +123,7 @@ void bind_one(py::module_& m, const char* name) {
           throw std::invalid_argument("loss_and_grad: bce needs a final Sigmoid, ce a final Softmax");
         const T* x = X.data();
         py::gil_scoped_release nogil;
-        std::lock_guard<std::mutex> lock(n.mutex());
+        std::lock_guard<std::recursive_mutex> lock(n.mutex());
         return n.loss_and_grad(x, rows, LossKind(loss), t, l1, l2, want_grad);
       }, py::arg("X").noconvert(), py::arg("Y").noconvert(), py::arg("labels").noconvert(),
          py::arg("loss"), py::arg("l1"), py::arg("l2"), py::arg("want_grad"));

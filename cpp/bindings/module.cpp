@@ -8,6 +8,7 @@
 PYBIND11_MODULE(_core, m) {
   m.doc() = "nncore's C++ core (private: use the nncore package)";
   nncore_bind::bind_network(m);
+  nncore_bind::bind_training(m);
 
   m.def("set_num_threads", [](int n) {
     if (n < 1) throw std::invalid_argument("set_num_threads: n must be >= 1, got " + std::to_string(n));

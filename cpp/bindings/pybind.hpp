@@ -19,5 +19,6 @@ py::array_t<T> view(T* ptr, std::int64_t n, py::handle owner) {
 }
 
 void bind_network(py::module_& m);
+void bind_training(py::module_& m);
 
 }  // namespace nncore_bind

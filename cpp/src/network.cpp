@@ -66,6 +66,9 @@ Network<T>::Network(const std::vector<LayerSpec>& specs) {
   }
   params_.assign(std::size_t(offset), T(0));
   grads_.assign(std::size_t(offset), T(0));
+  weight_mask_.assign(std::size_t(offset), 0);
+  for (const Layer& L : layers_)
+    std::fill(weight_mask_.begin() + L.w_off, weight_mask_.begin() + L.w_off + L.w_size, 1);
 }
 
 template <class T>

@@ -16,6 +16,11 @@ except ImportError as e:  # pragma: no cover - only without a build
 
 from . import init, reference
 from .gradcheck import check_gradients
+from .io import load
+from .reference.optim import SGD, Adam, Momentum, Optimizer, RMSprop
+from .reference.schedules import (CosineDecay, ExponentialDecay, ReduceOnPlateau, Schedule,
+                                  StepDecay)
+from .training import EarlyStopping
 from .layers import (ELU, Dense, Identity, LeakyReLU, Maxout, PReLU, ReLU, Sigmoid, Softmax,
                      Step, Tanh)
 from .model import Sequential
@@ -26,5 +31,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Sequential", "Dense", "Maxout", "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
     "PReLU", "ELU", "Step", "Softmax", "check_gradients", "init", "reference",
-    "set_num_threads", "get_num_threads",
+    "set_num_threads", "get_num_threads", "load", "Optimizer", "SGD", "Momentum", "RMSprop",
+    "Adam", "Schedule", "StepDecay", "ExponentialDecay", "CosineDecay", "ReduceOnPlateau",
+    "EarlyStopping",
 ]

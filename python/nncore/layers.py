@@ -64,6 +64,10 @@ class Layer:
     def k(self) -> int:
         return 1
 
+    def get_config(self):
+        """Constructor arguments (JSON-able) that rebuild this layer."""
+        return {}
+
     def __repr__(self):
         return f"{type(self).__name__}()"
 
@@ -92,6 +96,9 @@ class Dense(Layer):
     def param_specs(self):
         return [("W", (self.in_features, self.out_features), "weight"),
                 ("b", (self.out_features,), "bias")]
+
+    def get_config(self):
+        return {"in_features": self.in_features, "out_features": self.out_features}
 
     def __repr__(self):
         return f"Dense({self.in_features}, {self.out_features})"
@@ -123,6 +130,9 @@ class Maxout(Layer):
     def param_specs(self):
         return [("W", (self._k, self.in_features, self.out_features), "weight"),
                 ("b", (self._k, self.out_features), "bias")]
+
+    def get_config(self):
+        return {"in_features": self.in_features, "out_features": self.out_features, "k": self._k}
 
     def __repr__(self):
         return f"Maxout({self.in_features}, {self.out_features}, k={self._k})"
@@ -166,6 +176,9 @@ class LeakyReLU(Activation):
     def hyper(self):
         return self.slope
 
+    def get_config(self):
+        return {"slope": self.slope}
+
     def __repr__(self):
         return f"LeakyReLU(slope={self.slope})"
 
@@ -192,6 +205,9 @@ class PReLU(Activation):
     def param_specs(self):
         return [("alpha", (self.num_parameters,), "alpha")]
 
+    def get_config(self):
+        return {"num_parameters": self.num_parameters, "init": self.alpha_init}
+
     def __repr__(self):
         return f"PReLU(num_parameters={self.num_parameters})"
 
@@ -206,6 +222,9 @@ class ELU(Activation):
 
     def hyper(self):
         return self.alpha
+
+    def get_config(self):
+        return {"alpha": self.alpha}
 
     def __repr__(self):
         return f"ELU(alpha={self.alpha})"
@@ -224,3 +243,5 @@ class Softmax(Activation):
 
 ACTIVATIONS = {cls.kind: cls for cls in
                (Identity, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, Step, Softmax)}
+# Every layer by class name: the only classes a model file may name.
+LAYERS = {cls.__name__: cls for cls in (Dense, Maxout, *ACTIVATIONS.values())}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _core
+from . import _core, io, training
 from ._base import ModelBase
 from .layers import KIND_CODES
 
@@ -45,3 +45,65 @@ class Sequential(ModelBase):
     def _loss_and_grad(self, X, Y, labels, loss, l1, l2, want_grad):
         value = self._net.loss_and_grad(X, Y, labels, LOSS_CODES[loss], l1, l2, want_grad)
         return value, (self._grad_arena if want_grad else None)
+
+    # -- saving (python/nncore/io.py: data only) ------------------------------------
+    def save(self, path, include_optimizer=False):
+        """Write the model (and, if asked, the optimizer state) to a data-only file."""
+        io.save(self, path, include_optimizer=include_optimizer)
+
+    def __reduce__(self):
+        # Pickle (and joblib) through the same data-only bytes as save().
+        return (io.from_bytes, (io.to_bytes(self, include_optimizer=True), type(self)))
+
+    # -- training (python/nncore/training.py; the loop runs in C++) ---------------
+    _opt = None          # {"optimizer", "m", "v", "t"}: state of the last optimizer used
+    _epochs_done = 0     # global epoch count (shuffle order and schedules continue)
+    history_ = None      # History of the last fit
+
+    def fit(self, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle=True,
+            seed=None, l1=0.0, l2=0.0, validation_data=None, validation_split=0.0,
+            lr_schedule=None, clip_norm=None, early_stopping=None, callbacks=(),
+            verbose="auto"):
+        """Train in one native call; returns a History (`.history["loss"]`, ...).
+
+        loss: "mse" | "mse_mean" | "bce" | "ce" (default from the last layer:
+        Sigmoid → bce, Softmax → ce, else mse). optimizer: nncore.SGD / Momentum /
+        RMSprop / Adam (default: the last one used, else Adam()); passing the same
+        object again continues its state (m, v, t), a new object starts fresh.
+        batch_size ≥ n gives full-batch gradient descent. seed=None → model seed.
+        lr_schedule: StepDecay / ExponentialDecay / CosineDecay / ReduceOnPlateau.
+        early_stopping: int patience or nncore.EarlyStopping(...). callbacks:
+        callables cb(epoch, logs) (or objects with on_epoch_end), called after
+        every epoch; returning False stops. verbose: "auto" (a progress bar on a
+        terminal), 0 or 1. Ctrl-C stops at the next batch boundary with valid
+        weights (KeyboardInterrupt is re-raised); a non-finite loss raises
+        FloatingPointError with the weights at their last finite values.
+        The loop is that of docs/design.md, "Training".
+        """
+        return training.fit(self, X, y, loss=loss, optimizer=optimizer, epochs=epochs,
+                            batch_size=batch_size, shuffle=shuffle, seed=seed, l1=l1, l2=l2,
+                            validation_data=validation_data, validation_split=validation_split,
+                            lr_schedule=lr_schedule, clip_norm=clip_norm,
+                            early_stopping=early_stopping, callbacks=callbacks, verbose=verbose)
+
+    def train_step(self, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None,
+                   clip_norm=None):
+        """One native optimizer step on (X, y); returns the batch loss before the step."""
+        return training.train_step(self, X, y, loss=loss, optimizer=optimizer, l1=l1, l2=l2,
+                                   lr=lr, clip_norm=clip_norm)
+
+    def evaluate(self, X, y, loss=None, l1=0.0, l2=0.0):
+        """{"loss", "accuracy"} for bce/ce, {"loss", "mse", "r2"} for regression."""
+        return training.evaluate(self, X, y, loss=loss, l1=l1, l2=l2)
+
+    @property
+    def optimizer_state(self):
+        """{"optimizer", "m", "v", "t"} of the last optimizer used (None before training)."""
+        return self._opt
+
+    def _adopt_optimizer_state(self, state):
+        opt = state["optimizer"]
+        for key, kinds in (("m", ("momentum", "adam")), ("v", ("rmsprop", "adam"))):
+            if opt.kind in kinds and state[key] is None:
+                raise ValueError(f"load: optimizer {opt.kind!r} needs its {key!r} buffer")
+        self._opt = state

@@ -24,8 +24,9 @@ class Network {
   T* params() { return params_.data(); }
   T* grads() { return grads_.data(); }
   const std::vector<Layer>& layers() const { return layers_; }
-  // Serialises calls that share the workspaces (Python threads may call concurrently).
-  std::mutex& mutex() { return mutex_; }
+  // Serialises calls that share the workspaces (Python threads may call concurrently);
+  // recursive so a fit callback may call predict on the same thread.
+  std::recursive_mutex& mutex() { return mutex_; }
 
   // Size the workspaces for batches of up to `rows` (grows, never shrinks).
   void reserve(Index rows);
@@ -46,6 +47,11 @@ class Network {
   double loss_and_grad(const T* X, Index rows, LossKind loss, Targets<T> targets, double l1,
                        double l2, bool want_grad);
 
+  // λ₂·ΣW² + λ₁·Σ|W| over the weights (not biases, not α).
+  double penalty_value(double l1, double l2) { return penalty(l1, l2, false); }
+  // 1 where the arena holds a penalised weight, 0 for biases and α.
+  const std::vector<std::uint8_t>& weight_mask() const { return weight_mask_; }
+
   // Whether the loss starts from the logits of the last layer (BCE+Sigmoid, CE+Softmax).
   bool fused_with(LossKind loss) const;
   // Throws std::invalid_argument naming the first layer without a gradient.
@@ -63,7 +69,8 @@ class Network {
   Index cap_ = 0;
   std::vector<T> acts_, scratch_, delta0_, delta1_;
   std::vector<std::int32_t> argmax_;
-  std::mutex mutex_;
+  std::vector<std::uint8_t> weight_mask_;
+  std::recursive_mutex mutex_;
 };
 
 }  // namespace nncore

@@ -1,0 +1,240 @@
+// Training for Python: fit / train_step / evaluate, their configs, and the
+// shared shuffle. Callbacks re-acquire the GIL; a Python exception raised in
+// one (KeyboardInterrupt from Ctrl-C included) stops the loop at a batch
+// boundary and is handed back to the caller to re-raise after the history is kept.
+#include <optional>
+#include <stdexcept>
+
+#include "nncore/shuffle.hpp"
+#include "nncore/trainer.hpp"
+#include "pybind.hpp"
+
+namespace nncore_bind {
+using namespace nncore;
+
+namespace {
+
+template <class T>
+struct PyData {
+  std::optional<CArray<T>> X, Y;
+  std::optional<CArray<std::int64_t>> labels;
+};
+
+template <class T>
+Dataset<T> to_dataset(Network<T>& net, const CArray<T>& X, const std::optional<CArray<T>>& Y,
+                      const std::optional<CArray<std::int64_t>>& labels, const char* what) {
+  if (X.ndim() != 2 || X.shape(1) != net.n_in() || X.shape(0) < 1)
+    throw std::invalid_argument(std::string(what) + ": X must have shape (n >= 1, " +
+                                std::to_string(net.n_in()) + ")");
+  Dataset<T> d;
+  d.X = X.data();
+  d.rows = X.shape(0);
+  if (labels) {
+    if (labels->ndim() != 1 || labels->shape(0) != d.rows)
+      throw std::invalid_argument(std::string(what) + ": labels must have shape (n,)");
+    for (Index i = 0; i < d.rows; ++i)
+      if (labels->data()[i] < 0 || labels->data()[i] >= net.n_out())
+        throw std::invalid_argument(std::string(what) + ": label out of range");
+    d.y.labels = labels->data();
+  } else if (Y) {
+    if (Y->ndim() != 2 || Y->shape(0) != d.rows || Y->shape(1) != net.n_out())
+      throw std::invalid_argument(std::string(what) + ": Y must have shape (n, n_out)");
+    d.y.Y = Y->data();
+  } else {
+    throw std::invalid_argument(std::string(what) + ": needs Y or labels");
+  }
+  return d;
+}
+
+template <class T>
+OptimizerState<T> to_state(Network<T>& net, std::optional<CArray<T>>& m,
+                           std::optional<CArray<T>>& v, std::int64_t t) {
+  OptimizerState<T> st;
+  for (auto* a : {&m, &v})
+    if (*a && ((*a)->ndim() != 1 || (*a)->shape(0) != net.num_params() || !(*a)->writeable()))
+      throw std::invalid_argument("optimizer state: buffers must be writeable, shape (num_params,)");
+  if (m) st.m = m->mutable_data();
+  if (v) st.v = v->mutable_data();
+  st.t = t;
+  return st;
+}
+
+void check_opt(const OptimizerConfig& o, bool has_m, bool has_v) {
+  const bool need_m = o.kind == OptKind::Momentum || o.kind == OptKind::Adam;
+  const bool need_v = o.kind == OptKind::RMSprop || o.kind == OptKind::Adam;
+  if ((need_m && !has_m) || (need_v && !has_v))
+    throw std::invalid_argument("optimizer state: missing m or v buffer for this optimizer");
+}
+
+py::dict history_to_dict(const History& h) {
+  py::dict d;
+  d["loss"] = h.loss;
+  d["val_loss"] = h.val_loss;
+  d["metric"] = h.metric;
+  d["val_metric"] = h.val_metric;
+  d["lr"] = h.lr;
+  d["seconds"] = h.seconds;
+  d["epochs_run"] = h.epochs_run;
+  d["best_epoch"] = h.best_epoch;
+  d["stop_reason"] = h.stop_reason;
+  return d;
+}
+
+py::dict report_to_dict(const EpochReport& r) {
+  py::dict d;
+  d["epoch"] = r.epoch;
+  d["loss"] = r.loss;
+  d["lr"] = r.lr;
+  d["seconds"] = r.seconds;
+  if (r.has_metric) d["metric"] = r.metric;
+  if (r.has_val) {
+    d["val_loss"] = r.val_loss;
+    if (r.has_metric) d["val_metric"] = r.val_metric;
+  }
+  return d;
+}
+
+template <class T>
+void bind_one(py::module_& m) {
+  using Net = Network<T>;
+  m.def("fit", [](Net& net, CArray<T> X, std::optional<CArray<T>> Y,
+                  std::optional<CArray<std::int64_t>> labels, std::optional<CArray<T>> Xv,
+                  std::optional<CArray<T>> Yv, std::optional<CArray<std::int64_t>> labels_v,
+                  const FitConfig& cfg, const OptimizerConfig& opt, std::optional<CArray<T>> mbuf,
+                  std::optional<CArray<T>> vbuf, std::int64_t t, py::object on_report,
+                  bool poll_signals) {
+    if (cfg.epochs < 0 || cfg.batch_size < 1) throw std::invalid_argument("fit: bad epochs/batch_size");
+    const Dataset<T> train = to_dataset(net, X, Y, labels, "fit");
+    std::optional<Dataset<T>> val;
+    if (Xv) val = to_dataset(net, *Xv, Yv, labels_v, "fit (validation)");
+    OptimizerState<T> st = to_state(net, mbuf, vbuf, t);
+    check_opt(opt, st.m, st.v);
+    py::object error = py::none();  // a Python exception raised in a callback
+    auto capture = [&error](py::error_already_set& e) {
+      error = e.value();
+      e.restore();
+      PyErr_Clear();
+    };
+    ReportFn report;
+    if (!on_report.is_none())
+      report = [&](const EpochReport& r) {
+        py::gil_scoped_acquire gil;
+        try {
+          return on_report(report_to_dict(r)).template cast<bool>();
+        } catch (py::error_already_set& e) {
+          capture(e);
+          return false;
+        }
+      };
+    PollFn poll;
+    if (poll_signals)
+      poll = [&]() {
+        py::gil_scoped_acquire gil;
+        if (PyErr_CheckSignals() == 0) return true;
+        py::error_already_set e;
+        capture(e);
+        return false;
+      };
+    History h;
+    {
+      py::gil_scoped_release nogil;
+      std::lock_guard<std::recursive_mutex> lock(net.mutex());
+      h = nncore::fit(net, train, val ? &*val : nullptr, cfg, opt, st, report, poll);
+    }
+    return py::make_tuple(history_to_dict(h), st.t, error);
+  }, py::arg("net"), py::arg("X").noconvert(), py::arg("Y").noconvert(),
+     py::arg("labels").noconvert(), py::arg("Xv").noconvert(), py::arg("Yv").noconvert(),
+     py::arg("labels_v").noconvert(), py::arg("cfg"), py::arg("opt"), py::arg("m").noconvert(),
+     py::arg("v").noconvert(), py::arg("t"), py::arg("on_report"), py::arg("poll_signals"));
+
+  m.def("train_step", [](Net& net, CArray<T> X, std::optional<CArray<T>> Y,
+                         std::optional<CArray<std::int64_t>> labels, const FitConfig& cfg,
+                         const OptimizerConfig& opt, std::optional<CArray<T>> mbuf,
+                         std::optional<CArray<T>> vbuf, std::int64_t t, double lr) {
+    const Dataset<T> batch = to_dataset(net, X, Y, labels, "train_step");
+    OptimizerState<T> st = to_state(net, mbuf, vbuf, t);
+    check_opt(opt, st.m, st.v);
+    double loss;
+    {
+      py::gil_scoped_release nogil;
+      std::lock_guard<std::recursive_mutex> lock(net.mutex());
+      loss = nncore::train_step(net, batch, cfg, opt, st, lr);
+    }
+    return py::make_tuple(loss, st.t);
+  }, py::arg("net"), py::arg("X").noconvert(), py::arg("Y").noconvert(),
+     py::arg("labels").noconvert(), py::arg("cfg"), py::arg("opt"), py::arg("m").noconvert(),
+     py::arg("v").noconvert(), py::arg("t"), py::arg("lr"));
+
+  m.def("evaluate", [](Net& net, CArray<T> X, std::optional<CArray<T>> Y,
+                       std::optional<CArray<std::int64_t>> labels, int loss, double l1, double l2) {
+    const Dataset<T> d = to_dataset(net, X, Y, labels, "evaluate");
+    double value, metric;
+    {
+      py::gil_scoped_release nogil;
+      std::lock_guard<std::recursive_mutex> lock(net.mutex());
+      net.reserve(std::min<Index>(d.rows, 4096));
+      value = nncore::evaluate(net, d, LossKind(loss), l1, l2, &metric);
+    }
+    return py::make_tuple(value, metric);
+  }, py::arg("net"), py::arg("X").noconvert(), py::arg("Y").noconvert(),
+     py::arg("labels").noconvert(), py::arg("loss"), py::arg("l1"), py::arg("l2"));
+}
+
+}  // namespace
+
+void bind_training(py::module_& m) {
+  py::class_<ScheduleConfig>(m, "ScheduleConfig")
+      .def(py::init<>())
+      .def_property("kind", [](const ScheduleConfig& s) { return int(s.kind); },
+                    [](ScheduleConfig& s, int k) { s.kind = ScheduleKind(k); })
+      .def_readwrite("step_size", &ScheduleConfig::step_size)
+      .def_readwrite("gamma", &ScheduleConfig::gamma)
+      .def_readwrite("t_max", &ScheduleConfig::t_max)
+      .def_readwrite("min_lr", &ScheduleConfig::min_lr)
+      .def_readwrite("factor", &ScheduleConfig::factor)
+      .def_readwrite("patience", &ScheduleConfig::patience)
+      .def_readwrite("threshold", &ScheduleConfig::threshold);
+  py::class_<FitConfig>(m, "FitConfig")
+      .def(py::init<>())
+      .def_property("loss", [](const FitConfig& c) { return int(c.loss); },
+                    [](FitConfig& c, int k) { c.loss = LossKind(k); })
+      .def_readwrite("l1", &FitConfig::l1)
+      .def_readwrite("l2", &FitConfig::l2)
+      .def_readwrite("epochs", &FitConfig::epochs)
+      .def_readwrite("batch_size", &FitConfig::batch_size)
+      .def_readwrite("shuffle", &FitConfig::shuffle)
+      .def_readwrite("seed", &FitConfig::seed)
+      .def_readwrite("first_epoch", &FitConfig::first_epoch)
+      .def_readwrite("lr", &FitConfig::lr)
+      .def_readwrite("clip_norm", &FitConfig::clip_norm)
+      .def_readwrite("schedule", &FitConfig::schedule)
+      .def_readwrite("patience", &FitConfig::patience)
+      .def_readwrite("min_delta", &FitConfig::min_delta)
+      .def_readwrite("restore_best", &FitConfig::restore_best)
+      .def_readwrite("report_seconds", &FitConfig::report_seconds)
+      .def_readwrite("report_every_epochs", &FitConfig::report_every_epochs)
+      .def_readwrite("poll_seconds", &FitConfig::poll_seconds);
+  py::class_<OptimizerConfig>(m, "OptimizerConfig")
+      .def(py::init<>())
+      .def_property("kind", [](const OptimizerConfig& o) { return int(o.kind); },
+                    [](OptimizerConfig& o, int k) { o.kind = OptKind(k); })
+      .def_property("form", [](const OptimizerConfig& o) { return int(o.form); },
+                    [](OptimizerConfig& o, int k) { o.form = MomentumForm(k); })
+      .def_readwrite("gamma", &OptimizerConfig::gamma)
+      .def_readwrite("beta2", &OptimizerConfig::beta2)
+      .def_readwrite("eps", &OptimizerConfig::eps)
+      .def_readwrite("eps_inside", &OptimizerConfig::eps_inside)
+      .def_readwrite("weight_decay", &OptimizerConfig::weight_decay);
+
+  bind_one<float>(m);
+  bind_one<double>(m);
+
+  m.def("permutation", [](std::uint64_t seed, std::uint64_t epoch, Index n) {
+    if (n < 0) throw std::invalid_argument("permutation: n must be >= 0");
+    py::array_t<std::int64_t> out(n);
+    nncore::permutation(seed, epoch, n, out.mutable_data());
+    return out;
+  }, py::arg("seed"), py::arg("epoch"), py::arg("n"));
+}
+
+}  // namespace nncore_bind

@@ -1,0 +1,36 @@
+// Optimizer update kernels: one fused loop over the whole parameter arena.
+// Equations (lecture forms are the defaults) are in docs/design.md and in the
+// Python docstrings of nncore.SGD / Momentum / RMSprop / Adam.
+#pragma once
+#include <cstdint>
+
+#include "nncore/layer.hpp"
+
+namespace nncore {
+
+enum class OptKind : int { SGD = 0, Momentum = 1, RMSprop = 2, Adam = 3 };
+enum class MomentumForm : int { EMA = 0, Classic = 1, Nesterov = 2 };
+
+struct OptimizerConfig {
+  OptKind kind = OptKind::SGD;
+  double gamma = 0.9;   // Momentum γ, RMSprop γ, Adam β₁
+  double beta2 = 0.999; // Adam β₂
+  double eps = 1e-8;
+  MomentumForm form = MomentumForm::EMA;
+  bool eps_inside = true;     // RMSprop: √(v+ε) (lecture) or √v + ε (PyTorch)
+  double weight_decay = 0.0;  // Adam: decoupled (AdamW), on weights only
+};
+
+// One step θ ← update(θ, g) with learning rate lr; m, v are the state buffers
+// (unused ones may be null); t is the step count after incrementing (≥ 1).
+// weight_mask[i] != 0 marks penalised weights (for decoupled weight decay).
+// Returns false if any new θ is not finite (the caller restores a snapshot).
+template <class T>
+bool optimizer_step(const OptimizerConfig& cfg, double lr, std::int64_t t, T* theta,
+                    const T* g, T* m, T* v, const std::uint8_t* weight_mask, Index n);
+
+// ‖g‖₂ with a fixed summation order (thread-count independent).
+template <class T>
+double l2_norm(const T* g, Index n);
+
+}  // namespace nncore

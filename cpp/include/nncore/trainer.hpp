@@ -1,0 +1,100 @@
+// The training loop below the GIL: epochs × minibatches × (forward, loss,
+// backward, update) in one call. It reports to its caller through two
+// callbacks (the bindings turn them into Python calls), never touching Python.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "nncore/network.hpp"
+#include "nncore/optim.hpp"
+
+namespace nncore {
+
+enum class ScheduleKind : int { Constant = 0, Step = 1, Exponential = 2, Cosine = 3, Plateau = 4 };
+
+struct ScheduleConfig {
+  ScheduleKind kind = ScheduleKind::Constant;
+  Index step_size = 1;   // Step
+  double gamma = 1.0;    // Step, Exponential
+  Index t_max = 1;       // Cosine
+  double min_lr = 0.0;   // Cosine, Plateau
+  double factor = 0.1;   // Plateau
+  Index patience = 10;   // Plateau
+  double threshold = 1e-4;
+};
+
+// lr for epoch e of a closed-form schedule (Plateau is stateful: see Trainer).
+double scheduled_lr(const ScheduleConfig& s, double base_lr, Index epoch);
+
+struct FitConfig {
+  LossKind loss = LossKind::MSE;
+  double l1 = 0.0, l2 = 0.0;
+  Index epochs = 1, batch_size = 32;
+  bool shuffle = true;
+  std::uint64_t seed = 0;
+  Index first_epoch = 0;     // global epoch count at the start (continued training)
+  double lr = 0.01;          // base learning rate
+  double clip_norm = 0.0;    // 0: off
+  ScheduleConfig schedule;
+  Index patience = 0;        // early stopping; 0: off
+  double min_delta = 0.0;
+  bool restore_best = true;
+  double report_seconds = 0.0;   // progress callback at most this often (0: never)
+  Index report_every_epochs = 0; // callback every N epochs (user callbacks); 0: never
+  double poll_seconds = 0.05;    // how often to check for Ctrl-C inside an epoch
+};
+
+// Data for fit: training set and an optional validation set.
+template <class T>
+struct Dataset {
+  const T* X = nullptr;
+  Targets<T> y;
+  Index rows = 0;
+};
+
+struct EpochReport {
+  Index epoch = 0;  // global epoch index
+  double loss = 0, val_loss = 0, metric = 0, val_metric = 0, lr = 0, seconds = 0;
+  bool has_val = false, has_metric = false;
+};
+
+struct History {
+  std::vector<double> loss, val_loss, metric, val_metric, lr, seconds;
+  Index epochs_run = 0;
+  Index best_epoch = -1;
+  std::string stop_reason;  // "", "early_stopping", "callback", "interrupted", "non_finite"
+  bool non_finite = false;
+};
+
+// Optimizer state buffers (arena-sized, owned by the caller) and the step count.
+template <class T>
+struct OptimizerState {
+  T* m = nullptr;
+  T* v = nullptr;
+  std::int64_t t = 0;
+};
+
+// on_report(report) → false stops training; poll() → false stops (Ctrl-C).
+using ReportFn = std::function<bool(const EpochReport&)>;
+using PollFn = std::function<bool()>;
+
+template <class T>
+History fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* val,
+            const FitConfig& cfg, const OptimizerConfig& opt, OptimizerState<T>& state,
+            const ReportFn& on_report, const PollFn& poll);
+
+// One optimizer step on one batch; returns the batch loss (before the step).
+// Throws std::domain_error on a non-finite loss or update (weights untouched).
+template <class T>
+double train_step(Network<T>& net, const Dataset<T>& batch, const FitConfig& cfg,
+                  const OptimizerConfig& opt, OptimizerState<T>& state, double lr);
+
+// Mean loss (+ penalty) and metric over a data set, in chunks of the
+// network's capacity. metric: accuracy for BCE/CE, NaN otherwise.
+template <class T>
+double evaluate(Network<T>& net, const Dataset<T>& data, LossKind loss, double l1, double l2,
+                double* metric);
+
+}  // namespace nncore

@@ -1,0 +1,35 @@
+"""A one-line progress bar for fit (epochs, loss, val loss, ETA), on stderr."""
+from __future__ import annotations
+
+import sys
+
+
+class ProgressBar:
+    """Redrawn in place at most every `interval` seconds (the core decides when)."""
+
+    def __init__(self, epochs, first_epoch=0, stream=None, width=24):
+        self.epochs = epochs
+        self.first = first_epoch
+        self.stream = stream or sys.stderr
+        self.width = width
+
+    def update(self, logs):
+        done = logs["epoch"] - self.first + 1
+        frac = done / self.epochs
+        filled = int(self.width * frac)
+        bar = "=" * filled + (">" if filled < self.width else "") + " " * (self.width - filled - 1)
+        eta = logs["seconds"] / done * (self.epochs - done) if done else 0.0
+        parts = [f"epoch {done}/{self.epochs} [{bar[:self.width]}]", f"loss {logs['loss']:.4g}"]
+        if "metric" in logs:
+            parts.append(f"acc {logs['metric']:.3f}")
+        if "val_loss" in logs:
+            parts.append(f"val_loss {logs['val_loss']:.4g}")
+        if "val_metric" in logs:
+            parts.append(f"val_acc {logs['val_metric']:.3f}")
+        parts.append(f"ETA {eta:.1f}s")
+        self.stream.write("\r" + "  ".join(parts) + " ")
+        self.stream.flush()
+
+    def close(self):
+        self.stream.write("\n")
+        self.stream.flush()

@@ -1,0 +1,252 @@
+"""fit / train_step / evaluate for `nncore.Sequential`: validate, then one native call.
+
+The loop itself (docs/design.md, "Training") runs in C++ (cpp/src/trainer.cpp)
+with the GIL released; it calls back into Python only to report an epoch
+(progress bar, callbacks) and, every ~50 ms, to check for Ctrl-C.
+The optimizer and schedule specs are shared with `nncore.reference`.
+"""
+from __future__ import annotations
+
+import numbers
+import sys
+
+import numpy as np
+
+from . import _core
+from ._validation import check_X, check_y
+from .progress import ProgressBar
+from .reference.optim import Adam, Optimizer
+from .reference.schedules import Schedule
+from .reference.training import History, _check_optimizer, _positive_float, _positive_int
+
+OPT_CODES = {"sgd": 0, "momentum": 1, "rmsprop": 2, "adam": 3}
+FORM_CODES = {"ema": 0, "classic": 1, "nesterov": 2}
+SCHEDULE_CODES = {"step": 1, "exponential": 2, "cosine": 3, "plateau": 4}
+
+
+class EarlyStopping:
+    """Stop when the monitored loss (val loss if there is validation data, else
+    the training loss) has not improved by more than `min_delta` for `patience`
+    epochs; with `restore_best`, the weights of the best epoch are restored."""
+
+    def __init__(self, patience=10, min_delta=0.0, restore_best=True):
+        self.patience = _positive_int(patience, "EarlyStopping", "patience")
+        if not isinstance(min_delta, numbers.Real) or not np.isfinite(min_delta) or min_delta < 0:
+            raise ValueError(f"EarlyStopping: min_delta must be finite and >= 0, got {min_delta!r}")
+        self.min_delta = float(min_delta)
+        self.restore_best = bool(restore_best)
+
+    def __repr__(self):
+        return (f"EarlyStopping(patience={self.patience}, min_delta={self.min_delta}, "
+                f"restore_best={self.restore_best})")
+
+
+def optimizer_config(opt):
+    c = _core.OptimizerConfig()
+    c.kind = OPT_CODES[opt.kind]
+    c.gamma = opt.beta1 if opt.kind == "adam" else opt.gamma
+    c.beta2 = opt.beta2
+    c.eps = opt.eps
+    c.form = FORM_CODES[opt.form]
+    c.eps_inside = opt.eps_inside
+    c.weight_decay = opt.weight_decay
+    return c
+
+
+def schedule_config(s):
+    c = _core.ScheduleConfig()
+    if s is None:
+        return c
+    c.kind = SCHEDULE_CODES[s.kind]
+    c.step_size, c.gamma, c.t_max = s.step_size, s.gamma, s.t_max
+    c.min_lr, c.factor, c.patience, c.threshold = s.min_lr, s.factor, s.patience, s.threshold
+    return c
+
+
+def optimizer_state(model, optimizer):
+    """The model's state for `optimizer`: same object → continue, new object → fresh."""
+    st = model._opt
+    if st is None or st["optimizer"] is not optimizer:
+        n, dt = model.num_parameters, model.dtype
+        need_m = optimizer.kind in ("momentum", "adam")
+        need_v = optimizer.kind in ("rmsprop", "adam")
+        st = {"optimizer": optimizer, "t": 0,
+              "m": np.zeros(n, dt) if need_m else None,
+              "v": np.zeros(n, dt) if need_v else None}
+        model._opt = st
+    return st
+
+
+def default_loss(model):
+    last = model.layers[-1].kind
+    return {"sigmoid": "bce", "softmax": "ce"}.get(last, "mse")
+
+
+def _fit_config(model, loss, l1, l2):
+    from .model import LOSS_CODES
+    c = _core.FitConfig()
+    c.loss, c.l1, c.l2 = LOSS_CODES[loss], l1, l2
+    return c
+
+
+def _as_callback(cb):
+    if hasattr(cb, "on_epoch_end"):
+        return cb.on_epoch_end
+    if callable(cb):
+        return cb
+    raise TypeError(f"fit: callback {cb!r} is neither callable nor has on_epoch_end(epoch, logs)")
+
+
+def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle=True,
+        seed=None, l1=0.0, l2=0.0, validation_data=None, validation_split=0.0,
+        lr_schedule=None, clip_norm=None, early_stopping=None, callbacks=(), verbose="auto"):
+    fn = "fit"
+    loss = default_loss(model) if loss is None else loss
+    X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
+    model._check_differentiable(fn)
+    if optimizer is None:
+        optimizer = model._opt["optimizer"] if model._opt else Adam()
+    optimizer = _check_optimizer(optimizer, fn)
+    epochs = _positive_int(epochs, fn, "epochs")
+    batch_size = _positive_int(batch_size, fn, "batch_size")
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"{fn}: shuffle must be True or False, got {shuffle!r}")
+    if seed is None:
+        seed = model.seed
+    elif isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"{fn}: seed must be None or a non-negative integer, got {seed!r}")
+    if clip_norm is not None:
+        clip_norm = _positive_float(clip_norm, fn, "clip_norm")
+    if lr_schedule is not None and not isinstance(lr_schedule, Schedule):
+        raise TypeError(f"{fn}: lr_schedule must be None or a schedule such as "
+                        f"nncore.StepDecay(step_size=10), got {lr_schedule!r}")
+    if isinstance(early_stopping, numbers.Integral) and not isinstance(early_stopping, bool):
+        early_stopping = EarlyStopping(patience=early_stopping)
+    if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
+        raise TypeError(f"{fn}: early_stopping must be None, an int patience or "
+                        f"nncore.EarlyStopping(...), got {early_stopping!r}")
+    cbs = [_as_callback(cb) for cb in (callbacks or ())]
+    if verbose == "auto":
+        verbose = 1 if sys.stderr.isatty() else 0
+
+    val = None
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError(f"{fn}: validation_data must be a pair (X_val, y_val)")
+        vfn = "fit: validation_data"
+        Xv = check_X(validation_data[0], model.n_features, model.dtype, vfn)
+        val = (Xv, *check_y(validation_data[1], Xv.shape[0], model.n_outputs, loss,
+                            model.dtype, vfn))
+    elif validation_split:
+        if not isinstance(validation_split, numbers.Real) or not 0 < validation_split < 1:
+            raise ValueError(f"{fn}: validation_split must be in (0, 1), got {validation_split!r}")
+        n_val = int(round(X.shape[0] * validation_split))
+        if n_val < 1 or n_val >= X.shape[0]:
+            raise ValueError(f"{fn}: validation_split={validation_split} leaves "
+                             f"{n_val} of {X.shape[0]} samples for validation")
+        cut = X.shape[0] - n_val  # the last rows, before shuffling (as Keras)
+        val = (X[cut:], None if Y is None else Y[cut:], None if labels is None else labels[cut:])
+        X, Y, labels = X[:cut], None if Y is None else Y[:cut], None if labels is None else labels[:cut]
+
+    st = optimizer_state(model, optimizer)
+    cfg = _fit_config(model, loss, l1, l2)
+    cfg.epochs, cfg.batch_size, cfg.shuffle, cfg.seed = epochs, batch_size, bool(shuffle), seed
+    cfg.first_epoch = model._epochs_done
+    cfg.lr = optimizer.lr
+    cfg.clip_norm = clip_norm or 0.0
+    cfg.schedule = schedule_config(lr_schedule)
+    if early_stopping is not None:
+        cfg.patience, cfg.min_delta = early_stopping.patience, early_stopping.min_delta
+        cfg.restore_best = early_stopping.restore_best
+    bar = ProgressBar(epochs, model._epochs_done) if verbose else None
+    cfg.report_seconds = 0.1 if bar else 0.0
+    cfg.report_every_epochs = 1 if cbs else 0
+
+    def on_report(logs):
+        if bar:
+            bar.update(logs)
+        keep_going = True
+        for cb in cbs:
+            if cb(logs["epoch"], logs) is False:
+                keep_going = False
+        return keep_going
+
+    Xv, Yv, lv = val if val is not None else (None, None, None)
+    report = on_report if (bar or cbs) else None
+    raw, st["t"], error = _core.fit(model._net, X, Y, labels, Xv, Yv, lv, cfg,
+                                    optimizer_config(optimizer), st["m"], st["v"], st["t"],
+                                    report, True)
+    if bar:
+        bar.close()
+    hist = _history(raw, val is not None, loss, cfg.first_epoch)
+    model._epochs_done += raw["epochs_run"]
+    model.history_ = hist
+    if error is not None:
+        raise error  # Ctrl-C or an exception in a callback; the weights are valid
+    if raw["stop_reason"] == "non_finite":
+        raise FloatingPointError(
+            f"fit: the loss or an update became non-finite in epoch "
+            f"{cfg.first_epoch + raw['epochs_run']}; training stopped and the weights were left "
+            "at their last finite values (lower the learning rate, add clip_norm=..., or scale X)")
+    return hist
+
+
+def _history(raw, has_val, loss, first_epoch):
+    h = History(has_val)
+    n = raw["epochs_run"]
+    h.epoch = list(range(first_epoch, first_epoch + n))
+    h.history["loss"] = raw["loss"]
+    h.history["lr"] = raw["lr"]
+    h.history["time"] = raw["seconds"]
+    if has_val:
+        h.history["val_loss"] = raw["val_loss"]
+    if loss in ("bce", "ce"):
+        h.history["accuracy"] = raw["metric"]
+        if has_val:
+            h.history["val_accuracy"] = raw["val_metric"]
+    h.stop_reason = raw["stop_reason"] or "completed"
+    h.best_epoch = raw["best_epoch"] if raw["best_epoch"] >= 0 else None
+    return h
+
+
+def train_step(model, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None, clip_norm=None):
+    fn = "train_step"
+    loss = default_loss(model) if loss is None else loss
+    X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
+    model._check_differentiable(fn)
+    if optimizer is None:
+        optimizer = model._opt["optimizer"] if model._opt else Adam()
+    optimizer = _check_optimizer(optimizer, fn)
+    lr = optimizer.lr if lr is None else _positive_float(lr, fn, "lr")
+    st = optimizer_state(model, optimizer)
+    cfg = _fit_config(model, loss, l1, l2)
+    cfg.clip_norm = 0.0 if clip_norm is None else _positive_float(clip_norm, fn, "clip_norm")
+    try:
+        value, st["t"] = _core.train_step(model._net, X, Y, labels, cfg,
+                                          optimizer_config(optimizer), st["m"], st["v"],
+                                          st["t"], lr)
+    except ValueError as e:  # the core's domain_error: weights unchanged
+        raise FloatingPointError(str(e)) from None
+    return value
+
+
+def evaluate(model, X, y, loss=None, l1=0.0, l2=0.0):
+    """{"loss": L, ...} plus "accuracy" (bce/ce) or "mse" and "r2" (regression)."""
+    from .model import LOSS_CODES
+    fn = "evaluate"
+    loss = default_loss(model) if loss is None else loss
+    X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
+    value, metric = _core.evaluate(model._net, X, Y, labels, LOSS_CODES[loss], l1, l2)
+    out = {"loss": float(value)}
+    if loss in ("bce", "ce"):
+        out["accuracy"] = float(metric)
+    else:
+        pred = model.predict(X).astype(np.float64)
+        Yd = Y.astype(np.float64)
+        out["mse"] = float(np.mean((pred - Yd) ** 2))
+        ss_tot = np.sum((Yd - Yd.mean(axis=0)) ** 2, axis=0)
+        ss_res = np.sum((Yd - pred) ** 2, axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r2 = np.where(ss_tot > 0, 1 - ss_res / ss_tot, 0.0)
+        out["r2"] = float(np.mean(r2))
+    return out
