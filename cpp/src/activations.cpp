@@ -7,20 +7,45 @@
 
 namespace nncore {
 
+namespace {
+// One loop per activation, each cloned for AVX2 (see NNCORE_SIMD_CLONES).
+template <class T>
+NNCORE_SIMD_CLONES void sigmoid_loop(const T* a, T* h, Index n) {
+  for (Index i = 0; i < n; ++i) h[i] = fastmath::sigmoid(a[i]);
+}
+template <class T>
+NNCORE_SIMD_CLONES void tanh_loop(const T* a, T* h, Index n) {
+  for (Index i = 0; i < n; ++i) h[i] = fastmath::tanh(a[i]);
+}
+template <class T>
+NNCORE_SIMD_CLONES void elu_loop(T alpha, const T* a, T* h, Index n) {
+  for (Index i = 0; i < n; ++i) {
+    const T neg = alpha * fastmath::expm1_neg(a[i] < T(0) ? a[i] : T(0));
+    h[i] = a[i] > T(0) ? a[i] : neg;
+  }
+}
+// Splits a long element-wise pass across threads in fixed chunks.
+template <class F>
+void chunked(Index n, F f) {
+  constexpr Index chunk = 4096;
+  if (!worth_threads(n * 16)) { f(Index(0), n); return; }
+  const Index nchunks = (n + chunk - 1) / chunk;
+  NNCORE_PARALLEL_FOR(true)
+  for (Index c = 0; c < nchunks; ++c) f(c * chunk, std::min(chunk, n - c * chunk));
+}
+}  // namespace
+
 template <class T>
 void activation_forward(LayerKind kind, T hyper, const T* a, T* h, Index n) {
-  const bool par = worth_threads(n * 8);
   switch (kind) {
     case LayerKind::Identity:
       if (h != a) std::copy(a, a + n, h);
       break;
     case LayerKind::Sigmoid:
-      NNCORE_PARALLEL_FOR(par)
-      for (Index i = 0; i < n; ++i) h[i] = sigmoid(a[i]);
+      chunked(n, [&](Index i0, Index m) { sigmoid_loop(a + i0, h + i0, m); });
       break;
     case LayerKind::Tanh:
-      NNCORE_PARALLEL_FOR(par)
-      for (Index i = 0; i < n; ++i) h[i] = std::tanh(a[i]);
+      chunked(n, [&](Index i0, Index m) { tanh_loop(a + i0, h + i0, m); });
       break;
     case LayerKind::ReLU:
       for (Index i = 0; i < n; ++i) h[i] = a[i] > T(0) ? a[i] : T(0);
@@ -29,8 +54,7 @@ void activation_forward(LayerKind kind, T hyper, const T* a, T* h, Index n) {
       for (Index i = 0; i < n; ++i) h[i] = a[i] > T(0) ? a[i] : hyper * a[i];
       break;
     case LayerKind::ELU:
-      NNCORE_PARALLEL_FOR(par)
-      for (Index i = 0; i < n; ++i) h[i] = a[i] > T(0) ? a[i] : hyper * std::expm1(a[i]);
+      chunked(n, [&](Index i0, Index m) { elu_loop(hyper, a + i0, h + i0, m); });
       break;
     case LayerKind::Step:
       for (Index i = 0; i < n; ++i) h[i] = a[i] > T(0) ? T(1) : T(0);
@@ -108,7 +132,7 @@ void softmax_forward(const T* a, T* h, Index rows, Index width) {
     T* hr = h + r * width;
     const T mx = *std::max_element(ar, ar + width);
     T s = 0;
-    for (Index j = 0; j < width; ++j) s += (hr[j] = std::exp(ar[j] - mx));
+    for (Index j = 0; j < width; ++j) s += (hr[j] = fastmath::exp_neg(ar[j] - mx));
     const T inv = T(1) / s;
     for (Index j = 0; j < width; ++j) hr[j] *= inv;
   }

@@ -33,7 +33,7 @@ double loss_forward_backward(LossKind kind, const T* in, Targets<T> t, Index row
       const T g = T(1.0 / n);
       for (Index i = 0; i < n; ++i) {
         const T z = in[i], c = t.Y[i];
-        total += double(std::max(z, T(0)) - c * z + std::log1p(std::exp(-std::fabs(z))));
+        total += double(std::max(z, T(0)) - c * z + std::log1p(fastmath::exp_neg(-std::fabs(z))));
         if (delta) delta[i] = g * (sigmoid(z) - c);
       }
       return total / double(n);
@@ -45,14 +45,14 @@ double loss_forward_backward(LossKind kind, const T* in, Targets<T> t, Index row
         const T* z = in + r * width;
         const T mx = *std::max_element(z, z + width);
         T s = 0;
-        for (Index j = 0; j < width; ++j) s += std::exp(z[j] - mx);
+        for (Index j = 0; j < width; ++j) s += fastmath::exp_neg(z[j] - mx);
         const T lse = mx + std::log(s);
         T* d = delta ? delta + r * width : nullptr;
         if (t.labels) {
           const Index y = Index(t.labels[r]);
           total += double(lse - z[y]);
           if (d) {
-            for (Index j = 0; j < width; ++j) d[j] = g * std::exp(z[j] - lse);
+            for (Index j = 0; j < width; ++j) d[j] = g * fastmath::exp_neg(z[j] - lse);
             d[y] -= g;
           }
         } else {
@@ -61,7 +61,7 @@ double loss_forward_backward(LossKind kind, const T* in, Targets<T> t, Index row
           for (Index j = 0; j < width; ++j) { csum += c[j]; cz += c[j] * z[j]; }
           total += double(lse * csum - cz);
           if (d)
-            for (Index j = 0; j < width; ++j) d[j] = g * (std::exp(z[j] - lse) * csum - c[j]);
+            for (Index j = 0; j < width; ++j) d[j] = g * (fastmath::exp_neg(z[j] - lse) * csum - c[j]);
         }
       }
       return total / double(rows);

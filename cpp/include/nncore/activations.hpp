@@ -5,17 +5,21 @@
 #include <algorithm>
 #include <cmath>
 
+#include "nncore/fastmath.hpp"
 #include "nncore/layer.hpp"
+
+// Element-wise loops get an AVX2+FMA clone picked at load time (GCC ifunc),
+// so one build runs on any x86-64 and still vectorises where it can.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define NNCORE_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define NNCORE_SIMD_CLONES
+#endif
 
 namespace nncore {
 
 template <class T>
-inline T sigmoid(T a) {
-  // Branches keep exp() from overflowing for large |a|.
-  if (a >= T(0)) return T(1) / (T(1) + std::exp(-a));
-  const T e = std::exp(a);
-  return e / (T(1) + e);
-}
+inline T sigmoid(T a) { return fastmath::sigmoid(a); }
 
 // h = σ(a) over n values. kind is an element-wise activation (not PReLU/Softmax).
 template <class T>
