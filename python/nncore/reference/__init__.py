@@ -1,0 +1,33 @@
+"""nncore.reference: the whole library in readable NumPy, for checking and learning.
+
+    import numpy as np, nncore.reference as ref
+    m = ref.Sequential(ref.Dense(2, 10), ref.Tanh(), ref.Dense(10, 1), ref.Sigmoid(), seed=0)
+    loss, grads = m.loss_and_grad(X, y, loss="bce", l2=1e-3)
+    hist = m.fit(X, y, loss="bce", optimizer=ref.Adam(lr=1e-2), epochs=100)
+
+Same API, parameter layout, initial weights and training loop as the C++-backed
+`nncore.Sequential` (docs/design.md); the tests hold the two together.
+
+    layers.py     forward/backward of every layer (the lecture's formulas)
+    losses.py     loss values, δ at the output, the l1/l2 penalty
+    model.py      Sequential: forward pass and backpropagation
+    optim.py      SGD, Momentum, RMSprop, Adam (specs + NumPy step)
+    schedules.py  StepDecay, ExponentialDecay, CosineDecay, ReduceOnPlateau
+    training.py   fit / train_step: the epoch and batch loop
+
+Nothing here needs the compiled core.
+"""
+from .layers import (ELU, Dense, Identity, LeakyReLU, Maxout, PReLU, ReLU, Sigmoid, Softmax,
+                     Step, Tanh)
+from .model import Sequential
+from .optim import SGD, Adam, Momentum, Optimizer, RMSprop
+from .schedules import CosineDecay, ExponentialDecay, ReduceOnPlateau, Schedule, StepDecay
+from .training import History
+
+__all__ = [
+    "Sequential", "Dense", "Maxout", "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
+    "PReLU", "ELU", "Step", "Softmax",
+    "Optimizer", "SGD", "Momentum", "RMSprop", "Adam",
+    "Schedule", "StepDecay", "ExponentialDecay", "CosineDecay", "ReduceOnPlateau",
+    "History",
+]

@@ -1,0 +1,90 @@
+"""Losses: value J (a mean over the m samples) and δ = ∂J/∂(loss input).
+
+Each function takes the network output `out` (m, n_outputs) and targets `c`
+of the same shape and returns (J as a Python float, δ as an array like out).
+The sums for J are taken in float64; δ keeps the model's dtype.
+
+"bce" and "ce" take the LOGITS z, the input of the final Sigmoid/Softmax,
+not its output h (docs/design.md, "the logits path"): computed from z they stay
+finite for saturated outputs, and the chain through σ' or the softmax Jacobian
+collapses to δ_z = (h − c)/m.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .layers import sigmoid, softmax
+
+
+def _f64_sum(x):
+    return float(np.sum(x, dtype=np.float64))
+
+
+def mse(h, c):
+    """Lecture "Regression": J = 1/(2m) Σᵢ Σⱼ (hᵢⱼ − cᵢⱼ)²,  δ = (h − c)/m."""
+    m = h.shape[0]
+    diff = h - c
+    return _f64_sum(np.square(diff, dtype=np.float64)) / (2 * m), diff / m
+
+
+def mse_mean(h, c):
+    """PyTorch MSELoss / Keras mse: J = Σ (h − c)² / (m·out),  δ = 2(h − c)/(m·out)."""
+    size = h.size
+    diff = h - c
+    return _f64_sum(np.square(diff, dtype=np.float64)) / size, 2 * diff / size
+
+
+def bce_from_logits(z, c):
+    """Binary cross-entropy (lecture "Classification", as a mean over all m·out elements).
+
+    With h = σ(z): −[c log h + (1 − c) log(1 − h)] = max(z, 0) − c·z + log(1 + e^{−|z|}),
+    which never evaluates log(0) or e^{large}. Gradient w.r.t. z (σ' = h(1 − h)
+    cancels the 1/(h(1 − h)) of the log terms):
+        J = mean(max(z, 0) − c·z + log1p(e^{−|z|})),   δ_z = (σ(z) − c)/(m·out)
+    """
+    size = z.size
+    z64, c64 = z.astype(np.float64), c.astype(np.float64)
+    value = _f64_sum(np.maximum(z64, 0) - c64 * z64 + np.log1p(np.exp(-np.abs(z64)))) / size
+    return value, (sigmoid(z) - c) / size
+
+
+def ce_from_logits(z, c):
+    """Softmax cross-entropy: J = −1/m Σᵢ Σⱼ cᵢⱼ log hᵢⱼ with h = softmax(z).
+
+    log hᵢⱼ = zᵢⱼ − logsumexp(zᵢ), so per row Σⱼ cᵢⱼ (logsumexp(zᵢ) − zᵢⱼ); for
+    one-hot or probability targets (Σⱼ cᵢⱼ = 1) this is logsumexp(zᵢ) − Σⱼ cᵢⱼ zᵢⱼ.
+        δ_z = (h·Σⱼ cⱼ − c)/m     (= (h − c)/m when Σⱼ cⱼ = 1)
+    """
+    m = z.shape[0]
+    z64, c64 = z.astype(np.float64), c.astype(np.float64)
+    zmax = z64.max(axis=1, keepdims=True)
+    logsumexp = zmax + np.log(np.exp(z64 - zmax).sum(axis=1, keepdims=True))  # (m, 1)
+    value = _f64_sum(c64 * (logsumexp - z64)) / m
+    return value, (softmax(z) * c.sum(axis=1, keepdims=True) - c) / m
+
+
+# name -> (function, takes the logits of the last layer?)
+LOSSES = {
+    "mse": (mse, False),
+    "mse_mean": (mse_mean, False),
+    "bce": (bce_from_logits, True),
+    "ce": (ce_from_logits, True),
+}
+
+
+def one_hot(labels, n_classes, dtype):
+    """Integer labels (m,) -> targets c (m, n_classes) with cᵢ,labelᵢ = 1."""
+    c = np.zeros((labels.shape[0], n_classes), dtype=dtype)
+    c[np.arange(labels.shape[0]), labels] = 1
+    return c
+
+
+def penalty(params, mask, l1, l2):
+    """λ·penalty(θ) of the lecture's L = Σ l + λ·penalty(θ), on weights only (mask).
+
+    value = l2·Σ W² + l1·Σ |W|,   gradient = 2·l2·W + l1·sign(W)   (sign(0) = 0)
+    Returns (value, gradient over the whole arena; zero outside the mask).
+    """
+    w = np.where(mask, params, 0)
+    value = l2 * _f64_sum(np.square(w, dtype=np.float64)) + l1 * _f64_sum(np.abs(w, dtype=np.float64))
+    return value, 2 * l2 * w + l1 * np.sign(w)

@@ -1,0 +1,119 @@
+"""`reference.Sequential`: the forward pass and backpropagation in NumPy.
+
+ModelBase (nncore/_base.py) owns the flat parameter arena, validation and the
+public methods; this class only computes. It keeps a gradient arena of the same
+layout, and each layer writes its ∂J/∂θ into its views of it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._base import ModelBase
+from . import training
+from .layers import as_reference
+from .losses import LOSSES, one_hot, penalty
+
+
+class Sequential(ModelBase):
+    """Layers applied in order: h⁰ = X, hˡ = layerˡ(hˡ⁻¹), output h^L.
+
+    Same API and numbers as `nncore.Sequential`; see docs/design.md.
+    Also accepts the layer specs of `nncore` (they are turned into their
+    reference twins). Layers keep the current batch's intermediate values for
+    backward, so one model must not be used from several threads at once.
+    """
+
+    def __init__(self, *layers, dtype=np.float64, seed=0):
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = tuple(layers[0])
+        super().__init__(*[as_reference(layer) for layer in layers], dtype=dtype, seed=seed)
+        # the optimizer used last and its mutable state (m, v, t) for THIS model (optim.py)
+        self._opt_spec, self._opt_state = None, {}
+        self._epochs_done = 0  # fit numbers epochs on from here (shuffle, schedules)
+        self._weight_mask = self.penalty_mask  # True on 'weight' params (penalty, AdamW decay)
+
+    # -- ModelBase hooks ------------------------------------------------------
+    def _new_arena(self, size):
+        self._grad = np.zeros(size, dtype=self.dtype)
+        return np.zeros(size, dtype=self.dtype)
+
+    def _bind(self):
+        """Give every layer its views into the parameter and gradient arenas."""
+        for i, layer in enumerate(self.layers):
+            names = [pname for pname, _, _ in layer.param_specs()]
+            slots = [self._slots[f"{i}.{pname}"] for pname in names]
+            params = {n: self._arena[s.offset:s.offset + s.size].reshape(s.shape)
+                      for n, s in zip(names, slots)}
+            grads = {n: self._grad[s.offset:s.offset + s.size].reshape(s.shape)
+                     for n, s in zip(names, slots)}
+            layer.bind(params, grads)
+
+    def _forward(self, X):
+        return self._trace(X)[-1]
+
+    def _trace(self, X):
+        self._bind()
+        outputs, h = [], X
+        for layer in self.layers:
+            h = layer.forward(h)
+            outputs.append(h)
+        return outputs
+
+    def _loss_and_grad(self, X, Y, labels, loss, l1, l2, want_grad):
+        """L = J(h^L, c) + λ·penalty(θ) and, if asked, ∂L/∂θ (the gradient arena itself).
+
+        Backpropagation (lecture "Neuronale Netze: Backpropagation"): the forward
+        pass stores every layer's input; then δ = ∂J/∂(output) is passed from the
+        last layer to the first, each layer turning it into ∂J/∂(its input) and
+        adding ∂J/∂(its parameters) to the gradient arena.
+        """
+        self._bind()
+        loss_fn, from_logits = LOSSES[loss]
+        # bce/ce start from the logits: the final Sigmoid/Softmax is folded into the loss
+        body = self.layers[:-1] if from_logits else self.layers
+        out = X
+        for layer in body:
+            out = layer.forward(out)
+        if labels is not None:
+            Y = one_hot(labels, self.n_outputs, self.dtype)
+        value, delta = loss_fn(out, Y)
+        if l1 or l2:
+            pen_value, pen_grad = penalty(self._arena, self._weight_mask, l1, l2)
+            value += pen_value
+        if not want_grad:
+            return value, None
+
+        self._grad.fill(0)
+        for layer in reversed(body):
+            delta = layer.backward(delta)
+        if l1 or l2:
+            self._grad += pen_grad
+        return value, self._grad
+
+    # -- training (docs/design.md "Training"; the loop is in training.py) ------
+    def _optimizer_state(self, optimizer):
+        """This model's state for `optimizer`: the same object continues, another starts empty."""
+        if optimizer is not self._opt_spec:
+            self._opt_spec, self._opt_state = optimizer, {}
+        return self._opt_state
+
+    def fit(self, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle=True,
+            seed=None, l1=0.0, l2=0.0, validation_data=None, validation_split=0.0,
+            lr_schedule=None, clip_norm=None, early_stopping=None):
+        """Minibatch training; returns a History (`.history["loss"|"val_loss"|"lr"]`).
+
+        loss=None: "bce" after Sigmoid, "ce" after Softmax, else "mse";
+        optimizer=None: the last one used on this model, else Adam().
+        See `nncore.reference.training.fit` for the loop, step by step.
+        """
+        return training.fit(self, X, y, loss=loss, optimizer=optimizer, epochs=epochs,
+                            batch_size=batch_size, shuffle=shuffle, seed=seed, l1=l1, l2=l2,
+                            validation_data=validation_data, validation_split=validation_split,
+                            lr_schedule=lr_schedule, clip_norm=clip_norm,
+                            early_stopping=early_stopping)
+
+    def train_step(self, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None,
+                   clip_norm=None):
+        """One optimizer step on the batch (X, y); returns the batch loss L before the step."""
+        return training.train_step(self, X, y, loss=loss, optimizer=optimizer, l1=l1, l2=l2,
+                                   lr=lr, clip_norm=clip_norm)

@@ -1,0 +1,157 @@
+"""Learning-rate schedules (lecture "Learning rate decay": adapt the rate after k epochs).
+
+A schedule is a hyperparameter spec like the optimizers; what changes during a
+fit lives in a `state` dict owned by the loop:
+
+    state = {}
+    for e in range(epochs):
+        lr_e = schedule.lr_at(e, base_lr, state)   # before epoch e
+        ...train epoch e with lr_e...
+        schedule.end_epoch(monitored_loss, state)  # after it (only ReduceOnPlateau uses it)
+
+base_lr is the optimizer's `lr` (η₀). Every class has every hyperparameter
+attribute (neutral values where unused) plus `kind`, for the C++ binding.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+from .optim import _non_negative, _positive, _real
+
+
+def _positive_int(cls, name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{cls}: {name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+class Schedule:
+    """Base of the schedules: lr_e as a function of the epoch e and η₀."""
+
+    kind = "schedule"
+    step_size = 1
+    gamma = 1.0
+    t_max = 1
+    min_lr = 0.0
+    factor = 1.0
+    patience = 0
+    threshold = 0.0
+    _hyper_names = ()
+
+    def lr_at(self, epoch, base_lr, state=None):
+        raise NotImplementedError
+
+    def end_epoch(self, monitored_loss, state):
+        """Called after each epoch with the monitored loss; stateless schedules ignore it."""
+
+    def hyperparameters(self):
+        return {name: getattr(self, name) for name in self._hyper_names}
+
+    def __repr__(self):
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
+        return f"{type(self).__name__}({inner})"
+
+
+class StepDecay(Schedule):
+    """lr_e = η₀·γ^⌊e/k⌋: multiply by γ every k = step_size epochs (the lecture's decay).
+
+    Hyperparameters: step_size = k ≥ 1, gamma = γ > 0.
+    """
+
+    kind = "step"
+    _hyper_names = ("step_size", "gamma")
+
+    def __init__(self, step_size, gamma=0.5):
+        self.step_size = _positive_int("StepDecay", "step_size", step_size)
+        self.gamma = _positive("StepDecay", "gamma", gamma)
+
+    def lr_at(self, epoch, base_lr, state=None):
+        return base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class ExponentialDecay(Schedule):
+    """lr_e = η₀·γ^e. Hyperparameter: gamma = γ > 0."""
+
+    kind = "exponential"
+    _hyper_names = ("gamma",)
+
+    def __init__(self, gamma):
+        self.gamma = _positive("ExponentialDecay", "gamma", gamma)
+
+    def lr_at(self, epoch, base_lr, state=None):
+        return base_lr * self.gamma ** epoch
+
+
+class CosineDecay(Schedule):
+    """lr_e = min_lr + (η₀ − min_lr)·(1 + cos(π·min(e, t_max)/t_max))/2.
+
+    From η₀ at e = 0 down to min_lr at e = t_max, then constant.
+    Hyperparameters: t_max ≥ 1 (epochs), min_lr ≥ 0.
+    """
+
+    kind = "cosine"
+    _hyper_names = ("t_max", "min_lr")
+
+    def __init__(self, t_max, min_lr=0.0):
+        self.t_max = _positive_int("CosineDecay", "t_max", t_max)
+        self.min_lr = _non_negative("CosineDecay", "min_lr", min_lr)
+
+    def lr_at(self, epoch, base_lr, state=None):
+        e = min(epoch, self.t_max)
+        return self.min_lr + (base_lr - self.min_lr) * (1 + math.cos(math.pi * e / self.t_max)) / 2
+
+
+class ReduceOnPlateau(Schedule):
+    """Lower the rate when the monitored loss stops improving.
+
+    Starts at lr = η₀. After each epoch, with L the monitored loss (the
+    validation loss if there is validation data, else the training loss):
+        if L < best − threshold·|best|:  best ← L, wait ← 0      (an improvement)
+        else:                            wait ← wait + 1
+        if wait = patience:              lr ← max(lr·factor, min_lr), wait ← 0
+    best starts at +∞, so the first epoch always improves. With patience = p
+    the rate drops after p epochs in a row without improvement (as Keras'
+    ReduceLROnPlateau; PyTorch's drops after p + 1).
+
+    Hyperparameters: factor in (0, 1), patience ≥ 1, min_lr ≥ 0, threshold ≥ 0.
+    """
+
+    kind = "plateau"
+    _hyper_names = ("factor", "patience", "min_lr", "threshold")
+
+    def __init__(self, factor=0.1, patience=10, min_lr=0.0, threshold=1e-4):
+        self.factor = _real("ReduceOnPlateau", "factor", factor)
+        if not 0 < self.factor < 1:
+            raise ValueError(f"ReduceOnPlateau: factor must be in (0, 1), got {factor!r}")
+        self.patience = _positive_int("ReduceOnPlateau", "patience", patience)
+        self.min_lr = _non_negative("ReduceOnPlateau", "min_lr", min_lr)
+        self.threshold = _non_negative("ReduceOnPlateau", "threshold", threshold)
+
+    def lr_at(self, epoch, base_lr, state=None):
+        if state is None:
+            raise ValueError("ReduceOnPlateau.lr_at needs the fit's state dict "
+                             "(its rate depends on the losses seen so far)")
+        state.setdefault("lr", base_lr)
+        state.setdefault("best", math.inf)
+        state.setdefault("wait", 0)
+        return state["lr"]
+
+    def end_epoch(self, monitored_loss, state):
+        best = state["best"]
+        if math.isnan(monitored_loss):
+            improved = False
+        elif best == math.inf:  # the first epoch (avoids inf − inf)
+            improved = True
+        else:
+            improved = monitored_loss < best - self.threshold * abs(best)
+        if improved:
+            state["best"], state["wait"] = monitored_loss, 0
+        else:
+            state["wait"] += 1
+        if state["wait"] >= self.patience:
+            state["lr"] = max(state["lr"] * self.factor, self.min_lr)
+            state["wait"] = 0
+
+
+SCHEDULES = {cls.kind: cls for cls in (StepDecay, ExponentialDecay, CosineDecay, ReduceOnPlateau)}
