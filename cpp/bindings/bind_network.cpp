@@ -121,10 +121,19 @@ void bind_one(py::module_& m, const char* name) {
         if ((LossKind(loss) == LossKind::BCE || LossKind(loss) == LossKind::CE) &&
             !n.fused_with(LossKind(loss)))
           throw std::invalid_argument("loss_and_grad: bce needs a final Sigmoid, ce a final Softmax");
+        // The gradient is copied out under the lock: another thread's call
+        // may overwrite the network's gradient arena right after.
+        py::array_t<T> grad(want_grad ? n.num_params() : 0);
+        T* g = grad.mutable_data();
         const T* x = X.data();
-        py::gil_scoped_release nogil;
-        std::lock_guard<std::recursive_mutex> lock(n.mutex());
-        return n.loss_and_grad(x, rows, LossKind(loss), t, l1, l2, want_grad);
+        double value;
+        {
+          py::gil_scoped_release nogil;
+          std::lock_guard<std::recursive_mutex> lock(n.mutex());
+          value = n.loss_and_grad(x, rows, LossKind(loss), t, l1, l2, want_grad);
+          if (want_grad) std::copy(n.grads(), n.grads() + n.num_params(), g);
+        }
+        return py::make_tuple(value, want_grad ? py::object(grad) : py::object(py::none()));
       }, py::arg("X").noconvert(), py::arg("Y").noconvert(), py::arg("labels").noconvert(),
          py::arg("loss"), py::arg("l1"), py::arg("l2"), py::arg("want_grad"));
 }

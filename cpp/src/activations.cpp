@@ -8,44 +8,21 @@
 namespace nncore {
 
 namespace {
-// One loop per activation, each cloned for AVX2 (see NNCORE_SIMD_CLONES).
-template <class T>
-NNCORE_SIMD_CLONES void sigmoid_loop(const T* a, T* h, Index n) {
-  for (Index i = 0; i < n; ++i) h[i] = fastmath::sigmoid(a[i]);
-}
-template <class T>
-NNCORE_SIMD_CLONES void tanh_loop(const T* a, T* h, Index n) {
-  for (Index i = 0; i < n; ++i) h[i] = fastmath::tanh(a[i]);
-}
-template <class T>
-NNCORE_SIMD_CLONES void elu_loop(T alpha, const T* a, T* h, Index n) {
-  for (Index i = 0; i < n; ++i) {
-    const T neg = alpha * fastmath::expm1_neg(a[i] < T(0) ? a[i] : T(0));
-    h[i] = a[i] > T(0) ? a[i] : neg;
-  }
-}
-// Splits a long element-wise pass across threads in fixed chunks.
-template <class F>
-void chunked(Index n, F f) {
-  constexpr Index chunk = 4096;
-  if (!worth_threads(n * 16)) { f(Index(0), n); return; }
-  const Index nchunks = (n + chunk - 1) / chunk;
-  NNCORE_PARALLEL_FOR(true)
-  for (Index c = 0; c < nchunks; ++c) f(c * chunk, std::min(chunk, n - c * chunk));
-}
-}  // namespace
 
+// The loops proper, one clone per ISA (NNCORE_SIMD_CLONES); `kind` is
+// switched once per call, outside the loops.
 template <class T>
-void activation_forward(LayerKind kind, T hyper, const T* a, T* h, Index n) {
+NNCORE_SIMD_CLONES void forward_loop(LayerKind kind, T hyper, const T* __restrict a,
+                                     T* __restrict h, Index n) {
   switch (kind) {
     case LayerKind::Identity:
-      if (h != a) std::copy(a, a + n, h);
+      for (Index i = 0; i < n; ++i) h[i] = a[i];
       break;
     case LayerKind::Sigmoid:
-      chunked(n, [&](Index i0, Index m) { sigmoid_loop(a + i0, h + i0, m); });
+      for (Index i = 0; i < n; ++i) h[i] = fastmath::sigmoid(a[i]);
       break;
     case LayerKind::Tanh:
-      chunked(n, [&](Index i0, Index m) { tanh_loop(a + i0, h + i0, m); });
+      for (Index i = 0; i < n; ++i) h[i] = fastmath::tanh(a[i]);
       break;
     case LayerKind::ReLU:
       for (Index i = 0; i < n; ++i) h[i] = a[i] > T(0) ? a[i] : T(0);
@@ -54,22 +31,26 @@ void activation_forward(LayerKind kind, T hyper, const T* a, T* h, Index n) {
       for (Index i = 0; i < n; ++i) h[i] = a[i] > T(0) ? a[i] : hyper * a[i];
       break;
     case LayerKind::ELU:
-      chunked(n, [&](Index i0, Index m) { elu_loop(hyper, a + i0, h + i0, m); });
+      for (Index i = 0; i < n; ++i) {
+        const T neg = hyper * fastmath::expm1_neg(std::min(a[i], T(0)));
+        h[i] = a[i] > T(0) ? a[i] : neg;
+      }
       break;
     case LayerKind::Step:
       for (Index i = 0; i < n; ++i) h[i] = a[i] > T(0) ? T(1) : T(0);
       break;
     default:
-      throw std::logic_error("activation_forward: not an element-wise activation");
+      break;
   }
 }
 
+// δa = σ'(a)·δh; da may alias dh (element i is read before it is written).
 template <class T>
-void activation_backward(LayerKind kind, T hyper, const T* a, const T* h, const T* dh,
-                         T* da, Index n) {
+NNCORE_SIMD_CLONES void backward_loop(LayerKind kind, T hyper, const T* a, const T* h,
+                                      const T* dh, T* da, Index n) {
   switch (kind) {
     case LayerKind::Identity:
-      if (da != dh) std::copy(dh, dh + n, da);
+      for (Index i = 0; i < n; ++i) da[i] = dh[i];
       break;
     case LayerKind::Sigmoid:
       for (Index i = 0; i < n; ++i) da[i] = dh[i] * h[i] * (T(1) - h[i]);
@@ -88,8 +69,45 @@ void activation_backward(LayerKind kind, T hyper, const T* a, const T* h, const 
       for (Index i = 0; i < n; ++i) da[i] = a[i] > T(0) ? dh[i] : dh[i] * (h[i] + hyper);
       break;
     default:
-      throw std::logic_error("activation_backward: not a differentiable element-wise activation");
+      break;
   }
+}
+
+// Splits a long element-wise pass across threads in fixed chunks.
+template <class F>
+void chunked(Index n, F f) {
+  constexpr Index chunk = 4096;
+  if (!worth_threads(n * 16)) { f(Index(0), n); return; }
+  const Index nchunks = (n + chunk - 1) / chunk;
+  NNCORE_PARALLEL_FOR(true)
+  for (Index c = 0; c < nchunks; ++c) f(c * chunk, std::min(chunk, n - c * chunk));
+}
+
+bool elementwise(LayerKind kind) {
+  switch (kind) {
+    case LayerKind::Identity: case LayerKind::Sigmoid: case LayerKind::Tanh:
+    case LayerKind::ReLU: case LayerKind::LeakyReLU: case LayerKind::ELU: return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+template <class T>
+void activation_forward(LayerKind kind, T hyper, const T* a, T* h, Index n) {
+  if (!elementwise(kind) && kind != LayerKind::Step)
+    throw std::logic_error("activation_forward: not an element-wise activation");
+  chunked(n, [&](Index i0, Index m) { forward_loop(kind, hyper, a + i0, h + i0, m); });
+}
+
+template <class T>
+void activation_backward(LayerKind kind, T hyper, const T* a, const T* h, const T* dh, T* da,
+                         Index n) {
+  if (!elementwise(kind))
+    throw std::logic_error("activation_backward: not a differentiable element-wise activation");
+  chunked(n, [&](Index i0, Index m) {
+    backward_loop(kind, hyper, a + i0, h + i0, dh + i0, da + i0, m);
+  });
 }
 
 template <class T>

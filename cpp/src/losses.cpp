@@ -6,12 +6,13 @@
 #include <cmath>
 
 #include "nncore/activations.hpp"
+#include "nncore/simd.hpp"
 
 namespace nncore {
 
 template <class T>
-double loss_forward_backward(LossKind kind, const T* in, Targets<T> t, Index rows,
-                             Index width, T* delta) {
+NNCORE_SIMD_CLONES double loss_forward_backward(LossKind kind, const T* in, Targets<T> t,
+                                                Index rows, Index width, T* delta) {
   const Index n = rows * width;
   double total = 0.0;
   switch (kind) {
@@ -22,19 +23,29 @@ double loss_forward_backward(LossKind kind, const T* in, Targets<T> t, Index row
       const double denom = lecture ? 2.0 * rows : double(n);
       const T g = lecture ? T(1.0 / rows) : T(2.0 / n);
       for (Index i = 0; i < n; ++i) {
-        const T d = in[i] - t.Y[i];
-        total += double(d) * double(d);
-        if (delta) delta[i] = g * d;
+        const double d = double(in[i]) - double(t.Y[i]);
+        total += d * d;
       }
+      if (delta)
+        for (Index i = 0; i < n; ++i) delta[i] = g * (in[i] - t.Y[i]);
       return total / denom;
     }
     case LossKind::BCE: {
       // softplus(z) − c·z = max(z,0) − c·z + log1p(e^{−|z|}): finite for any z.
       const T g = T(1.0 / n);
-      for (Index i = 0; i < n; ++i) {
-        const T z = in[i], c = t.Y[i];
-        total += double(std::max(z, T(0)) - c * z + std::log1p(fastmath::exp_neg(-std::fabs(z))));
-        if (delta) delta[i] = g * (sigmoid(z) - c);
+      // Terms are computed in blocks (vectorised), then summed in order.
+      constexpr Index block = 256;
+      T term[block];
+      for (Index i0 = 0; i0 < n; i0 += block) {
+        const Index m = std::min(block, n - i0);
+        const T* z = in + i0;
+        const T* c = t.Y + i0;
+        for (Index i = 0; i < m; ++i)
+          term[i] = std::max(z[i], T(0)) - c[i] * z[i] +
+                    fastmath::log1p_unit(fastmath::exp_neg(-std::fabs(z[i])));
+        for (Index i = 0; i < m; ++i) total += double(term[i]);
+        if (delta)
+          for (Index i = 0; i < m; ++i) delta[i0 + i] = g * (sigmoid(z[i]) - c[i]);
       }
       return total / double(n);
     }

@@ -8,8 +8,26 @@
 
 #include "nncore/activations.hpp"
 #include "nncore/gemm.hpp"
+#include "nncore/simd.hpp"
 
 namespace nncore {
+
+namespace {
+// a += b on every row (the bias add after X·θ).
+template <class T>
+NNCORE_SIMD_CLONES void add_bias(T* __restrict out, const T* __restrict b, Index rows, Index cols) {
+  for (Index r = 0; r < rows; ++r)
+    for (Index j = 0; j < cols; ++j) out[r * cols + j] += b[j];
+}
+// sums[j] = Σ_r d[r, j] in row order (∂b = Σ_rows δ), for any thread count.
+template <class T>
+NNCORE_SIMD_CLONES void column_sums(const T* __restrict d, Index rows, Index cols, Index ld,
+                                    T* __restrict sums) {
+  for (Index j = 0; j < cols; ++j) sums[j] = T(0);
+  for (Index r = 0; r < rows; ++r)
+    for (Index j = 0; j < cols; ++j) sums[j] += d[r * ld + j];
+}
+}  // namespace
 
 const char* layer_name(LayerKind kind) {
   switch (kind) {
@@ -94,10 +112,7 @@ const T* Network<T>::forward(const T* X, Index rows) {
       case LayerKind::Dense:
         // a = X·θ + b
         gemm<T>(false, false, rows, s.out, s.in, T(1), in, s.in, W, s.out, T(0), out, s.out);
-        for (Index r = 0; r < rows; ++r) {
-          T* o = out + r * s.out;
-          for (Index j = 0; j < s.out; ++j) o[j] += b[j];
-        }
+        add_bias(out, b, rows, s.out);
         break;
       case LayerKind::Maxout: {
         // z_j = X·θ_j + b_j side by side in scratch (rows × k·out); h = max_j z_j.
@@ -213,9 +228,7 @@ void Network<T>::backward(const T* X, Index rows, Index start, T* delta) {
       case LayerKind::Dense:
         // ∂θ = Xᵀ·δ, ∂b = Σ_rows δ, ∂X = δ·θᵀ
         gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, delta, s.out, T(0), dW, s.out);
-        std::fill(db, db + s.out, T(0));
-        for (Index r = 0; r < rows; ++r)
-          for (Index j = 0; j < s.out; ++j) db[j] += delta[r * s.out + j];
+        column_sums(delta, rows, s.out, s.out, db);
         if (i > 0) {
           gemm<T>(false, true, rows, s.in, s.out, T(1), delta, s.out, W, s.out, T(0), other, s.in);
           std::swap(delta, other);
@@ -230,9 +243,7 @@ void Network<T>::backward(const T* X, Index rows, Index start, T* delta) {
         for (Index r = 0; r < rows; ++r)
           for (Index o = 0; o < s.out; ++o)
             dz[r * kw + idx[r * s.out + o] * s.out + o] = delta[r * s.out + o];
-        std::fill(db, db + L.b_size, T(0));
-        for (Index r = 0; r < rows; ++r)
-          for (Index q = 0; q < kw; ++q) db[q] += dz[r * kw + q];
+        column_sums(dz, rows, kw, kw, db);
         for (Index j = 0; j < s.k; ++j) {
           const Index wj = j * s.in * s.out;
           gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, dz + j * s.out, kw, T(0),

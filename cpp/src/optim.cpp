@@ -5,11 +5,12 @@
 #include <cmath>
 
 #include "nncore/parallel.hpp"
+#include "nncore/simd.hpp"
 
 namespace nncore {
 
 template <class T>
-bool optimizer_step(const OptimizerConfig& c, double lr_d, std::int64_t t, T* th, const T* g,
+NNCORE_SIMD_CLONES bool optimizer_step(const OptimizerConfig& c, double lr_d, std::int64_t t, T* th, const T* g,
                     T* m, T* v, const std::uint8_t* mask, Index n) {
   const T lr = T(lr_d), gm = T(c.gamma), eps = T(c.eps);
   const bool par = worth_threads(n * 8);

@@ -31,7 +31,6 @@ class Sequential(ModelBase):
         if self._net.num_params != size:  # the two layouts must agree
             raise RuntimeError(f"nncore: core arena has {self._net.num_params} values, "
                                f"Python layout {size}")
-        self._grad_arena = self._net.grads()
         return self._net.params()
 
     def _forward(self, X):
@@ -43,8 +42,8 @@ class Sequential(ModelBase):
         return self._net.trace(X)
 
     def _loss_and_grad(self, X, Y, labels, loss, l1, l2, want_grad):
-        value = self._net.loss_and_grad(X, Y, labels, LOSS_CODES[loss], l1, l2, want_grad)
-        return value, (self._grad_arena if want_grad else None)
+        # (value, a copy of the gradient arena taken under the core's lock)
+        return self._net.loss_and_grad(X, Y, labels, LOSS_CODES[loss], l1, l2, want_grad)
 
     # -- saving (python/nncore/io.py: data only) ------------------------------------
     def save(self, path, include_optimizer=False):
@@ -107,3 +106,10 @@ class Sequential(ModelBase):
             if opt.kind in kinds and state[key] is None:
                 raise ValueError(f"load: optimizer {opt.kind!r} needs its {key!r} buffer")
         self._opt = state
+
+    def to_onnx(self, path=None, opset=None):
+        """Write the network as a standard ONNX graph to `path` (if given) and return the
+        onnx.ModelProto: input "X" (N, n_features), output "Y" (N, n_outputs), the model's
+        dtype; opset 17 by default. Needs the `onnx` package (docs/ecosystem.md)."""
+        from .onnx_export import to_onnx
+        return to_onnx(self, path, opset=opset)

@@ -7,14 +7,7 @@
 
 #include "nncore/fastmath.hpp"
 #include "nncore/layer.hpp"
-
-// Element-wise loops get an AVX2+FMA clone picked at load time (GCC ifunc),
-// so one build runs on any x86-64 and still vectorises where it can.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define NNCORE_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define NNCORE_SIMD_CLONES
-#endif
+#include "nncore/simd.hpp"
 
 namespace nncore {
 

@@ -4,6 +4,8 @@
 //   x = k·ln2 + r, |r| ≤ ln2/2;  expm1(r) by its Taylor polynomial;
 //   exp(x) = 2^k·(1 + expm1(r)),  expm1(x) = 2^k·expm1(r) + (2^k − 1).
 #pragma once
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -62,7 +64,7 @@ inline void reduce(T x, T& s, T& r) {
   using Tr = Traits<T>;
   const T log2e = T(1.4426950408889634074), ln2_hi = T(0.693145751953125),
           ln2_lo = T(1.42860682030941723212e-06);
-  x = x < Tr::lo ? Tr::lo : x;
+  x = std::max(x, T(Tr::lo));
   const T t = x * log2e + Tr::magic;
   const T k = t - Tr::magic;
   r = (x - k * ln2_hi) - k * ln2_lo;
@@ -86,23 +88,31 @@ inline T expm1_neg(T x) {
   return s * expm1_poly(r) + (s - T(1));
 }
 
-template <class T>
-inline T abs(T x) { return x < T(0) ? -x : x; }
-
 // tanh(a) = −u/(u + 2) with u = expm1(−2|a|), sign restored.
 template <class T>
 inline T tanh(T a) {
-  const T u = expm1_neg(T(-2) * abs(a));
-  const T t = -u / (u + T(2));
-  return a < T(0) ? -t : t;
+  const T u = expm1_neg(T(-2) * std::fabs(a));
+  return std::copysign(-u / (u + T(2)), a);
 }
 
 // σ(a) = 1/(1 + e^{−a}) from e = e^{−|a|}: no overflow, full relative accuracy.
 template <class T>
 inline T sigmoid(T a) {
-  const T e = exp_neg(-abs(a));
+  const T e = exp_neg(-std::fabs(a));
   const T s = T(1) / (T(1) + e);
   return a >= T(0) ? s : e * s;
+}
+
+// log(1 + x) for 0 ≤ x ≤ 1 (softplus in BCE): 2·atanh(s) with s = x/(2 + x) ≤ 1/3,
+// by its odd series Σ s^(2j+1)/(2j+1) (18 terms for double, 8 for float).
+template <class T>
+inline T log1p_unit(T x) {
+  const T s = x / (T(2) + x), s2 = s * s;
+  constexpr int terms = sizeof(T) == 8 ? 18 : 8;
+  T p = T(1) / T(2 * terms + 1);
+#pragma GCC unroll 20
+  for (int j = terms - 1; j >= 0; --j) p = p * s2 + T(1) / T(2 * j + 1);
+  return T(2) * s * p;
 }
 
 }  // namespace fastmath
