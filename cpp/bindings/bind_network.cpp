@@ -102,10 +102,8 @@ void bind_one(py::module_& m, const char* name) {
         expect_shape(X, X.ndim() == 2 ? X.shape(0) : -1, n.n_in(), "loss_and_grad: X");
         const Index rows = X.shape(0);
         if (rows < 1) throw std::invalid_argument("loss_and_grad: X has no rows");
-        if (loss < 0 || loss > int(LossKind::CE)) throw std::invalid_argument("loss_and_grad: unknown loss code");
         nncore::Targets<T> t;
         if (labels) {
-          if (LossKind(loss) != LossKind::CE) throw std::invalid_argument("loss_and_grad: labels need loss 'ce'");
           if (labels->ndim() != 1 || labels->shape(0) != rows)
             throw std::invalid_argument("loss_and_grad: labels must have shape (rows,)");
           const std::int64_t* l = labels->data();
@@ -118,9 +116,8 @@ void bind_one(py::module_& m, const char* name) {
         } else {
           throw std::invalid_argument("loss_and_grad: needs Y or labels");
         }
-        if ((LossKind(loss) == LossKind::BCE || LossKind(loss) == LossKind::CE) &&
-            !n.fused_with(LossKind(loss)))
-          throw std::invalid_argument("loss_and_grad: bce needs a final Sigmoid, ce a final Softmax");
+        check_loss(loss, loss >= 0 && loss <= int(LossKind::CE) && n.fused_with(LossKind(loss)),
+                   bool(labels), "loss_and_grad");
         // The gradient is copied out under the lock: another thread's call
         // may overwrite the network's gradient arena right after.
         py::array_t<T> grad(want_grad ? n.num_params() : 0);
@@ -139,6 +136,15 @@ void bind_one(py::module_& m, const char* name) {
 }
 
 }  // namespace
+
+void check_loss(int loss, bool fused_ok, bool has_labels, const char* what) {
+  const std::string fn(what);
+  if (loss < 0 || loss > int(LossKind::CE)) throw std::invalid_argument(fn + ": unknown loss code");
+  const LossKind k = LossKind(loss);
+  if ((k == LossKind::BCE || k == LossKind::CE) && !fused_ok)
+    throw std::invalid_argument(fn + ": bce needs a final Sigmoid, ce a final Softmax");
+  if (has_labels && k != LossKind::CE) throw std::invalid_argument(fn + ": labels need loss 'ce'");
+}
 
 void bind_network(py::module_& m) {
   bind_one<float>(m, "Network32");

@@ -21,8 +21,11 @@ struct PyData {
 };
 
 template <class T>
-Dataset<T> to_dataset(Network<T>& net, const CArray<T>& X, const std::optional<CArray<T>>& Y,
+Dataset<T> to_dataset(Network<T>& net, int loss, const CArray<T>& X,
+                      const std::optional<CArray<T>>& Y,
                       const std::optional<CArray<std::int64_t>>& labels, const char* what) {
+  check_loss(loss, loss >= 0 && loss <= int(LossKind::CE) && net.fused_with(LossKind(loss)),
+             bool(labels), what);
   if (X.ndim() != 2 || X.shape(1) != net.n_in() || X.shape(0) < 1)
     throw std::invalid_argument(std::string(what) + ": X must have shape (n >= 1, " +
                                 std::to_string(net.n_in()) + ")");
@@ -104,9 +107,9 @@ void bind_one(py::module_& m) {
                   std::optional<CArray<T>> vbuf, std::int64_t t, py::object on_report,
                   bool poll_signals) {
     if (cfg.epochs < 0 || cfg.batch_size < 1) throw std::invalid_argument("fit: bad epochs/batch_size");
-    const Dataset<T> train = to_dataset(net, X, Y, labels, "fit");
+    const Dataset<T> train = to_dataset(net, int(cfg.loss), X, Y, labels, "fit");
     std::optional<Dataset<T>> val;
-    if (Xv) val = to_dataset(net, *Xv, Yv, labels_v, "fit (validation)");
+    if (Xv) val = to_dataset(net, int(cfg.loss), *Xv, Yv, labels_v, "fit (validation)");
     OptimizerState<T> st = to_state(net, mbuf, vbuf, t);
     check_opt(opt, st.m, st.v);
     py::object error = py::none();  // a Python exception raised in a callback
@@ -151,7 +154,7 @@ void bind_one(py::module_& m) {
                          std::optional<CArray<std::int64_t>> labels, const FitConfig& cfg,
                          const OptimizerConfig& opt, std::optional<CArray<T>> mbuf,
                          std::optional<CArray<T>> vbuf, std::int64_t t, double lr) {
-    const Dataset<T> batch = to_dataset(net, X, Y, labels, "train_step");
+    const Dataset<T> batch = to_dataset(net, int(cfg.loss), X, Y, labels, "train_step");
     OptimizerState<T> st = to_state(net, mbuf, vbuf, t);
     check_opt(opt, st.m, st.v);
     double loss;
@@ -167,7 +170,7 @@ void bind_one(py::module_& m) {
 
   m.def("evaluate", [](Net& net, CArray<T> X, std::optional<CArray<T>> Y,
                        std::optional<CArray<std::int64_t>> labels, int loss, double l1, double l2) {
-    const Dataset<T> d = to_dataset(net, X, Y, labels, "evaluate");
+    const Dataset<T> d = to_dataset(net, loss, X, Y, labels, "evaluate");
     double value, metric;
     {
       py::gil_scoped_release nogil;

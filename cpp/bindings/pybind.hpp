@@ -18,6 +18,10 @@ py::array_t<T> view(T* ptr, std::int64_t n, py::handle owner) {
   return py::array_t<T>({n}, {sizeof(T)}, ptr, owner);
 }
 
+// Throws std::invalid_argument unless `loss` is a known code that fits the
+// network's last layer and the kind of targets given (labels only for 'ce').
+void check_loss(int loss, bool fused_ok, bool has_labels, const char* what);
+
 void bind_network(py::module_& m);
 void bind_training(py::module_& m);
 

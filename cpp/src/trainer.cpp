@@ -48,31 +48,55 @@ Targets<T> offset_targets(Targets<T> y, Index r0, Index width) {
   return out;
 }
 
+// What went wrong in a step, if anything.
+enum class StepResult { Ok, BadLoss, BadUpdate };
+
 // Steps that share train_step and fit: gradient, clipping, update.
-// Returns false on a non-finite loss or update (weights then untouched).
+// BadLoss: the loss or gradient is not finite, nothing was changed.
+// BadUpdate: the update produced a non-finite θ; the caller restores θ, m, v.
 template <class T>
-bool step_on_batch(Network<T>& net, const T* X, Targets<T> y, Index rows, const FitConfig& cfg,
-                   const OptimizerConfig& opt, OptimizerState<T>& st, double lr, double* loss,
-                   std::vector<T>* undo) {
+StepResult step_on_batch(Network<T>& net, const T* X, Targets<T> y, Index rows,
+                         const FitConfig& cfg, const OptimizerConfig& opt, OptimizerState<T>& st,
+                         double lr, double* loss) {
   *loss = net.loss_and_grad(X, rows, cfg.loss, y, cfg.l1, cfg.l2, true);
-  if (!std::isfinite(*loss)) return false;
+  if (!std::isfinite(*loss)) return StepResult::BadLoss;
   const Index n = net.num_params();
   T* g = net.grads();
   if (cfg.clip_norm > 0) {
     const double norm = l2_norm(g, n);
-    if (!std::isfinite(norm)) return false;
+    if (!std::isfinite(norm)) return StepResult::BadLoss;
     if (norm > cfg.clip_norm) {
       const T s = T(cfg.clip_norm / norm);
       for (Index i = 0; i < n; ++i) g[i] *= s;
     }
   }
-  if (undo) std::copy(net.params(), net.params() + n, undo->begin());
   st.t += 1;
   if (optimizer_step(opt, lr, st.t, net.params(), g, st.m, st.v, net.weight_mask().data(), n))
-    return true;
+    return StepResult::Ok;
   st.t -= 1;
-  return false;
+  return StepResult::BadUpdate;
 }
+
+// θ, m, v and t as they were, to undo a step whose update overflowed.
+template <class T>
+struct Snapshot {
+  std::vector<T> p, m, v;
+  std::int64_t t = 0;
+  Snapshot(Index n, const OptimizerState<T>& st)
+      : p(std::size_t(n)), m(st.m ? std::size_t(n) : 0), v(st.v ? std::size_t(n) : 0) {}
+  void take(Network<T>& net, const OptimizerState<T>& st) {
+    std::copy(net.params(), net.params() + p.size(), p.begin());
+    if (st.m) std::copy(st.m, st.m + m.size(), m.begin());
+    if (st.v) std::copy(st.v, st.v + v.size(), v.begin());
+    t = st.t;
+  }
+  void restore(Network<T>& net, OptimizerState<T>& st) const {
+    std::copy(p.begin(), p.end(), net.params());
+    if (st.m) std::copy(m.begin(), m.end(), st.m);
+    if (st.v) std::copy(v.begin(), v.end(), st.v);
+    st.t = t;
+  }
+};
 
 }  // namespace
 
@@ -116,11 +140,14 @@ double train_step(Network<T>& net, const Dataset<T>& b, const FitConfig& cfg,
   net.check_differentiable();
   net.reserve(b.rows);
   double loss = 0.0;
-  std::vector<T> undo(std::size_t(net.num_params()));  // one step: allocation is fine here
-  if (!step_on_batch(net, b.X, b.y, b.rows, cfg, opt, st, lr, &loss, &undo)) {
-    std::copy(undo.begin(), undo.end(), net.params());
+  Snapshot<T> snap(net.num_params(), st);  // one step: allocating here is fine
+  snap.take(net, st);
+  const StepResult r = step_on_batch(net, b.X, b.y, b.rows, cfg, opt, st, lr, &loss);
+  if (r != StepResult::Ok) {
+    if (r == StepResult::BadUpdate) snap.restore(net, st);
     throw std::domain_error("train_step: the loss or the update is not finite "
-                            "(weights left unchanged); lower the learning rate or clip gradients");
+                            "(weights and optimizer state left unchanged); lower the learning "
+                            "rate or clip gradients");
   }
   return loss;
 }
@@ -142,7 +169,8 @@ History fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* val, con
     if (train.y.labels) lb.resize(std::size_t(bs));
     else yb.resize(std::size_t(bs * w));
   }
-  std::vector<T> snap_p(P), snap_m(st.m ? P : 0), snap_v(st.v ? P : 0), best(P);
+  Snapshot<T> snap(P, st);  // the epoch's start, to undo an overflowing update
+  std::vector<T> best(static_cast<std::size_t>(P));
   History h;
   for (auto* v : {&h.loss, &h.val_loss, &h.metric, &h.val_metric, &h.lr, &h.seconds})
     v->reserve(std::size_t(cfg.epochs));
@@ -157,14 +185,11 @@ History fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* val, con
   for (Index e = 0; e < cfg.epochs && !stop; ++e) {
     const Index epoch = cfg.first_epoch + e;
     if (cfg.schedule.kind != ScheduleKind::Plateau) lr = scheduled_lr(cfg.schedule, cfg.lr, epoch);
-    std::copy(net.params(), net.params() + P, snap_p.begin());
-    if (st.m) std::copy(st.m, st.m + P, snap_m.begin());
-    if (st.v) std::copy(st.v, st.v + P, snap_v.begin());
-    const std::int64_t snap_t = st.t;
+    snap.take(net, st);
     if (cfg.shuffle) permutation(cfg.seed, std::uint64_t(epoch), n, perm.data());
 
     double loss_sum = 0.0;
-    Index correct = 0;
+    Index correct = 0, rows_done = 0;
     for (Index b0 = 0; b0 < n; b0 += bs) {
       const Index m = std::min(bs, n - b0);
       const T* X = train.X + b0 * in;
@@ -181,30 +206,29 @@ History fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* val, con
         if (train.y.labels) y.labels = lb.data(); else y.Y = yb.data();
       }
       double loss = 0.0;
-      if (!step_on_batch<T>(net, X, y, m, cfg, opt, st, lr, &loss, nullptr)) {
-        // Back to the last finite weights: those at the start of this epoch if
-        // the update itself overflowed, else the current ones (untouched).
-        if (std::isfinite(loss)) {
-          std::copy(snap_p.begin(), snap_p.end(), net.params());
-          if (st.m) std::copy(snap_m.begin(), snap_m.end(), st.m);
-          if (st.v) std::copy(snap_v.begin(), snap_v.end(), st.v);
-          st.t = snap_t;
-        }
+      const StepResult r = step_on_batch(net, X, y, m, cfg, opt, st, lr, &loss);
+      if (r != StepResult::Ok) {
+        // Back to the last finite weights: untouched on a bad loss; on an
+        // overflowing update, those at the start of this epoch.
+        if (r == StepResult::BadUpdate) snap.restore(net, st);
         h.non_finite = true;
         h.stop_reason = "non_finite";
         stop = true;
         break;
       }
       loss_sum += loss * m;
+      rows_done += m;
       if (classification(cfg.loss))
         correct += count_correct(net.layer_output(Index(net.layers().size()) - 1), y, m, w, cfg.loss);
-      if (poll && cfg.poll_seconds > 0 && b0 + bs < n &&
+      if (poll && cfg.poll_seconds > 0 &&
           std::chrono::duration<double>(Clock::now() - t_poll).count() >= cfg.poll_seconds) {
         t_poll = Clock::now();
         if (!poll()) { h.stop_reason = "interrupted"; stop = true; break; }
       }
     }
-    if (stop) break;  // non-finite or interrupted mid-epoch: the epoch is not recorded
+    // Non-finite, or interrupted mid-epoch: that epoch is not recorded. (An
+    // interrupt after its last batch leaves a complete epoch: record it.)
+    if (stop && (h.non_finite || rows_done < n)) break;
 
     EpochReport rep;
     rep.epoch = epoch;

@@ -37,6 +37,30 @@ def resolve_dtype(dtype):
     return dt.type
 
 
+def plan(layers):
+    """Check a layer stack, fix every width, lay out the arena.
+
+    Returns (n_features, n_outputs, [ParamSlot]); allocates nothing, so a
+    file loader can check sizes before building a model.
+    """
+    if isinstance(layers[0], Activation):
+        raise ValueError("Sequential: the first layer must be Dense or Maxout "
+                         "(it fixes the number of input features)")
+    for i, layer in enumerate(layers[:-1]):
+        if isinstance(layer, Softmax):
+            raise ValueError(f"Sequential: Softmax may only be the last layer (it is layer {i})")
+    width = n_features = layers[0].in_features
+    for layer in layers:
+        width = layer.build(width)
+    layout, offset = [], 0
+    for i, layer in enumerate(layers):
+        for pname, shape, role in layer.param_specs():
+            size = int(np.prod(shape))
+            layout.append(ParamSlot(f"{i}.{pname}", tuple(shape), offset, size, i, role))
+            offset += size
+    return n_features, width, layout
+
+
 class ModelBase:
     """A stack of layers with a flat parameter arena."""
 
@@ -49,31 +73,14 @@ class ModelBase:
             if not isinstance(layer, Layer):
                 raise TypeError(f"Sequential: layer {i} is {layer!r}, expected an nncore layer "
                                 "(Dense, Tanh, ...)")
-        if isinstance(layers[0], Activation):
-            raise ValueError("Sequential: the first layer must be Dense or Maxout "
-                             "(it fixes the number of input features)")
-        for i, layer in enumerate(layers[:-1]):
-            if isinstance(layer, Softmax):
-                raise ValueError(f"Sequential: Softmax may only be the last layer (it is layer {i})")
         self.dtype = resolve_dtype(dtype)
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"Sequential: seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
         self.layers = list(layers)
-        width = self.layers[0].in_features
-        self.n_features = width
-        for layer in self.layers:
-            width = layer.build(width)
-        self.n_outputs = width
-
-        self.layout = []
-        offset = 0
-        for i, layer in enumerate(self.layers):
-            for pname, shape, role in layer.param_specs():
-                size = int(np.prod(shape))
-                self.layout.append(ParamSlot(f"{i}.{pname}", tuple(shape), offset, size, i, role))
-                offset += size
+        self.n_features, self.n_outputs, self.layout = plan(self.layers)
         self._slots = {s.name: s for s in self.layout}
+        offset = sum(s.size for s in self.layout)
         self._arena = self._new_arena(offset)
         self._load_values(_init.initial_values(self.layers, self.layout, self.seed))
 
@@ -139,8 +146,11 @@ class ModelBase:
             if arr.shape != slot.shape:
                 raise ValueError(f"{fn}: state_dict[{name!r}] has shape {arr.shape}, "
                                  f"expected {slot.shape}")
+            with np.errstate(over="ignore"):  # overflow shows up as inf just below
+                arr = arr.astype(self.dtype)
             if not np.isfinite(arr).all():
-                raise ValueError(f"{fn}: state_dict[{name!r}] contains NaN or inf")
+                raise ValueError(f"{fn}: state_dict[{name!r}] contains NaN or inf "
+                                 f"(as {np.dtype(self.dtype).name})")
             values[name] = arr
         self._load_values(values)  # all checked first: a bad dict changes nothing
 
@@ -154,9 +164,13 @@ class ModelBase:
 
     def set_flat_parameters(self, flat):
         flat = np.asarray(flat)
+        if flat.dtype.kind not in "iuf":
+            raise TypeError(f"set_flat_parameters: expected a real numeric array, got {flat.dtype}")
         if flat.shape != self._arena.shape:
             raise ValueError(f"set_flat_parameters: expected shape {self._arena.shape}, "
                              f"got {flat.shape}")
+        with np.errstate(over="ignore"):
+            flat = flat.astype(self.dtype)
         if not np.isfinite(flat).all():
             raise ValueError("set_flat_parameters: values contain NaN or inf")
         self._arena[:] = flat
@@ -212,3 +226,7 @@ class ModelBase:
             if s.role == "weight":
                 mask[s.offset:s.offset + s.size] = True
         return mask
+
+    def graph(self, X, y, loss="mse", l1=0.0, l2=0.0):
+        from .graph import build_graph
+        return build_graph(self, X, y, loss=loss, l1=l1, l2=l2)

@@ -71,13 +71,22 @@ def _fail(source, why):
 
 
 def _read_arrays(source, fileobj):
+    # Anything np.load or the zip layer raises on a damaged file becomes ValueError.
     try:
-        with np.load(fileobj, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-    except ValueError as e:  # includes "Object arrays cannot be loaded when allow_pickle=False"
-        _fail(source, f"{e}")
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError) as e:
-        _fail(source, f"unreadable archive ({type(e).__name__}: {e})")
+        archive = np.load(fileobj, allow_pickle=False)
+    except Exception as e:  # noqa: BLE001 - every failure means "not a model file"
+        _fail(source, f"unreadable ({type(e).__name__}: {e})")
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        _fail(source, "not a zip archive of arrays (a single .npy array?)")
+    try:
+        with archive as z:
+            arrays = {k: z[k] for k in z.files}
+    except Exception as e:  # noqa: BLE001
+        _fail(source, f"unreadable entry ({type(e).__name__}: {e})")
+    for key, value in arrays.items():
+        if not isinstance(value, np.ndarray):
+            _fail(source, f"entry {key!r} is not a NumPy array")
+    return arrays
 
 
 def from_bytes(data, cls=None, source="<bytes>"):
@@ -92,6 +101,7 @@ def load(path, cls=None):
 
 
 def _build(arrays, cls, source):
+    from ._base import plan
     from .layers import LAYERS
     from .reference.optim import OPTIMIZERS
     if cls is None:
@@ -103,8 +113,8 @@ def _build(arrays, cls, source):
         _fail(source, "the header is not a byte string")
     try:
         h = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        _fail(source, f"the header is not JSON ({e})")
+    except (ValueError, RecursionError) as e:  # bad UTF-8/JSON, absurd nesting
+        _fail(source, f"the header is not JSON ({type(e).__name__})")
     if not isinstance(h, dict) or h.get("format") != FORMAT:
         _fail(source, "the header does not say format 'nncore'")
     if h.get("version") != VERSION:
@@ -127,18 +137,25 @@ def _build(arrays, cls, source):
     if not isinstance(seed, int) or seed < 0 or not isinstance(epochs, int) or epochs < 0:
         _fail(source, "seed/epochs_done must be non-negative integers")
     dtype = np.dtype(h["dtype"])
+    # Check every parameter against the layout before allocating anything, so a
+    # header that claims huge layers costs nothing.
+    try:
+        slots = plan(layers)[2]
+    except (TypeError, ValueError) as e:
+        _fail(source, f"architecture: {e}")
+    params = {}
+    for slot in slots:
+        a = arrays.pop(f"param/{slot.name}", None)
+        if a is None:
+            _fail(source, f"parameter {slot.name!r} is missing")
+        if a.dtype != dtype or a.shape != slot.shape:
+            _fail(source, f"parameter {slot.name!r} has {a.dtype} {a.shape}, "
+                          f"expected {dtype} {slot.shape}")
+        params[slot.name] = a
     try:
         model = cls(*layers, dtype=dtype.type, seed=seed)
     except (TypeError, ValueError) as e:
         _fail(source, f"architecture: {e}")
-    params = {}
-    for name, shape in model.param_shapes.items():
-        a = arrays.pop(f"param/{name}", None)
-        if a is None:
-            _fail(source, f"parameter {name!r} is missing")
-        if a.dtype != dtype or a.shape != shape:
-            _fail(source, f"parameter {name!r} has {a.dtype} {a.shape}, expected {dtype} {shape}")
-        params[name] = a
     try:
         model.load_state_dict(params)
     except ValueError as e:

@@ -18,14 +18,14 @@ class ProgressBar:
         frac = done / self.epochs
         filled = int(self.width * frac)
         bar = "=" * filled + (">" if filled < self.width else "") + " " * (self.width - filled - 1)
-        eta = logs["seconds"] / done * (self.epochs - done) if done else 0.0
+        eta = logs["time"] / done * (self.epochs - done) if done else 0.0
         parts = [f"epoch {done}/{self.epochs} [{bar[:self.width]}]", f"loss {logs['loss']:.4g}"]
-        if "metric" in logs:
-            parts.append(f"acc {logs['metric']:.3f}")
+        if "accuracy" in logs:
+            parts.append(f"acc {logs['accuracy']:.3f}")
         if "val_loss" in logs:
             parts.append(f"val_loss {logs['val_loss']:.4g}")
-        if "val_metric" in logs:
-            parts.append(f"val_acc {logs['val_metric']:.3f}")
+        if "val_accuracy" in logs:
+            parts.append(f"val_acc {logs['val_accuracy']:.3f}")
         parts.append(f"ETA {eta:.1f}s")
         self.stream.write("\r" + "  ".join(parts) + " ")
         self.stream.flush()

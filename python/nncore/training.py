@@ -162,7 +162,8 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
     cfg.report_seconds = 0.1 if bar else 0.0
     cfg.report_every_epochs = 1 if cbs else 0
 
-    def on_report(logs):
+    def on_report(raw_logs):
+        logs = _epoch_logs(raw_logs)
         if bar:
             bar.update(logs)
         keep_going = True
@@ -189,6 +190,12 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
             f"{cfg.first_epoch + raw['epochs_run']}; training stopped and the weights were left "
             "at their last finite values (lower the learning rate, add clip_norm=..., or scale X)")
     return hist
+
+
+def _epoch_logs(raw):
+    """The core's epoch report with History's names (accuracy, val_accuracy, time)."""
+    names = {"metric": "accuracy", "val_metric": "val_accuracy", "seconds": "time"}
+    return {names.get(k, k): v for k, v in raw.items()}
 
 
 def _history(raw, has_val, loss, first_epoch):

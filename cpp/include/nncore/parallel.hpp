@@ -1,5 +1,12 @@
 // OpenMP helpers: the core builds and runs serially when OpenMP is absent.
+//
+// Thread count: nc.set_num_threads(n) stores n process-wide (OpenMP's own
+// setting is per calling thread, so fit() from another Python thread would
+// not see it) and also sets OpenMP's, which threadpoolctl reads and limits.
+// The effective count is the smaller of the two, so threadpool_limits(1)
+// still limits nncore.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #ifdef _OPENMP
 #include <omp.h>
@@ -10,36 +17,38 @@ namespace nncore {
 // Below this much work (≈ flops) a parallel region costs more than it saves.
 constexpr std::int64_t kParallelThreshold = 1 << 15;
 
-inline bool worth_threads(std::int64_t work) {
-#ifdef _OPENMP
-  return work >= kParallelThreshold && omp_get_max_threads() > 1;
-#else
-  (void)work;
-  return false;
-#endif
+inline std::atomic<int>& requested_threads() {
+  static std::atomic<int> n{0};  // 0: not set, follow OpenMP (OMP_NUM_THREADS)
+  return n;
 }
 
 inline int max_threads() {
 #ifdef _OPENMP
-  return omp_get_max_threads();
+  const int omp = omp_get_max_threads();
+  const int req = requested_threads().load(std::memory_order_relaxed);
+  return req > 0 && req < omp ? req : omp;
 #else
   return 1;
 #endif
 }
 
 inline void set_max_threads(int n) {
+  requested_threads().store(n, std::memory_order_relaxed);
 #ifdef _OPENMP
   omp_set_num_threads(n);
-#else
-  (void)n;
 #endif
+}
+
+inline bool worth_threads(std::int64_t work) {
+  return work >= kParallelThreshold && max_threads() > 1;
 }
 
 }  // namespace nncore
 
 #ifdef _OPENMP
 #define NNCORE_PRAGMA(x) _Pragma(#x)
-#define NNCORE_PARALLEL_FOR(cond) NNCORE_PRAGMA(omp parallel for schedule(static) if (cond))
+#define NNCORE_PARALLEL_FOR(cond) \
+  NNCORE_PRAGMA(omp parallel for schedule(static) num_threads(nncore::max_threads()) if (cond))
 #else
 #define NNCORE_PARALLEL_FOR(cond)
 #endif
