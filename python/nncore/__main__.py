@@ -1,0 +1,41 @@
+"""`python -m nncore` / `nncore`: the lecture walkthrough (see nncore.lecture)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv=None):
+    from .lecture.walkthrough import SECTIONS, resolve_section, run_all
+    names = ", ".join(f"{k} ({n})" for k, (n, _, _) in SECTIONS.items())
+    p = argparse.ArgumentParser(
+        prog="nncore",
+        description="Run the lecture on neural networks and backpropagation end to end: "
+                    "print a report and write pictures (PNG) into an output folder.")
+    p.add_argument("--out", default="nncore-out", metavar="DIR",
+                   help="output folder for pictures and report.txt (default: ./nncore-out)")
+    p.add_argument("--quick", action="store_true", help="seconds-long smoke run")
+    p.add_argument("--only", metavar="NAME", help=f"run one section: {names}")
+    p.add_argument("--no-plots", action="store_true", help="skip the pictures")
+    p.add_argument("--threads", type=int, default=1,
+                   help="threads for the C++ core (default 1: the networks are small)")
+    p.add_argument("--list", action="store_true", help="list the sections and exit")
+    args = p.parse_args(argv)
+    if args.list:
+        for k, (n, _, title) in SECTIONS.items():
+            print(f"{n}. {k:<18} {title}")
+        return 0
+    if args.only is not None:
+        try:
+            resolve_section(args.only)
+        except ValueError as e:
+            p.error(str(e))
+    if args.threads < 1:
+        p.error("--threads must be >= 1")
+    run_all(out=args.out, quick=args.quick, only=args.only, plots=not args.no_plots,
+            threads=args.threads)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""The lecture 'Neuronale Netze, Backpropagation', runnable: one module per section.
+
+    python -m nncore                 # the whole walkthrough, pictures in ./nncore-out
+    python -m nncore --quick         # a seconds-long smoke run
+    python -m nncore --only digits   # one section (name or number)
+
+From Python every section is a function returning its numbers:
+
+    import nncore.lecture as L
+    L.xor_by_hand()["output"]                 # array([0., 1., 1., 0.])
+    L.fit_models()["rows"]                    # section 3's table
+    L.run_all(out="out", quick=True)          # the walkthrough; .results per section
+
+Sections: 1 xor, 2 activations, 3 classification, 4 symmetry, 5 optimizers,
+6 activation-choice, 7 digits, 8 cost, 9 graph. Each module also has
+`run(ctx)` (print + pictures) and `plot_*` helpers. Pictures need matplotlib,
+section 7 needs scikit-learn: `pip install "nncore[demo]"`.
+"""
+from .activation_choice import activation_choice
+from .activations import activation_curves, linear_collapse
+from .classification import fit_models, overfitting_curve
+from .cost import count_macs, measure
+from .data import load_digits_split, make_moons, moons_split, xor_data
+from .digits import digits
+from .graphs import (linear_regression_graph, logistic_regression_graph, network_graph,
+                     product_graph)
+from .optimizers import optimizer_comparison, valley_paths
+from .symmetry import symmetry_experiment
+from .walkthrough import SECTIONS, run_all
+from .xor import xor_by_hand, xor_learned
+
+__all__ = [
+    "xor_by_hand", "xor_learned", "linear_collapse", "activation_curves", "fit_models",
+    "overfitting_curve", "symmetry_experiment", "optimizer_comparison", "valley_paths",
+    "activation_choice", "digits", "count_macs", "measure", "product_graph",
+    "logistic_regression_graph", "linear_regression_graph", "network_graph", "make_moons",
+    "moons_split", "xor_data", "load_digits_split", "run_all", "SECTIONS",
+]

@@ -1,0 +1,87 @@
+"""Seeded data for the walkthrough, generated with NumPy (nothing is downloaded).
+
+    X, y = make_moons(100, noise=0.1, seed=3)      # two interleaved half-circles
+    X, y = xor_data()                              # the lecture's four XOR points
+    (Xtr, ytr), (Xte, yte) = load_digits_split()   # scikit-learn's bundled 8×8 digits
+"""
+from __future__ import annotations
+
+import numpy as np
+
+# The 2-D classification example (section 3): 100 training points, 1000 held-out
+# test points, Gaussian noise 0.1 around the half-circles. With this noise the two
+# classes do not overlap much, so 100 % on the training set and > 98 % on the test
+# set are attainable and honest (see lecture.classification for the check).
+MOONS_NOISE = 0.1
+MOONS_TRAIN_SEED = 3
+MOONS_TEST_SEED = 1003
+MOONS_N_TRAIN = 100
+MOONS_N_TEST = 1000
+
+
+def make_moons(n=100, noise=0.1, seed=0):
+    """Two interleaved half-circles (as scikit-learn's make_moons), labels 0/1.
+
+    Class 0: (cos t, sin t); class 1: (1 − cos t, 0.5 − sin t), t ~ U(0, π),
+    plus N(0, noise²) on both coordinates; rows shuffled. Returns X (n, 2)
+    float64 and y (n,) float64.
+    """
+    if n < 2:
+        raise ValueError(f"make_moons: n must be >= 2, got {n}")
+    rng = np.random.default_rng(seed)
+    n0 = n // 2
+    n1 = n - n0
+    t0 = rng.uniform(0, np.pi, n0)
+    t1 = rng.uniform(0, np.pi, n1)
+    X = np.concatenate([np.c_[np.cos(t0), np.sin(t0)],
+                        np.c_[1 - np.cos(t1), 0.5 - np.sin(t1)]])
+    y = np.concatenate([np.zeros(n0), np.ones(n1)])
+    X = X + rng.normal(0.0, noise, X.shape)
+    order = rng.permutation(n)
+    return X[order], y[order]
+
+
+def moons_split(n_train=MOONS_N_TRAIN, n_test=MOONS_N_TEST, noise=MOONS_NOISE,
+                seed=MOONS_TRAIN_SEED, test_seed=MOONS_TEST_SEED):
+    """The section-3 data: ((X_train, y_train), (X_test, y_test)), independent draws."""
+    return make_moons(n_train, noise, seed), make_moons(n_test, noise, test_seed)
+
+
+def xor_data():
+    """The lecture's XOR table: X = [[0,0],[0,1],[1,0],[1,1]], y = [0,1,1,0]."""
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
+    y = np.array([0, 1, 1, 0], dtype=np.float64)
+    return X, y
+
+
+def have_sklearn():
+    try:
+        import sklearn  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def load_digits_split(test_fraction=0.25, seed=0):
+    """scikit-learn's bundled digits (1797 8×8 images, shipped with scikit-learn,
+    no download), scaled to [0, 1], split per class (stratified) with a seeded
+    permutation. Returns ((X_train, y_train), (X_test, y_test)); y are int labels.
+    Raises ImportError with instructions without scikit-learn."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as e:
+        raise ImportError("the digits data set comes with scikit-learn: "
+                          "pip install 'nncore[demo]' (or pip install scikit-learn)") from e
+    d = load_digits()
+    X = d.data.astype(np.float64) / 16.0
+    y = d.target.astype(np.int64)
+    rng = np.random.default_rng(seed)
+    train, test = [], []
+    for k in np.unique(y):
+        idx = rng.permutation(np.flatnonzero(y == k))
+        n_test = int(round(test_fraction * idx.size))
+        test.extend(idx[:n_test])
+        train.extend(idx[n_test:])
+    train = rng.permutation(np.array(train))
+    test = rng.permutation(np.array(test))
+    return (X[train], y[train]), (X[test], y[test])

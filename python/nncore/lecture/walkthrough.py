@@ -1,0 +1,95 @@
+"""Run the lecture's sections in order and print the report (`python -m nncore`)."""
+from __future__ import annotations
+
+import os
+import time
+
+import nncore as nc
+
+import importlib
+
+from ._report import DEMO_HINT, Context
+
+# name -> (number, module name in nncore.lecture, title). Modules are looked up by name:
+# the package rebinds some of these names (e.g. `digits`) to the section functions.
+SECTIONS = {
+    "xor": (1, "xor", "XOR by hand, then learned"),
+    "activations": (2, "activations", "why activations; activation functions"),
+    "classification": (3, "classification", "2-D classification vs linear/logistic regression"),
+    "symmetry": (4, "symmetry", "symmetric initialisation"),
+    "optimizers": (5, "optimizers", "optimizers, loss curves and the valley"),
+    "activation-choice": (6, "activation_choice", "activation choice in practice"),
+    "digits": (7, "digits", "digits data set (scikit-learn)"),
+    "cost": (8, "cost", "computational cost"),
+    "graph": (9, "graphs", "computational graphs"),
+}
+
+
+def section_module(key):
+    return importlib.import_module(f"{__package__}.{SECTIONS[key][1]}")
+ALIASES = {"activation_choice": "activation-choice", "graphs": "graph"}
+
+
+def resolve_section(name):
+    """Section key from a name, alias or number ("3", "classification")."""
+    key = str(name).strip().lower()
+    key = ALIASES.get(key, key)
+    if key in SECTIONS:
+        return key
+    for k, (num, _, _) in SECTIONS.items():
+        if key == str(num):
+            return k
+    raise ValueError(f"unknown section {name!r}; choose one of "
+                     + ", ".join(f"{k} ({n})" for k, (n, _, _) in SECTIONS.items()))
+
+
+def run_all(out="nncore-out", quick=False, only=None, plots=True, threads=1, echo=True,
+            stream=None):
+    """Run the walkthrough (all sections, or `only` one name/number). Returns the Context
+    (ctx.results: the numbers per section; ctx.pictures; ctx.skipped; ctx.lines)."""
+    keys = list(SECTIONS) if only is None else [resolve_section(only)]
+    ctx = Context(out=out, quick=quick, plots=plots, echo=echo, stream=stream)
+    old_threads = nc.get_num_threads()
+    if threads:
+        nc.set_num_threads(int(threads))
+    t_start = time.perf_counter()
+    try:
+        ctx.say("nncore — the lecture 'Neuronale Netze, Backpropagation' (Vorlesung 5), runnable",
+                f"  mode: {'quick (smoke run)' if quick else 'full'};  output folder: {ctx.out};  "
+                f"core threads: {nc.get_num_threads()};  nncore {nc.__version__}")
+        if ctx.plt is None:
+            ctx.say(f"  pictures are skipped: {ctx.no_plot_reason} ({DEMO_HINT})")
+        for key in keys:
+            module = section_module(key)
+            ctx.section = key
+            t0 = time.perf_counter()
+            module.run(ctx)
+            ctx.timings[key] = time.perf_counter() - t0
+        ctx.section = None
+    finally:
+        nc.set_num_threads(old_threads)
+    total = time.perf_counter() - t_start
+    _summary(ctx, keys, total)
+    if ctx.out is not None:
+        os.makedirs(ctx.out, exist_ok=True)
+        with open(os.path.join(ctx.out, "report.txt"), "w", encoding="utf-8") as f:
+            f.write("\n".join(ctx.lines) + "\n")
+    ctx.total_seconds = total
+    return ctx
+
+
+def _summary(ctx, keys, total):
+    ctx.say("", "== Summary " + "=" * 67)
+    ctx.table(["section", "seconds"],
+              [(f"{SECTIONS[k][0]}. {k}", f"{ctx.timings.get(k, 0):.1f}") for k in keys]
+              + [("total", f"{total:.1f}")])
+    ctx.say(f"  pictures written: {len(ctx.pictures)}"
+            + (f" (in {ctx.out})" if ctx.pictures else ""))
+    if ctx.skipped:
+        ctx.say(f"  skipped: {len(ctx.skipped)}")
+        for section, what, reason in ctx.skipped:
+            ctx.say(f"    - [{section}] {what}: {reason}")
+        if any("is not installed" in r for _, _, r in ctx.skipped):
+            ctx.say(f"  to enable them: {DEMO_HINT}")
+    if ctx.out is not None:
+        ctx.say(f"  report text: {os.path.join(ctx.out, 'report.txt')}")
