@@ -212,6 +212,6 @@ def rows_away_from_kinks(ref_model, X, margin=1e-4, saturation=None):
 @pytest.fixture
 def restore_threads():
     """Put the core's thread count back after a test that changes it."""
-    n = nc.get_num_threads()
-    yield n
-    nc.set_num_threads(n)
+    requested = nc.threads.requested_num_threads()
+    yield nc.get_num_threads()
+    nc.set_num_threads(requested)

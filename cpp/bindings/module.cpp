@@ -10,10 +10,12 @@ PYBIND11_MODULE(_core, m) {
   nncore_bind::bind_network(m);
   nncore_bind::bind_training(m);
 
+  // n >= 1 sets the process-wide count; 0 clears it (OpenMP's setting rules again).
   m.def("set_num_threads", [](int n) {
-    if (n < 1) throw std::invalid_argument("set_num_threads: n must be >= 1, got " + std::to_string(n));
+    if (n < 0) throw std::invalid_argument("set_num_threads: n must be >= 0, got " + std::to_string(n));
     nncore::set_max_threads(n);
   });
+  m.def("requested_num_threads", []() { return nncore::requested_threads().load(); });
   m.def("get_num_threads", &nncore::max_threads);
 #ifdef _OPENMP
   m.attr("has_openmp") = true;

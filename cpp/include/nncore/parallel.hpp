@@ -32,11 +32,22 @@ inline int max_threads() {
 #endif
 }
 
-inline void set_max_threads(int n) {
-  requested_threads().store(n, std::memory_order_relaxed);
 #ifdef _OPENMP
-  omp_set_num_threads(n);
+// OpenMP's count before nncore changed it (OMP_NUM_THREADS or the core count).
+inline int initial_omp_threads() {
+  static const int n = omp_get_max_threads();
+  return n;
+}
 #endif
+
+// n ≥ 1: use n threads (process-wide); n = 0: forget the request and give
+// OpenMP back its initial count.
+inline void set_max_threads(int n) {
+#ifdef _OPENMP
+  initial_omp_threads();  // remember it before the first change
+  omp_set_num_threads(n > 0 ? n : initial_omp_threads());
+#endif
+  requested_threads().store(n, std::memory_order_relaxed);
 }
 
 inline bool worth_threads(std::int64_t work) {

@@ -1,0 +1,412 @@
+"""nncore.sklearn: MLPClassifier / MLPRegressor as scikit-learn estimators.
+
+scikit-learn's own estimator checks run on four instances (small max_iter so they
+stay fast). Expected failures: none — EXPECTED_FAILED below is empty, and any check
+that is ever added there must say why.
+"""
+from __future__ import annotations
+
+import pickle
+import pickletools
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_iris, make_multilabel_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import nncore as nc
+from nncore.sklearn import MLPClassifier, MLPRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+# -- scikit-learn's estimator checks ------------------------------------------------
+
+CHECK_INSTANCES = [
+    MLPClassifier(hidden_layer_sizes=(16,), max_iter=50, learning_rate_init=0.01),
+    MLPRegressor(hidden_layer_sizes=(16,), max_iter=50, learning_rate_init=0.01),
+    MLPClassifier(hidden_layer_sizes=(8, 8), activation="tanh", optimizer="momentum",
+                  learning_rate_init=0.1, max_iter=40, dtype="float32", num_threads=1),
+    MLPRegressor(hidden_layer_sizes=(8,), activation="elu", optimizer="rmsprop",
+                 learning_rate_init=0.01, max_iter=40, dtype="float32"),
+]
+
+# {check name: reason}: checks expected to fail for every instance. None do.
+EXPECTED_FAILED: dict = {}
+
+
+def _expected_failed(estimator):
+    return EXPECTED_FAILED
+
+
+@parametrize_with_checks(CHECK_INSTANCES, expected_failed_checks=_expected_failed)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+# -- data ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def small_clf(**kw):
+    params = dict(hidden_layer_sizes=(16,), max_iter=60, learning_rate_init=0.02, random_state=0)
+    params.update(kw)
+    return MLPClassifier(**params)
+
+
+def small_reg(**kw):
+    params = dict(hidden_layer_sizes=(16,), max_iter=200, learning_rate_init=0.01, random_state=0)
+    params.update(kw)
+    return MLPRegressor(**params)
+
+
+# -- targets ------------------------------------------------------------------------
+
+
+def test_multiclass_with_string_labels(iris):
+    X, y = iris
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    clf = small_clf().fit(X, names)
+    assert list(clf.classes_) == ["setosa", "versicolor", "virginica"]
+    assert clf.out_activation_ == "softmax" and clf.n_outputs_ == 3
+    assert isinstance(clf.model_.layers[-1], nc.Softmax)
+    assert clf.score(X, names) > 0.9
+    proba = clf.predict_proba(X)
+    assert proba.shape == (150, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-12)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(proba))
+
+
+def test_binary_uses_one_sigmoid_unit(iris):
+    X, y = iris
+    yb = np.where(y == 0, "no", "yes")
+    clf = small_clf().fit(X, yb)
+    assert clf.n_outputs_ == 1 and clf.out_activation_ == "logistic"
+    assert isinstance(clf.model_.layers[-1], nc.Sigmoid)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (150, 2)
+    p = clf.model_.predict(X).ravel()
+    np.testing.assert_array_equal(proba[:, 1], p)
+    np.testing.assert_array_equal(clf.predict(X), np.where(p > 0.5, "yes", "no"))
+    assert clf.score(X, yb) > 0.95
+
+
+def test_multilabel():
+    X, Y = make_multilabel_classification(n_samples=200, n_classes=4, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    clf = small_clf(max_iter=150).fit(X, Y)
+    assert clf.n_outputs_ == 4 and clf.out_activation_ == "logistic"
+    pred = clf.predict(X)
+    assert pred.shape == Y.shape and set(np.unique(pred)) <= {0, 1}
+    assert clf.predict_proba(X).shape == (200, 4)
+    assert (pred == Y).mean() > 0.85  # per-label accuracy
+    # partial_fit learns the labels from the indicator matrix
+    inc = small_clf()
+    inc.partial_fit(X, Y, classes=np.arange(4))
+    assert inc.predict(X).shape == Y.shape
+
+
+def test_multioutput_regression():
+    X, Y = make_regression(n_samples=200, n_features=6, n_targets=3, noise=0.1, random_state=0)
+    Y = Y / Y.std(axis=0)
+    reg = small_reg().fit(X, Y)
+    assert reg.predict(X).shape == (200, 3) and reg.n_outputs_ == 3
+    assert reg.score(X, Y) > 0.95
+    single = small_reg().fit(X, Y[:, 0])
+    assert single.predict(X).shape == (200,)
+
+
+def test_single_class_is_refused(iris):
+    X, _ = iris
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        small_clf().fit(X, np.zeros(150))
+
+
+# -- fitted attributes ---------------------------------------------------------------
+
+
+def test_fitted_attributes(iris):
+    X, y = iris
+    clf = small_clf(max_iter=30, tol=0.0).fit(X, y)
+    assert clf.n_features_in_ == 4
+    assert isinstance(clf.model_, nc.Sequential)
+    assert clf.n_iter_ == 30 == len(clf.loss_curve_)
+    assert clf.best_loss_ == min(clf.loss_curve_)
+    assert clf.validation_scores_ is None and clf.best_validation_score_ is None
+    assert clf.t_ == 30 * 150
+    assert [c.shape for c in clf.coefs_] == [(4, 16), (16, 3)]
+    assert [b.shape for b in clf.intercepts_] == [(16,), (3,)]
+    assert clf.n_layers_ == 3
+    assert clf.history_.history["loss"] == clf.loss_curve_
+
+
+def test_feature_names_in():
+    pytest.importorskip("pandas")
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    clf = small_clf(max_iter=5).fit(X, y)
+    np.testing.assert_array_equal(clf.feature_names_in_, X.columns)
+    with pytest.warns(UserWarning, match="feature names"):
+        clf.predict(X.to_numpy())
+
+
+def test_early_stopping_records_validation_scores(iris):
+    X, y = iris
+    clf = small_clf(early_stopping=True, n_iter_no_change=5, max_iter=500).fit(X, y)
+    assert clf.best_loss_ is None
+    assert len(clf.validation_scores_) == clf.n_iter_ == len(clf.loss_curve_)
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert clf.n_iter_ < 500 and clf.history_.stop_reason == "early_stopping"
+    assert all(0 <= s <= 1 for s in clf.validation_scores_)
+    reg = small_reg(early_stopping=True, max_iter=50).fit(*make_regression(
+        n_samples=100, n_features=3, noise=1.0, random_state=0))
+    assert len(reg.validation_scores_) == reg.n_iter_
+
+
+def test_tol_stops_on_training_loss(iris):
+    X, y = iris
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = small_clf(tol=1.0, n_iter_no_change=2, max_iter=100).fit(X, y)
+    assert clf.n_iter_ == 3  # epoch 1 sets the best; 2 epochs without a gain of 1.0
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        small_clf(max_iter=3, tol=0.0).fit(X, y)
+
+
+# -- the mapping to nncore ------------------------------------------------------------
+
+
+def test_fit_is_one_nncore_fit_with_mapped_hyperparameters(iris):
+    X, y = iris
+    clf = small_clf(max_iter=20, alpha=0.1, batch_size=32, tol=0.0, n_iter_no_change=50).fit(X, y)
+    seed = int(np.random.RandomState(0).randint(np.iinfo(np.int32).max))
+    model = nc.Sequential(nc.Dense(4, 16), nc.ReLU(), nc.Dense(16, 3), nc.Softmax(), seed=seed)
+    model.fit(X, y, loss="ce", optimizer=nc.Adam(lr=0.02), epochs=20, batch_size=32,
+              l2=0.1 / (2 * 32), early_stopping=nc.EarlyStopping(50, 0.0, restore_best=False),
+              verbose=0)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(clf.model_.state_dict()[name], value, err_msg=name)
+
+
+@pytest.mark.parametrize("name, kind, form", [("sgd", "sgd", "ema"), ("momentum", "momentum", "ema"),
+                                              ("rmsprop", "rmsprop", "ema"), ("adam", "adam", "ema")])
+def test_optimizer_by_name(iris, name, kind, form):
+    X, y = iris
+    clf = small_clf(optimizer=name, max_iter=2).fit(X, y)
+    opt = clf.model_.optimizer_state["optimizer"]
+    assert opt.kind == kind and opt.lr == 0.02 and opt.form == form
+    if kind == "rmsprop":
+        assert opt.eps_inside  # the lecture's form by default
+
+
+def test_optimizer_forms_and_objects(iris):
+    X, y = iris
+    clf = small_clf(optimizer="momentum", momentum=0.5, momentum_form="nesterov", max_iter=2)
+    opt = clf.fit(X, y).model_.optimizer_state["optimizer"]
+    assert (opt.gamma, opt.form) == (0.5, "nesterov")
+    given = nc.RMSprop(lr=0.005, eps_inside=False)
+    clf = small_clf(optimizer=given, max_iter=2).fit(X, y)
+    used = clf.model_.optimizer_state["optimizer"]
+    assert used is not given and used.hyperparameters() == given.hyperparameters()
+    with pytest.raises(ValueError, match="optimizer hyperparameters"):
+        small_clf(optimizer="momentum", momentum_form="heavy").fit(X, y)
+
+
+def test_lr_schedule_and_dtype(iris):
+    X, y = iris
+    clf = small_clf(lr_schedule=nc.StepDecay(step_size=2, gamma=0.5), max_iter=6, tol=0.0,
+                    dtype="float32").fit(X, y)
+    assert clf.history_.history["lr"] == pytest.approx([0.02, 0.02, 0.01, 0.01, 0.005, 0.005])
+    assert clf.model_.dtype == np.float32
+    assert clf.predict_proba(X).dtype == np.float64  # float64 X: upcast exactly
+    assert clf.predict_proba(X.astype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("activation, layer", [("logistic", nc.Sigmoid), ("tanh", nc.Tanh),
+                                               ("identity", nc.Identity), ("leaky_relu", nc.LeakyReLU),
+                                               ("prelu", nc.PReLU), ("elu", nc.ELU),
+                                               ("maxout", nc.Maxout)])
+def test_activations(iris, activation, layer):
+    X, y = iris
+    clf = small_clf(activation=activation, max_iter=5).fit(X, y)
+    assert any(isinstance(l, layer) for l in clf.model_.layers)
+
+
+def test_partial_fit_equals_fit_epoch_by_epoch(iris):
+    X, y = iris
+    full = small_clf(max_iter=3, tol=0.0).fit(X, y)
+    inc = small_clf()
+    for _ in range(3):
+        inc.partial_fit(X, y, classes=np.unique(y))
+    assert inc.n_iter_ == 3
+    for name, value in full.model_.state_dict().items():
+        np.testing.assert_array_equal(inc.model_.state_dict()[name], value, err_msg=name)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        small_clf().partial_fit(X, y)
+
+
+def test_warm_start_continues(iris):
+    X, y = iris
+    clf = small_clf(max_iter=5, tol=0.0, warm_start=True).fit(X, y)
+    before = clf.model_
+    clf.fit(X, y)
+    assert clf.model_ is before and clf.n_iter_ == 10 and len(clf.loss_curve_) == 10
+    cold = small_clf(max_iter=5, tol=0.0).fit(X, y)
+    model = cold.model_
+    cold.fit(X, y)
+    assert cold.model_ is not model and cold.n_iter_ == 5
+
+
+# -- persistence -----------------------------------------------------------------------
+
+
+def _pickled_strings(data):
+    """Every string in the pickle stream (module and class names of what it rebuilds)."""
+    return {arg for _, arg, _ in pickletools.genops(data) if isinstance(arg, str)}
+
+
+@pytest.mark.parametrize("make", [small_clf, small_reg])
+def test_pickle_and_joblib_round_trip(iris, tmp_path, make):
+    X, y = iris
+    est = make(max_iter=10).fit(X, y)
+    data = pickle.dumps(est)
+    strings = _pickled_strings(data)
+    # the model travels as nncore.io's data-only bytes: no C++ object, no _core class
+    assert "nncore.io" in strings and "from_bytes" in strings
+    assert not any(s.startswith("nncore._core") or "Network" in s for s in strings)
+    back = pickle.loads(data)
+    np.testing.assert_array_equal(back.predict(X), est.predict(X))
+    if hasattr(est, "predict_proba"):
+        np.testing.assert_array_equal(back.predict_proba(X), est.predict_proba(X))
+    joblib.dump(est, tmp_path / "est.joblib")
+    again = joblib.load(tmp_path / "est.joblib")
+    np.testing.assert_array_equal(again.predict(X), est.predict(X))
+    # the optimizer state travels too: partial_fit continues identically
+    est.partial_fit(X, y)
+    again.partial_fit(X, y)
+    np.testing.assert_array_equal(again.predict(X), est.predict(X))
+
+
+# -- the scikit-learn toolbox ---------------------------------------------------------------
+
+
+def test_pipeline_and_cross_val_score():
+    X, y = load_iris(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), small_clf(max_iter=40))
+    scores = cross_val_score(pipe, X, y, cv=3)
+    assert scores.shape == (3,) and scores.mean() > 0.8
+
+
+def _threads_scorer(estimator, X, y):
+    """A 'score' that reports the core's thread count inside the worker."""
+    return float(nc.get_num_threads())
+
+
+def test_grid_search_parallel_uses_one_thread_per_worker(iris):
+    X, y = iris
+    expected = max(1, joblib.cpu_count() // 2)  # loky's inner_max_num_threads for n_jobs=2
+    search = GridSearchCV(small_clf(max_iter=20), {"alpha": [1e-4, 1e-2]}, cv=2, n_jobs=2,
+                          scoring={"threads": _threads_scorer, "accuracy": "accuracy"},
+                          refit="accuracy")
+    search.fit(X, y)
+    assert np.all(search.cv_results_["mean_test_threads"] == expected)
+    assert search.best_score_ > 0.6
+    # the same search in one process gives the same scores (results do not depend on workers)
+    serial = GridSearchCV(small_clf(max_iter=20), {"alpha": [1e-4, 1e-2]}, cv=2, n_jobs=1).fit(X, y)
+    np.testing.assert_array_equal(serial.cv_results_["mean_test_score"],
+                                  search.cv_results_["mean_test_accuracy"])
+
+
+def test_threadpoolctl_limits_nncore(iris, restore_threads):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    X, y = iris
+    apis = {info["user_api"] for info in threadpoolctl.threadpool_info()}
+    assert "openmp" in apis  # nncore's libgomp is detected
+    before = nc.get_num_threads()
+    with threadpoolctl.threadpool_limits(1):
+        assert nc.get_num_threads() == 1
+        small_clf(max_iter=2).fit(X, y)
+    assert nc.get_num_threads() == before
+    with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+        assert nc.get_num_threads() == 1
+
+
+def test_num_threads_applies_during_fit_and_predict(iris, restore_threads, monkeypatch):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import nncore.sklearn as nsk
+    X, y = iris
+    seen = []
+
+    class Recording(nc.Sequential):  # notes the core's thread count inside fit and predict
+        def fit(self, *a, **k):
+            seen.append(("fit", nc.get_num_threads()))
+            return super().fit(*a, **k)
+
+        def predict(self, X):
+            seen.append(("predict", nc.get_num_threads()))
+            return super().predict(X)
+
+    monkeypatch.setattr(nsk, "Sequential", Recording)
+    before = nc.get_num_threads()
+    clf = small_clf(max_iter=2, num_threads=1).fit(X, y)
+    clf.predict(X)
+    assert seen == [("fit", 1), ("predict", 1)]
+    assert nc.get_num_threads() == before
+    # inside an outer limit the estimator's own setting applies, and the limit is restored
+    seen.clear()
+    nc.set_num_threads(2)  # (restore_threads puts the original count back)
+    with threadpoolctl.threadpool_limits(1):
+        small_clf(max_iter=2, num_threads=2).fit(X, y)
+        assert nc.get_num_threads() == 1
+    assert seen == [("fit", 2)]
+    assert nc.get_num_threads() == 2
+    with pytest.raises(ValueError, match="num_threads"):
+        small_clf(num_threads=0).fit(X, y)
+
+
+# -- bad input ----------------------------------------------------------------------------
+
+
+def test_bad_input_messages(iris):
+    X, y = iris
+    with pytest.raises(NotFittedError):
+        small_clf().predict(X)
+    clf = small_clf(max_iter=2).fit(X, y)
+    with pytest.raises(ValueError, match="X has 3 features, but MLPClassifier is expecting 4"):
+        clf.predict(X[:, :3])
+    with pytest.raises(ValueError, match="Unknown label type"):
+        small_clf().fit(X, np.linspace(0, 1, 150))
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        small_reg().fit(X, None)
+    with pytest.raises(ValueError, match="hidden_layer_sizes must be > 0"):
+        small_clf(hidden_layer_sizes=(4, 0)).fit(X, y)
+    with pytest.raises(ValueError, match="activation must be one of"):
+        small_clf(activation="swish").fit(X, y)
+    with pytest.raises(ValueError, match="batch_size"):
+        small_clf(batch_size=0).fit(X, y)
+    with pytest.raises(ValueError, match="dtype"):
+        small_clf(dtype="float16").fit(X, y)
+    with pytest.raises(ValueError, match="NaN"):
+        small_clf().fit(np.where(X > 2, np.nan, X), y)
+    with pytest.raises(ValueError, match="classes not in"):
+        clf2 = small_clf()
+        clf2.partial_fit(X, y, classes=[0, 1, 2])
+        clf2.partial_fit(X, y + 1)
+
+
+def test_clone_keeps_parameters():
+    est = small_clf(lr_schedule=nc.StepDecay(3), optimizer=nc.Adam(lr=0.1))
+    twin = clone(est)
+    assert twin.get_params()["lr_schedule"].step_size == 3
+    assert "MLPClassifier" in repr(twin)
