@@ -2,68 +2,105 @@
 // results bitwise identical for any thread count.
 #include "nncore/optim.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "nncore/parallel.hpp"
 #include "nncore/simd.hpp"
 
 namespace nncore {
 
+namespace {
+
+// Scalars of one step, computed once.
 template <class T>
-NNCORE_SIMD_CLONES bool optimizer_step(const OptimizerConfig& c, double lr_d, std::int64_t t, T* th, const T* g,
-                    T* m, T* v, const std::uint8_t* mask, Index n) {
-  const T lr = T(lr_d), gm = T(c.gamma), eps = T(c.eps);
-  const bool par = worth_threads(n * 8);
+struct StepConsts {
+  T lr, gm, b2, eps, c1, c2, wd;
+};
+
+// Updates θ[i0, i1) and reports whether every new value is finite (the check
+// rides along in the same pass over memory).
+template <class T>
+NNCORE_SIMD_CLONES bool update_range(const OptimizerConfig& c, const StepConsts<T>& k,
+                                     T* __restrict th, const T* __restrict g, T* __restrict m,
+                                     T* __restrict v, const std::uint8_t* __restrict mask,
+                                     Index i0, Index i1) {
+  const T big = std::numeric_limits<T>::max();
   int bad = 0;
   switch (c.kind) {
     case OptKind::SGD:
-      NNCORE_PARALLEL_FOR(par)
-      for (Index i = 0; i < n; ++i) th[i] -= lr * g[i];
+      for (Index i = i0; i < i1; ++i) {
+        th[i] -= k.lr * g[i];
+        bad |= !(std::fabs(th[i]) <= big);
+      }
       break;
     case OptKind::Momentum:
       if (c.form == MomentumForm::EMA) {
         // m ← γm + (1−γ)g ; θ ← θ − ηm
-        NNCORE_PARALLEL_FOR(par)
-        for (Index i = 0; i < n; ++i) {
-          m[i] = gm * m[i] + (T(1) - gm) * g[i];
-          th[i] -= lr * m[i];
+        for (Index i = i0; i < i1; ++i) {
+          m[i] = k.gm * m[i] + (T(1) - k.gm) * g[i];
+          th[i] -= k.lr * m[i];
+          bad |= !(std::fabs(th[i]) <= big);
+        }
+      } else if (c.form == MomentumForm::Classic) {
+        // v ← γv + g ; θ ← θ − ηv
+        for (Index i = i0; i < i1; ++i) {
+          m[i] = k.gm * m[i] + g[i];
+          th[i] -= k.lr * m[i];
+          bad |= !(std::fabs(th[i]) <= big);
         }
       } else {
-        // v ← γv + g ; θ ← θ − ηv (classic) or θ − η(g + γv) (Nesterov)
-        const bool nesterov = c.form == MomentumForm::Nesterov;
-        NNCORE_PARALLEL_FOR(par)
-        for (Index i = 0; i < n; ++i) {
-          m[i] = gm * m[i] + g[i];
-          th[i] -= lr * (nesterov ? g[i] + gm * m[i] : m[i]);
+        // v ← γv + g ; θ ← θ − η(g + γv)
+        for (Index i = i0; i < i1; ++i) {
+          m[i] = k.gm * m[i] + g[i];
+          th[i] -= k.lr * (g[i] + k.gm * m[i]);
+          bad |= !(std::fabs(th[i]) <= big);
         }
       }
       break;
     case OptKind::RMSprop:
       // v ← γv + (1−γ)g² ; θ ← θ − α g/√(v+ε)  (or g/(√v+ε))
-      NNCORE_PARALLEL_FOR(par)
-      for (Index i = 0; i < n; ++i) {
-        v[i] = gm * v[i] + (T(1) - gm) * g[i] * g[i];
-        const T den = c.eps_inside ? std::sqrt(v[i] + eps) : std::sqrt(v[i]) + eps;
-        th[i] -= lr * g[i] / den;
+      for (Index i = i0; i < i1; ++i) {
+        v[i] = k.gm * v[i] + (T(1) - k.gm) * g[i] * g[i];
+        const T den = c.eps_inside ? std::sqrt(v[i] + k.eps) : std::sqrt(v[i]) + k.eps;
+        th[i] -= k.lr * g[i] / den;
+        bad |= !(std::fabs(th[i]) <= big);
       }
       break;
-    case OptKind::Adam: {
-      const T b2 = T(c.beta2);
-      const T c1 = T(1.0 - std::pow(c.gamma, double(t)));
-      const T c2 = T(1.0 - std::pow(c.beta2, double(t)));
-      const T wd = T(lr_d * c.weight_decay);
-      NNCORE_PARALLEL_FOR(par)
-      for (Index i = 0; i < n; ++i) {
-        if (mask[i]) th[i] -= wd * th[i];  // decoupled decay (AdamW); 0 when off
-        m[i] = gm * m[i] + (T(1) - gm) * g[i];
-        v[i] = b2 * v[i] + (T(1) - b2) * g[i] * g[i];
-        th[i] -= lr * (m[i] / c1) / (std::sqrt(v[i] / c2) + eps);
+    case OptKind::Adam:
+      // (AdamW: θ ← θ − ηλθ on weights) m ← β₁m + (1−β₁)g ; v ← β₂v + (1−β₂)g² ;
+      // θ ← θ − η (m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
+      for (Index i = i0; i < i1; ++i) {
+        const T decay = mask[i] ? k.wd * th[i] : T(0);
+        th[i] -= decay;
+        m[i] = k.gm * m[i] + (T(1) - k.gm) * g[i];
+        v[i] = k.b2 * v[i] + (T(1) - k.b2) * g[i] * g[i];
+        th[i] -= k.lr * (m[i] / k.c1) / (std::sqrt(v[i] / k.c2) + k.eps);
+        bad |= !(std::fabs(th[i]) <= big);
       }
       break;
-    }
   }
-  // A separate pass keeps the update loops free of branches that block vectorising.
-  for (Index i = 0; i < n; ++i) bad |= !std::isfinite(th[i]);
+  return !bad;
+}
+
+}  // namespace
+
+template <class T>
+bool optimizer_step(const OptimizerConfig& c, double lr, std::int64_t t, T* th, const T* g, T* m,
+                    T* v, const std::uint8_t* mask, Index n) {
+  const StepConsts<T> k{T(lr), T(c.gamma), T(c.beta2), T(c.eps),
+                        T(1.0 - std::pow(c.gamma, double(t))),
+                        T(1.0 - std::pow(c.beta2, double(t))), T(lr * c.weight_decay)};
+  constexpr Index chunk = 16384;
+  if (!worth_threads(n * 8)) return update_range(c, k, th, g, m, v, mask, 0, n);
+  const Index chunks = (n + chunk - 1) / chunk;
+  int bad = 0;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(max_threads()) reduction(| : bad)
+#endif
+  for (Index q = 0; q < chunks; ++q)
+    bad |= !update_range(c, k, th, g, m, v, mask, q * chunk, std::min(n, (q + 1) * chunk));
   return !bad;
 }
 
