@@ -71,9 +71,9 @@ NNCORE_SIMD_CLONES bool update_range(const OptimizerConfig& c, const StepConsts<
     case OptKind::Adam:
       // (AdamW: θ ← θ − ηλθ on weights) m ← β₁m + (1−β₁)g ; v ← β₂v + (1−β₂)g² ;
       // θ ← θ − η (m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
+      if (k.wd != T(0))  // its own loop: the byte mask would keep the main loop scalar
+        for (Index i = i0; i < i1; ++i) th[i] -= mask[i] ? k.wd * th[i] : T(0);
       for (Index i = i0; i < i1; ++i) {
-        const T decay = mask[i] ? k.wd * th[i] : T(0);
-        th[i] -= decay;
         m[i] = k.gm * m[i] + (T(1) - k.gm) * g[i];
         v[i] = k.b2 * v[i] + (T(1) - k.b2) * g[i] * g[i];
         th[i] -= k.lr * (m[i] / k.c1) / (std::sqrt(v[i] / k.c2) + k.eps);
