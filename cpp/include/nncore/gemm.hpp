@@ -8,6 +8,7 @@
 // count, so results are bitwise identical for any number of threads.
 // beta == 0 means C is write-only (NaNs already in C are not propagated).
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace nncore {
@@ -20,5 +21,10 @@ void gemm(bool trans_a, bool trans_b, Index M, Index N, Index K, T alpha,
 
 // Name of the micro-kernel family chosen at run time ("avx512", "avx2", "generic").
 const char* gemm_kernel_name();
+
+// Number of times the GEMM packing workspace has been (re)allocated so far, in
+// any thread. Buffers are reused, so after a warm-up call with a given shape
+// (and thread count) further calls leave this unchanged.
+std::size_t gemm_workspace_allocations();
 
 }  // namespace nncore
