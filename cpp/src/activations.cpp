@@ -77,13 +77,29 @@ NNCORE_SIMD_CLONES void backward_loop(LayerKind kind, T hyper, const T* a, const
 template <class F>
 void chunked(Index n, F f) {
   constexpr Index chunk = 4096;
-  if (!worth_threads(n * 16)) { f(Index(0), n); return; }
+  if (!worth_threads(n)) { f(Index(0), n); return; }
   const Index nchunks = (n + chunk - 1) / chunk;
   NNCORE_PARALLEL_FOR(true)
   for (Index c = 0; c < nchunks; ++c) f(c * chunk, std::min(chunk, n - c * chunk));
 }
 
-bool elementwise(LayerKind kind) {
+template <class T>
+NNCORE_SIMD_CLONES void add_bias_rows(T* __restrict a, const T* __restrict b, Index rows,
+                                      Index cols) {
+  for (Index r = 0; r < rows; ++r)
+    for (Index j = 0; j < cols; ++j) a[r * cols + j] += b[j];
+}
+
+template <class T>
+NNCORE_SIMD_CLONES void accumulate(T* __restrict sum, const T* __restrict x, Index n) {
+  for (Index j = 0; j < n; ++j) sum[j] += x[j];
+}
+
+bool elementwise(LayerKind kind) { return is_elementwise(kind); }
+
+}  // namespace
+
+bool is_elementwise(LayerKind kind) {
   switch (kind) {
     case LayerKind::Identity: case LayerKind::Sigmoid: case LayerKind::Tanh:
     case LayerKind::ReLU: case LayerKind::LeakyReLU: case LayerKind::ELU: return true;
@@ -91,7 +107,50 @@ bool elementwise(LayerKind kind) {
   }
 }
 
-}  // namespace
+template <class T>
+void bias_activation_forward(LayerKind kind, T hyper, const T* b, T* a, T* h, Index rows,
+                             Index cols) {
+  // Blocks of rows small enough to stay in L1 between the two loops.
+  const Index block = std::max<Index>(1, 2048 / std::max<Index>(cols, 1));
+  const Index blocks = (rows + block - 1) / block;
+  auto run = [&](Index q) {
+    const Index r0 = q * block, m = std::min(block, rows - r0);
+    add_bias_rows(a + r0 * cols, b, m, cols);
+    forward_loop(kind, hyper, a + r0 * cols, h + r0 * cols, m * cols);
+  };
+  if (!worth_threads(rows * cols)) {
+    for (Index q = 0; q < blocks; ++q) run(q);
+    return;
+  }
+  NNCORE_PARALLEL_FOR(true)
+  for (Index q = 0; q < blocks; ++q) run(q);
+}
+
+template <class T>
+void activation_backward_bias_grad(LayerKind kind, T hyper, const T* a, const T* h, const T* dh,
+                                   T* da, T* db, Index rows, Index cols) {
+  // Column blocks of whole cache lines per thread; within a block, rows in order.
+  const int parts = worth_threads(rows * cols) ? max_threads() : 1;
+  const Index unit = 16;
+  const Index units = (cols + unit - 1) / unit;
+  auto run = [&](int part) {
+    const Index c0 = std::min(cols, units * part / parts * unit);
+    const Index c1 = std::min(cols, units * (part + 1) / parts * unit);
+    if (c0 >= c1) return;
+    std::fill(db + c0, db + c1, T(0));
+    for (Index r = 0; r < rows; ++r) {
+      const Index o = r * cols + c0;
+      backward_loop(kind, hyper, a + o, h + o, dh + o, da + o, c1 - c0);
+      accumulate(db + c0, da + o, c1 - c0);
+    }
+  };
+  if (parts == 1) {
+    run(0);
+    return;
+  }
+  NNCORE_PARALLEL_FOR(true)
+  for (int part = 0; part < parts; ++part) run(part);
+}
 
 template <class T>
 void activation_forward(LayerKind kind, T hyper, const T* a, T* h, Index n) {
@@ -176,7 +235,10 @@ void softmax_backward(const T* h, const T* dh, T* da, Index rows, Index width) {
   template void prelu_backward<T>(const T*, const T*, Index, const T*, T*, T*, Index,      \
                                   Index);                                                  \
   template void softmax_forward<T>(const T*, T*, Index, Index);                            \
-  template void softmax_backward<T>(const T*, const T*, T*, Index, Index);
+  template void softmax_backward<T>(const T*, const T*, T*, Index, Index);                   \
+  template void bias_activation_forward<T>(LayerKind, T, const T*, T*, T*, Index, Index);   \
+  template void activation_backward_bias_grad<T>(LayerKind, T, const T*, const T*, const T*, \
+                                                 T*, T*, Index, Index);
 NNCORE_INSTANTIATE(float)
 NNCORE_INSTANTIATE(double)
 #undef NNCORE_INSTANTIATE

@@ -110,9 +110,16 @@ void scale_c(Index M, Index N, T beta, T* C, Index ldc) {
 template <class T>
 void gemm_with(const KernelSet& ks, bool ta, bool tb, Index M, Index N, Index K, T alpha,
                const T* A, Index lda, const T* B, Index ldb, T beta, T* C, Index ldc,
-               Path path) {
+               Path path, const GemmEpilogue* ep) {
   if (M <= 0 || N <= 0) return;
-  if (K <= 0 || alpha == T(0)) return scale_c(M, N, beta, C, ldc);
+  // The epilogue sees C's coordinates, whichever way the work was split.
+  auto done = [ep](Index r0, Index r1, Index c0, Index c1) {
+    if (ep && r0 < r1 && c0 < c1) ep->fn(ep->ctx, r0, r1, c0, c1);
+  };
+  if (K <= 0 || alpha == T(0)) {
+    scale_c(M, N, beta, C, ldc);
+    return done(0, M, 0, N);
+  }
   const Family<T>& f = family<T>(ks);
   const int nt = threads_for(M, N, K, sizeof(T));
 
@@ -135,10 +142,12 @@ void gemm_with(const KernelSet& ks, bool ta, bool tb, Index M, Index N, Index K,
         if (lo < hi)
           f.direct(ta, hi - lo, N, K, alpha, ta ? A + lo : A + lo * lda, lda, B, ldb, beta,
                    C + lo * ldc, ldc);
+        done(lo, hi, 0, N);
       } else {
         share(N, col_unit, parts, r, lo, hi);
         if (lo < hi)
           f.direct(ta, M, hi - lo, K, alpha, A, lda, B + lo, ldb, beta, C + lo, ldc);
+        done(0, M, lo, hi);
       }
     });
     return;
@@ -167,15 +176,17 @@ void gemm_with(const KernelSet& ks, bool ta, bool tb, Index M, Index N, Index K,
                tb ? B + n0 * ldb : B + n0, ldb, beta,
                ct ? C + n0 * ldc + m0 : C + m0 * ldc + n0, ldc,
                ws + per_thread * std::size_t(r), ct);
+    if (ct) done(n0, n1, m0, m1);  // this thread computed Cᵀ's block: C's rows n0..n1
+    else done(m0, m1, n0, n1);
   });
 }
 
 template void gemm_with<float>(const KernelSet&, bool, bool, Index, Index, Index, float,
                                const float*, Index, const float*, Index, float, float*, Index,
-                               Path);
+                               Path, const GemmEpilogue*);
 template void gemm_with<double>(const KernelSet&, bool, bool, Index, Index, Index, double,
                                 const double*, Index, const double*, Index, double, double*,
-                                Index, Path);
+                                Index, Path, const GemmEpilogue*);
 }  // namespace gemm_detail
 
 template <class T>
@@ -185,9 +196,20 @@ void gemm(bool ta, bool tb, Index M, Index N, Index K, T alpha, const T* A, Inde
                             ldb, beta, C, ldc);
 }
 
+template <class T>
+void gemm(bool ta, bool tb, Index M, Index N, Index K, T alpha, const T* A, Index lda,
+          const T* B, Index ldb, T beta, T* C, Index ldc, const GemmEpilogue& ep) {
+  gemm_detail::gemm_with<T>(gemm_detail::active_kernels(), ta, tb, M, N, K, alpha, A, lda, B,
+                            ldb, beta, C, ldc, gemm_detail::Path::automatic, &ep);
+}
+
 template void gemm<float>(bool, bool, Index, Index, Index, float, const float*, Index,
                           const float*, Index, float, float*, Index);
 template void gemm<double>(bool, bool, Index, Index, Index, double, const double*, Index,
                            const double*, Index, double, double*, Index);
+template void gemm<float>(bool, bool, Index, Index, Index, float, const float*, Index,
+                          const float*, Index, float, float*, Index, const GemmEpilogue&);
+template void gemm<double>(bool, bool, Index, Index, Index, double, const double*, Index,
+                           const double*, Index, double, double*, Index, const GemmEpilogue&);
 
 }  // namespace nncore

@@ -2,6 +2,7 @@
 #include "nncore/network.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -27,7 +28,23 @@ NNCORE_SIMD_CLONES void column_sums(const T* __restrict d, Index rows, Index col
   for (Index r = 0; r < rows; ++r)
     for (Index j = 0; j < cols; ++j) sums[j] += d[r * ld + j];
 }
+// g += 2λ₂·w + λ₁·sign(w): the penalty's gradient, one expression for both paths.
+template <class T>
+inline void add_penalty_grad(T* g, const T* w, Index n, T c1, T c2) {
+  for (Index i = 0; i < n; ++i) g[i] += c2 * w[i] + c1 * T((w[i] > T(0)) - (w[i] < T(0)));
+}
 }  // namespace
+
+template <class T>
+struct Network<T>::Fused {
+  Network* net;
+  const OptimizerUpdate<T>* update;
+  T* m;
+  T* v;
+  T c1, c2;                    // penalty gradient: g += c2·w + c1·sign(w)
+  const Layer* layer;          // the Dense layer whose ∂θ is being computed
+  std::atomic<bool> bad{false};
+};
 
 const char* layer_name(LayerKind kind) {
   switch (kind) {
@@ -103,15 +120,25 @@ void Network<T>::reserve(Index rows) {
 template <class T>
 const T* Network<T>::forward(const T* X, Index rows) {
   const T* in = X;
-  for (const Layer& L : layers_) {
+  const Index count = Index(layers_.size());
+  for (Index i = 0; i < count; ++i) {
+    const Layer& L = layers_[i];
     const LayerSpec& s = L.spec;
     T* out = acts_.data() + cap_ * L.act_off;
     const T* W = params_.data() + L.w_off;
     const T* b = params_.data() + L.b_off;
     switch (s.kind) {
       case LayerKind::Dense:
-        // a = X·θ + b
+        // a = X·θ + b, and h = σ(a) in the same pass when an activation follows
         gemm<T>(false, false, rows, s.out, s.in, T(1), in, s.in, W, s.out, T(0), out, s.out);
+        if (i + 1 < count && is_elementwise(layers_[i + 1].spec.kind)) {
+          const Layer& act = layers_[i + 1];
+          T* h = acts_.data() + cap_ * act.act_off;
+          bias_activation_forward(act.spec.kind, T(act.spec.hyper), b, out, h, rows, s.out);
+          in = h;
+          ++i;
+          continue;
+        }
         add_bias(out, b, rows, s.out);
         break;
       case LayerKind::Maxout: {
@@ -190,8 +217,8 @@ double Network<T>::penalty(double l1, double l2, bool want_grad) {
     for (Index i = 0; i < L.w_size; ++i) {
       s1 += std::fabs(double(w[i]));
       s2 += double(w[i]) * double(w[i]);
-      if (want_grad) g[i] += c2 * w[i] + c1 * T((w[i] > T(0)) - (w[i] < T(0)));
     }
+    if (want_grad) add_penalty_grad(g, w, L.w_size, c1, c2);
     total += l1 * s1 + l2 * s2;
   }
   return total;
@@ -214,8 +241,9 @@ double Network<T>::loss_and_grad(const T* X, Index rows, LossKind loss, Targets<
 }
 
 template <class T>
-void Network<T>::backward(const T* X, Index rows, Index start, T* delta) {
+void Network<T>::backward(const T* X, Index rows, Index start, T* delta, Fused* fused) {
   T* other = delta == delta0_.data() ? delta1_.data() : delta0_.data();
+  bool bias_done = false;  // the activation above a Dense already reduced its ∂b
   for (Index i = start; i >= 0; --i) {
     const Layer& L = layers_[i];
     const LayerSpec& s = L.spec;
@@ -226,13 +254,20 @@ void Network<T>::backward(const T* X, Index rows, Index start, T* delta) {
     T* db = grads_.data() + L.b_off;
     switch (s.kind) {
       case LayerKind::Dense:
-        // ∂θ = Xᵀ·δ, ∂b = Σ_rows δ, ∂X = δ·θᵀ
-        gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, delta, s.out, T(0), dW, s.out);
-        column_sums(delta, rows, s.out, s.out, db);
-        if (i > 0) {
+        // ∂X = δ·θᵀ (first: a fused update changes θ), ∂θ = Xᵀ·δ, ∂b = Σ_rows δ
+        if (i > 0)
           gemm<T>(false, true, rows, s.in, s.out, T(1), delta, s.out, W, s.out, T(0), other, s.in);
-          std::swap(delta, other);
+        if (fused) {
+          fused->layer = &L;
+          const GemmEpilogue ep{&Network::dense_update_block, fused};
+          gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, delta, s.out, T(0), dW, s.out,
+                  ep);
+        } else {
+          gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, delta, s.out, T(0), dW, s.out);
         }
+        if (!bias_done) column_sums(delta, rows, s.out, s.out, db);
+        bias_done = false;
+        if (i > 0) std::swap(delta, other);
         break;
       case LayerKind::Maxout: {
         // δ flows only into the winning piece: δz (rows × k·out) in scratch.
@@ -265,9 +300,74 @@ void Network<T>::backward(const T* X, Index rows, Index start, T* delta) {
         softmax_backward(out, delta, delta, rows, s.out);
         break;
       default:
-        activation_backward(s.kind, T(s.hyper), in, out, delta, delta, rows * s.out);
+        if (i > 0 && layers_[i - 1].spec.kind == LayerKind::Dense) {
+          // δa = σ'(a)·δh and the Dense layer's ∂b = Σ_rows δa in one pass
+          T* db_below = grads_.data() + layers_[i - 1].b_off;
+          activation_backward_bias_grad(s.kind, T(s.hyper), in, out, delta, delta, db_below,
+                                        rows, s.out);
+          bias_done = true;
+        } else {
+          activation_backward(s.kind, T(s.hyper), in, out, delta, delta, rows * s.out);
+        }
     }
   }
+}
+
+template <class T>
+void Network<T>::dense_update_block(void* ctx, Index r0, Index r1, Index c0, Index c1) {
+  Fused& f = *static_cast<Fused*>(ctx);
+  Network& net = *f.net;
+  const Layer& L = *f.layer;
+  const Index width = L.spec.out;
+  T* th = net.params_.data();
+  T* g = net.grads_.data();
+  const std::uint8_t* mask = net.weight_mask_.data();
+  bool ok = true;
+  for (Index r = r0; r < r1; ++r) {
+    const Index i0 = L.w_off + r * width + c0, i1 = i0 + (c1 - c0);
+    if (f.c1 != T(0) || f.c2 != T(0)) add_penalty_grad(g + i0, th + i0, i1 - i0, f.c1, f.c2);
+    ok &= f.update->apply(th, g, f.m, f.v, mask, i0, i1);
+  }
+  if (!ok) f.bad.store(true, std::memory_order_relaxed);
+}
+
+template <class T>
+double Network<T>::train_batch(const T* X, Index rows, LossKind loss, Targets<T> targets,
+                               double l1, double l2, const OptimizerUpdate<T>& update, T* m,
+                               T* v, bool* finite_update) {
+  check_differentiable();
+  reserve(rows);
+  *finite_update = true;
+  const T* h = forward(X, rows);
+  const bool fused_loss = fused_with(loss);
+  const Index last = Index(layers_.size()) - 1;
+  const T* input = fused_loss ? layer_output(last - 1) : h;
+  T* delta = delta0_.data();
+  // The penalty's value before any θ changes; its gradient joins each update.
+  const double value =
+      loss_forward_backward(loss, input, targets, rows, n_out(), delta) + penalty(l1, l2, false);
+  if (!std::isfinite(value)) return value;
+  Fused f;
+  f.net = this, f.update = &update, f.m = m, f.v = v, f.c1 = T(l1), f.c2 = T(2.0 * l2);
+  f.layer = nullptr;
+  backward(X, rows, fused_loss ? last - 1 : last, delta, &f);
+  // The rest: biases, α, Maxout (its W with the penalty gradient).
+  bool ok = !f.bad.load(std::memory_order_relaxed);
+  T* th = params_.data();
+  T* g = grads_.data();
+  const std::uint8_t* mask = weight_mask_.data();
+  for (const Layer& L : layers_) {
+    if (L.spec.kind == LayerKind::Dense) {
+      ok &= update.apply(th, g, m, v, mask, L.b_off, L.b_off + L.b_size);
+    } else if (L.spec.kind == LayerKind::Maxout) {
+      if (l1 != 0.0 || l2 != 0.0) add_penalty_grad(g + L.w_off, th + L.w_off, L.w_size, f.c1, f.c2);
+      ok &= update.apply(th, g, m, v, mask, L.w_off, L.b_off + L.b_size);
+    } else if (L.spec.kind == LayerKind::PReLU) {
+      ok &= update.apply(th, g, m, v, mask, L.a_off, L.a_off + L.spec.n_alpha);
+    }
+  }
+  *finite_update = ok;
+  return value;
 }
 
 template class Network<float>;

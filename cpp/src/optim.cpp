@@ -84,16 +84,34 @@ NNCORE_SIMD_CLONES bool update_range(const OptimizerConfig& c, const StepConsts<
   return !bad;
 }
 
+template <class T>
+StepConsts<T> step_consts(const OptimizerConfig& c, double lr, std::int64_t t) {
+  return {T(lr), T(c.gamma), T(c.beta2), T(c.eps), T(1.0 - std::pow(c.gamma, double(t))),
+          T(1.0 - std::pow(c.beta2, double(t))), T(lr * c.weight_decay)};
+}
+
 }  // namespace
+
+template <class T>
+OptimizerUpdate<T>::OptimizerUpdate(const OptimizerConfig& cfg, double lr, std::int64_t t)
+    : cfg_(cfg) {
+  const StepConsts<T> k = step_consts<T>(cfg, lr, t);
+  lr_ = k.lr, gamma_ = k.gm, beta2_ = k.b2, eps_ = k.eps, c1_ = k.c1, c2_ = k.c2, wd_ = k.wd;
+}
+
+template <class T>
+bool OptimizerUpdate<T>::apply(T* th, const T* g, T* m, T* v, const std::uint8_t* mask,
+                               Index i0, Index i1) const {
+  const StepConsts<T> k{lr_, gamma_, beta2_, eps_, c1_, c2_, wd_};
+  return update_range(cfg_, k, th, g, m, v, mask, i0, i1);
+}
 
 template <class T>
 bool optimizer_step(const OptimizerConfig& c, double lr, std::int64_t t, T* th, const T* g, T* m,
                     T* v, const std::uint8_t* mask, Index n) {
-  const StepConsts<T> k{T(lr), T(c.gamma), T(c.beta2), T(c.eps),
-                        T(1.0 - std::pow(c.gamma, double(t))),
-                        T(1.0 - std::pow(c.beta2, double(t))), T(lr * c.weight_decay)};
+  const StepConsts<T> k = step_consts<T>(c, lr, t);
   constexpr Index chunk = 16384;
-  if (!worth_threads(n * 8)) return update_range(c, k, th, g, m, v, mask, 0, n);
+  if (!worth_threads(n)) return update_range(c, k, th, g, m, v, mask, 0, n);
   const Index chunks = (n + chunk - 1) / chunk;
   int bad = 0;
 #ifdef _OPENMP
@@ -115,6 +133,8 @@ template bool optimizer_step<float>(const OptimizerConfig&, double, std::int64_t
                                     const float*, float*, float*, const std::uint8_t*, Index);
 template bool optimizer_step<double>(const OptimizerConfig&, double, std::int64_t, double*,
                                      const double*, double*, double*, const std::uint8_t*, Index);
+template class OptimizerUpdate<float>;
+template class OptimizerUpdate<double>;
 template double l2_norm<float>(const float*, Index);
 template double l2_norm<double>(const double*, Index);
 

@@ -58,6 +58,17 @@ template <class T>
 StepResult step_on_batch(Network<T>& net, const T* X, Targets<T> y, Index rows,
                          const FitConfig& cfg, const OptimizerConfig& opt, OptimizerState<T>& st,
                          double lr, double* loss) {
+  if (cfg.clip_norm <= 0) {
+    // No clipping: the update rides along in backprop (Network::train_batch).
+    st.t += 1;
+    const OptimizerUpdate<T> update(opt, lr, st.t);
+    bool finite_update = true;
+    *loss = net.train_batch(X, rows, cfg.loss, y, cfg.l1, cfg.l2, update, st.m, st.v,
+                            &finite_update);
+    if (std::isfinite(*loss) && finite_update) return StepResult::Ok;
+    st.t -= 1;
+    return std::isfinite(*loss) ? StepResult::BadUpdate : StepResult::BadLoss;
+  }
   *loss = net.loss_and_grad(X, rows, cfg.loss, y, cfg.l1, cfg.l2, true);
   if (!std::isfinite(*loss)) return StepResult::BadLoss;
   const Index n = net.num_params();

@@ -205,6 +205,53 @@ void test_allocations() {
   }
 }
 
+// The epilogue sees every element of C exactly once, after its final value
+// is stored, for the direct and packed paths and 1 or 2 threads.
+struct EpilogueProbe {
+  const std::vector<float>* C;
+  std::vector<float> seen;   // C's value when its block was reported
+  std::vector<int> count;    // how many times each element was reported
+  Index N;
+};
+static void probe(void* ctx, Index r0, Index r1, Index c0, Index c1) {
+  auto& p = *static_cast<EpilogueProbe*>(ctx);
+  for (Index r = r0; r < r1; ++r)
+    for (Index c = c0; c < c1; ++c) {
+#ifdef _OPENMP
+#pragma omp atomic
+#endif
+      p.count[r * p.N + c] += 1;
+      p.seen[r * p.N + c] = (*p.C)[r * p.N + c];
+    }
+}
+void test_epilogue() {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-1, 1);
+  const Index shapes[][3] = {{5, 7, 3}, {128, 512, 128}, {784, 512, 128}, {512, 10, 128}, {1, 300, 200}};
+  for (auto& sh : shapes)
+    for (bool ta : {false, true})
+      for (int threads : {1, 2}) {
+        set_threads(threads);
+        const Index M = sh[0], N = sh[1], K = sh[2];
+        std::vector<float> A(M * K), B(K * N), C(M * N, 0.f);
+        for (auto& x : A) x = u(rng);
+        for (auto& x : B) x = u(rng);
+        EpilogueProbe p{&C, std::vector<float>(M * N, 0.f), std::vector<int>(M * N, 0), N};
+        const nncore::GemmEpilogue ep{&probe, &p};
+        nncore::gemm<float>(ta, false, M, N, K, 1.f, A.data(), ta ? M : K, B.data(), N, 0.f,
+                            C.data(), N, ep);
+        ++g_checks;
+        bool ok = true;
+        for (Index i = 0; i < M * N; ++i) ok &= p.count[i] == 1 && p.seen[i] == C[i];
+        if (!ok) {
+          ++g_fail;
+          std::printf("FAIL epilogue %ldx%ldx%ld ta=%d threads=%d\n", long(M), long(N), long(K),
+                      int(ta), threads);
+        }
+      }
+  set_threads(2);
+}
+
 int main() {
   std::printf("active kernel: %s\n", nncore::gemm_kernel_name());
   // NNCORE_GEMM_KERNEL forces a family the CPU supports; others are ignored.
@@ -229,6 +276,7 @@ int main() {
     test_family<double>(*ks);
   }
   test_allocations();
+  test_epilogue();
   std::printf("%s: %d checks, %d failures\n", g_fail ? "FAILED" : "OK", g_checks, g_fail);
   return g_fail ? 1 : 0;
 }

@@ -23,6 +23,22 @@ template <class T>
 void activation_backward(LayerKind kind, T hyper, const T* a, const T* h,
                          const T* dh, T* da, Index n);
 
+// Whether `kind` is an element-wise activation with a derivative (fusable with Dense).
+bool is_elementwise(LayerKind kind);
+
+// Dense epilogue, one pass over a (rows×cols, bias not yet added): a += b row-wise,
+// then h = σ(a). Rows are split across threads; a and h both stay for backward.
+template <class T>
+void bias_activation_forward(LayerKind kind, T hyper, const T* b, T* a, T* h, Index rows,
+                             Index cols);
+
+// δa = σ'(a)·δh and, in the same pass, db = Σ_rows δa (the Dense bias
+// gradient). Columns are split across threads and each sums its rows in
+// order, so db does not depend on the thread count. δa may alias δh.
+template <class T>
+void activation_backward_bias_grad(LayerKind kind, T hyper, const T* a, const T* h,
+                                   const T* dh, T* da, T* db, Index rows, Index cols);
+
 // PReLU over rows×width with α shared (n_alpha = 1) or per unit.
 template <class T>
 void prelu_forward(const T* a, const T* alpha, Index n_alpha, T* h, Index rows, Index width);

@@ -19,6 +19,21 @@ template <class T>
 void gemm(bool trans_a, bool trans_b, Index M, Index N, Index K, T alpha,
           const T* A, Index lda, const T* B, Index ldb, T beta, T* C, Index ldc);
 
+// Work to do on C right after it is computed, by the thread that computed it
+// (while the block is still in that core's cache): called once per finished
+// block, rows [r0, r1) and columns [c0, c1) of C, possibly from several
+// threads at once on disjoint blocks. Used to fuse the optimizer update into
+// the weight-gradient GEMM (no extra pass over ∂θ, no lines moving between cores).
+struct GemmEpilogue {
+  void (*fn)(void* ctx, Index r0, Index r1, Index c0, Index c1);
+  void* ctx;
+};
+
+// gemm(...) followed by the epilogue on every block of C.
+template <class T>
+void gemm(bool trans_a, bool trans_b, Index M, Index N, Index K, T alpha, const T* A,
+          Index lda, const T* B, Index ldb, T beta, T* C, Index ldc, const GemmEpilogue& ep);
+
 // Name of the micro-kernel family chosen at run time ("avx512", "avx2", "generic").
 const char* gemm_kernel_name();
 

@@ -8,6 +8,7 @@
 
 #include "nncore/layer.hpp"
 #include "nncore/losses.hpp"
+#include "nncore/optim.hpp"
 
 namespace nncore {
 
@@ -52,6 +53,18 @@ class Network {
   // 1 where the arena holds a penalised weight, 0 for biases and α.
   const std::vector<std::uint8_t>& weight_mask() const { return weight_mask_; }
 
+  // One training step with the optimizer fused into backpropagation: each
+  // Dense layer's θ is updated block by block by the threads that computed
+  // its ∂θ (GemmEpilogue), right after ∂X has been passed down (that needs the
+  // old θ); biases, α and Maxout are updated after the pass. Same arithmetic
+  // as loss_and_grad followed by optimizer_step (no clipping). Returns the
+  // batch loss L; *finite_update is false if a new θ is not finite (θ may then
+  // be partly updated: the caller restores its snapshot). A non-finite L
+  // returns before anything changes.
+  double train_batch(const T* X, Index rows, LossKind loss, Targets<T> targets, double l1,
+                     double l2, const OptimizerUpdate<T>& update, T* m, T* v,
+                     bool* finite_update);
+
   // Whether the loss starts from the logits of the last layer (BCE+Sigmoid, CE+Softmax).
   bool fused_with(LossKind loss) const;
   // Throws std::invalid_argument naming the first layer without a gradient.
@@ -59,7 +72,9 @@ class Network {
 
  private:
   double penalty(double l1, double l2, bool want_grad);
-  void backward(const T* X, Index rows, Index start_layer, T* delta);
+  struct Fused;  // the optimizer riding along in backward (train_batch)
+  void backward(const T* X, Index rows, Index start_layer, T* delta, Fused* fused = nullptr);
+  static void dense_update_block(void* ctx, Index r0, Index r1, Index c0, Index c1);
 
   std::vector<Layer> layers_;
   std::vector<T> params_, grads_;

@@ -29,6 +29,22 @@ template <class T>
 bool optimizer_step(const OptimizerConfig& cfg, double lr, std::int64_t t, T* theta,
                     const T* g, T* m, T* v, const std::uint8_t* weight_mask, Index n);
 
+// One step's update prepared once (bias corrections, …) and applied to any
+// sub-range, serially, with the same arithmetic as optimizer_step: used by the
+// fused weight-gradient epilogue, which updates θ block by block.
+template <class T>
+class OptimizerUpdate {
+ public:
+  OptimizerUpdate(const OptimizerConfig& cfg, double lr, std::int64_t t);
+  // θ[i0, i1) ← update(θ, g); false if a new θ is not finite.
+  bool apply(T* theta, const T* g, T* m, T* v, const std::uint8_t* weight_mask, Index i0,
+             Index i1) const;
+
+ private:
+  OptimizerConfig cfg_;
+  T lr_, gamma_, beta2_, eps_, c1_, c2_, wd_;
+};
+
 // ‖g‖₂ with a fixed summation order (thread-count independent).
 template <class T>
 double l2_norm(const T* g, Index n);

@@ -14,8 +14,11 @@
 
 namespace nncore {
 
-// Below this much work (≈ flops) a parallel region costs more than it saves.
-constexpr std::int64_t kParallelThreshold = 1 << 15;
+// Element-wise passes (activations, bias, optimizer updates) below this many
+// elements run on one thread: an OpenMP fork/join costs ~1-2 us here, about
+// what one core needs for 16k simple element updates, and small parallel
+// regions slowed the digits network (batch 32) down at 2 threads.
+constexpr std::int64_t kParallelElements = 1 << 16;
 
 inline std::atomic<int>& requested_threads() {
   static std::atomic<int> n{0};  // 0: not set, follow OpenMP (OMP_NUM_THREADS)
@@ -50,8 +53,9 @@ inline void set_max_threads(int n) {
   requested_threads().store(n, std::memory_order_relaxed);
 }
 
-inline bool worth_threads(std::int64_t work) {
-  return work >= kParallelThreshold && max_threads() > 1;
+// Whether an element-wise pass over n elements should use the thread team.
+inline bool worth_threads(std::int64_t n) {
+  return n >= kParallelElements && max_threads() > 1;
 }
 
 }  // namespace nncore

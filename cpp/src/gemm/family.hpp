@@ -45,7 +45,7 @@ enum class Path { automatic, direct, packed };
 template <class T>
 void gemm_with(const KernelSet& ks, bool ta, bool tb, Index M, Index N, Index K, T alpha,
                const T* A, Index lda, const T* B, Index ldb, T beta, T* C, Index ldc,
-               Path path = Path::automatic);
+               Path path = Path::automatic, const GemmEpilogue* ep = nullptr);
 
 // A 64-byte aligned buffer of at least `bytes`, owned by the calling thread and
 // reused by later calls (grows only). Call outside OpenMP regions: may throw.
