@@ -95,6 +95,15 @@ NNCORE_SIMD_CLONES void accumulate(T* __restrict sum, const T* __restrict x, Ind
   for (Index j = 0; j < n; ++j) sum[j] += x[j];
 }
 
+// sums[j] = Σ_r x[r, j], rows added in order (the same sums as the threaded path).
+template <class T>
+NNCORE_SIMD_CLONES void column_sums_rows(const T* __restrict x, Index rows, Index cols,
+                                         T* __restrict sums) {
+  for (Index j = 0; j < cols; ++j) sums[j] = T(0);
+  for (Index r = 0; r < rows; ++r)
+    for (Index j = 0; j < cols; ++j) sums[j] += x[r * cols + j];
+}
+
 bool elementwise(LayerKind kind) { return is_elementwise(kind); }
 
 }  // namespace
@@ -144,8 +153,9 @@ void activation_backward_bias_grad(LayerKind kind, T hyper, const T* a, const T*
       accumulate(db + c0, da + o, c1 - c0);
     }
   };
-  if (parts == 1) {
-    run(0);
+  if (parts == 1) {  // one thread: one pass for δa, then the column sums in row order
+    backward_loop(kind, hyper, a, h, dh, da, rows * cols);
+    column_sums_rows(da, rows, cols, db);
     return;
   }
   NNCORE_PARALLEL_FOR(true)
