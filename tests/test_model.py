@@ -17,7 +17,7 @@ import pytest
 
 import nncore as nc
 import nncore.reference as ref
-from conftest import (assert_close, build, make_targets, make_X, max_rel_err, randomize,
+from conftest import (assert_close, build, make_targets, make_X, randomize,
                       record_error, rng_for, rows_away_from_kinks, twins)
 
 DTYPES = [np.float64, np.float32]

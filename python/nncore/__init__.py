@@ -7,7 +7,7 @@
 `nncore.reference` is the same library in readable NumPy, for checking and learning.
 """
 try:
-    from . import _core
+    from . import _core  # noqa: F401  (the import guard: fail early with how to build)
 except ImportError as e:  # pragma: no cover - only without a build
     raise ImportError(
         "nncore's compiled core (nncore._core) is missing. Install the package with "

@@ -95,6 +95,9 @@ class Sequential(ModelBase):
         """{"loss", "accuracy"} for bce/ce, {"loss", "mse", "r2"} for regression."""
         return training.evaluate(self, X, y, loss=loss, l1=l1, l2=l2)
 
+    def _last_optimizer(self):
+        return self._opt["optimizer"] if self._opt else None
+
     @property
     def optimizer_state(self):
         """{"optimizer", "m", "v", "t"} of the last optimizer used (None before training)."""

@@ -13,11 +13,9 @@ import sys
 import numpy as np
 
 from . import _core
-from ._validation import check_X, check_y
 from .progress import ProgressBar
-from .reference.optim import Adam, Optimizer
-from .reference.schedules import Schedule
-from .reference.training import History, _check_optimizer, _positive_float, _positive_int
+from .reference.training import (History, _choose_optimizer, _positive_float, _positive_int,
+                                 check_fit_arguments, default_loss)
 
 OPT_CODES = {"sgd": 0, "momentum": 1, "rmsprop": 2, "adam": 3}
 FORM_CODES = {"ema": 0, "classic": 1, "nesterov": 2}
@@ -77,11 +75,6 @@ def optimizer_state(model, optimizer):
     return st
 
 
-def default_loss(model):
-    last = model.layers[-1].kind
-    return {"sigmoid": "bce", "softmax": "ce"}.get(last, "mse")
-
-
 def _fit_config(model, loss, l1, l2):
     from .model import LOSS_CODES
     c = _core.FitConfig()
@@ -100,65 +93,24 @@ def _as_callback(cb):
 def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle=True,
         seed=None, l1=0.0, l2=0.0, validation_data=None, validation_split=0.0,
         lr_schedule=None, clip_norm=None, early_stopping=None, callbacks=(), verbose="auto"):
-    fn = "fit"
-    loss = default_loss(model) if loss is None else loss
-    X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
-    model._check_differentiable(fn)
-    if optimizer is None:
-        optimizer = model._opt["optimizer"] if model._opt else Adam()
-    optimizer = _check_optimizer(optimizer, fn)
-    epochs = _positive_int(epochs, fn, "epochs")
-    batch_size = _positive_int(batch_size, fn, "batch_size")
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise TypeError(f"{fn}: shuffle must be True or False, got {shuffle!r}")
-    if seed is None:
-        seed = model.seed
-    elif isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"{fn}: seed must be None or a non-negative integer, got {seed!r}")
-    if clip_norm is not None:
-        clip_norm = _positive_float(clip_norm, fn, "clip_norm")
-    if lr_schedule is not None and not isinstance(lr_schedule, Schedule):
-        raise TypeError(f"{fn}: lr_schedule must be None or a schedule such as "
-                        f"nncore.StepDecay(step_size=10), got {lr_schedule!r}")
-    if isinstance(early_stopping, numbers.Integral) and not isinstance(early_stopping, bool):
-        early_stopping = EarlyStopping(patience=early_stopping)
-    if early_stopping is not None and not isinstance(early_stopping, EarlyStopping):
-        raise TypeError(f"{fn}: early_stopping must be None, an int patience or "
-                        f"nncore.EarlyStopping(...), got {early_stopping!r}")
+    a = check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, shuffle, seed, l1,
+                            l2, validation_data, validation_split, lr_schedule, clip_norm,
+                            early_stopping)
+    X, Y, labels, loss, optimizer, val = a.X, a.Y, a.labels, a.loss, a.optimizer, a.validation
     cbs = [_as_callback(cb) for cb in (callbacks or ())]
     if verbose == "auto":
         verbose = 1 if sys.stderr.isatty() else 0
 
-    val = None
-    if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise TypeError(f"{fn}: validation_data must be a pair (X_val, y_val)")
-        vfn = "fit: validation_data"
-        Xv = check_X(validation_data[0], model.n_features, model.dtype, vfn)
-        val = (Xv, *check_y(validation_data[1], Xv.shape[0], model.n_outputs, loss,
-                            model.dtype, vfn))
-    elif validation_split:
-        if not isinstance(validation_split, numbers.Real) or not 0 < validation_split < 1:
-            raise ValueError(f"{fn}: validation_split must be in (0, 1), got {validation_split!r}")
-        n_val = int(round(X.shape[0] * validation_split))
-        if n_val < 1 or n_val >= X.shape[0]:
-            raise ValueError(f"{fn}: validation_split={validation_split} leaves "
-                             f"{n_val} of {X.shape[0]} samples for validation")
-        cut = X.shape[0] - n_val  # the last rows, before shuffling (as Keras)
-        val = (X[cut:], None if Y is None else Y[cut:], None if labels is None else labels[cut:])
-        X, Y, labels = X[:cut], None if Y is None else Y[:cut], None if labels is None else labels[:cut]
-
     st = optimizer_state(model, optimizer)
-    cfg = _fit_config(model, loss, l1, l2)
-    cfg.epochs, cfg.batch_size, cfg.shuffle, cfg.seed = epochs, batch_size, bool(shuffle), seed
+    cfg = _fit_config(model, loss, a.l1, a.l2)
+    cfg.epochs, cfg.batch_size, cfg.shuffle, cfg.seed = a.epochs, a.batch_size, a.shuffle, a.seed
     cfg.first_epoch = model._epochs_done
     cfg.lr = optimizer.lr
-    cfg.clip_norm = clip_norm or 0.0
-    cfg.schedule = schedule_config(lr_schedule)
-    if early_stopping is not None:
-        cfg.patience, cfg.min_delta = early_stopping.patience, early_stopping.min_delta
-        cfg.restore_best = early_stopping.restore_best
-    bar = ProgressBar(epochs, model._epochs_done) if verbose else None
+    cfg.clip_norm = a.clip_norm or 0.0
+    cfg.schedule = schedule_config(a.lr_schedule)
+    if a.stopping is not None:
+        cfg.patience, cfg.min_delta, cfg.restore_best = a.stopping
+    bar = ProgressBar(a.epochs, model._epochs_done) if verbose else None
     cfg.report_seconds = 0.1 if bar else 0.0
     cfg.report_every_epochs = 1 if cbs else 0
 
@@ -221,9 +173,7 @@ def train_step(model, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None, 
     loss = default_loss(model) if loss is None else loss
     X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
     model._check_differentiable(fn)
-    if optimizer is None:
-        optimizer = model._opt["optimizer"] if model._opt else Adam()
-    optimizer = _check_optimizer(optimizer, fn)
+    optimizer = _choose_optimizer(model, optimizer, fn)
     lr = optimizer.lr if lr is None else _positive_float(lr, fn, "lr")
     st = optimizer_state(model, optimizer)
     cfg = _fit_config(model, loss, l1, l2)

@@ -91,6 +91,10 @@ class Sequential(ModelBase):
         return value, self._grad
 
     # -- training (docs/design.md "Training"; the loop is in training.py) ------
+    def _last_optimizer(self):
+        """The optimizer spec used last on this model (None before training)."""
+        return self._opt_spec
+
     def _optimizer_state(self, optimizer):
         """This model's state for `optimizer`: the same object continues, another starts empty."""
         if optimizer is not self._opt_spec:

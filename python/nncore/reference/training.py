@@ -6,6 +6,7 @@ produce the same parameter trajectory (up to rounding).
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -41,7 +42,8 @@ def _choose_optimizer(model, optimizer, fn):
     """optimizer=None: the one used last on this model, else Adam() (as nncore.Sequential)."""
     if optimizer is None:
         from .optim import Adam
-        optimizer = model._opt_spec if model._opt_spec is not None else Adam()
+        last = model._last_optimizer()
+        optimizer = last if last is not None else Adam()
     return _check_optimizer(optimizer, fn)
 
 
@@ -127,30 +129,30 @@ def train_step(model, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None, 
     return _step(model, X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm)
 
 
-def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle=True,
-        seed=None, l1=0.0, l2=0.0, validation_data=None, validation_split=0.0,
-        lr_schedule=None, clip_norm=None, early_stopping=None):
-    """Minibatch training (lecture "Training: Gradient Descent plus Tricks").
+@dataclass
+class FitArguments:
+    """fit's arguments, checked and converted (shared by nncore and the reference)."""
+    X: np.ndarray
+    Y: object
+    labels: object
+    loss: str
+    l1: float
+    l2: float
+    optimizer: Optimizer
+    epochs: int
+    batch_size: int
+    shuffle: bool
+    seed: int
+    lr_schedule: object
+    clip_norm: object
+    stopping: object      # None or (patience, min_delta, restore_best)
+    validation: object    # None or (X_val, Y_val, labels_val)
 
-    Epochs are numbered on from earlier fits of the model: E = epochs done before
-    this call (as nncore.Sequential). Per epoch e = E, E+1, …, E+epochs−1:
-      1. lr_e from lr_schedule (from the optimizer's base lr), else the base lr.
-      2. Row order perm = nncore.shuffle.permutation(seed, e, n) if shuffle, else
-         0..n−1; seed=None means the model's seed. Batches are consecutive
-         slices of perm of batch_size rows; the last may be smaller.
-      3. Per batch b: (L_b, g) = loss_and_grad(batch) including the l1/l2 penalty;
-         if clip_norm = c: g ← g·min(1, c/‖g‖₂); optimizer step with lr_e
-         (its step counter t += 1).
-      4. Epoch loss = Σ_b L_b·m_b / n (m_b the batch size). With validation data:
-         val_loss = L (penalty included) on the whole validation set.
-      5. The monitored loss (val_loss if validating, else loss) goes to
-         ReduceOnPlateau and to early stopping: stop once it has not fallen
-         below best − min_delta for `patience` epochs; restore_best puts back the
-         weights of the best epoch at the end.
-    The optimizer state (m, v, t) carries over to later fit/train_step calls
-    with the same optimizer object; a different one starts from zero.
-    """
-    fn = "fit"
+
+def check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, shuffle, seed, l1, l2,
+                        validation_data, validation_split, lr_schedule, clip_norm,
+                        early_stopping, fn="fit"):
+    """Validate every argument of fit once; errors name `fn` and the argument."""
     loss = default_loss(model) if loss is None else loss
     X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
     model._check_differentiable(fn)
@@ -179,6 +181,42 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
                                    model.dtype, vfn))
     elif validation_split:
         (X, Y, labels), validation = _split_validation(X, Y, labels, validation_split, fn)
+
+    return FitArguments(X, Y, labels, loss, l1, l2, optimizer, epochs, batch_size, bool(shuffle),
+                        int(seed), lr_schedule, clip_norm, stopping, validation)
+
+
+def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle=True,
+        seed=None, l1=0.0, l2=0.0, validation_data=None, validation_split=0.0,
+        lr_schedule=None, clip_norm=None, early_stopping=None):
+    """Minibatch training (lecture "Training: Gradient Descent plus Tricks").
+
+    Epochs are numbered on from earlier fits of the model: E = epochs done before
+    this call (as nncore.Sequential). Per epoch e = E, E+1, …, E+epochs−1:
+      1. lr_e from lr_schedule (from the optimizer's base lr), else the base lr.
+      2. Row order perm = nncore.shuffle.permutation(seed, e, n) if shuffle, else
+         0..n−1; seed=None means the model's seed. Batches are consecutive
+         slices of perm of batch_size rows; the last may be smaller.
+      3. Per batch b: (L_b, g) = loss_and_grad(batch) including the l1/l2 penalty;
+         if clip_norm = c: g ← g·min(1, c/‖g‖₂); optimizer step with lr_e
+         (its step counter t += 1).
+      4. Epoch loss = Σ_b L_b·m_b / n (m_b the batch size). With validation data:
+         val_loss = L (penalty included) on the whole validation set.
+      5. The monitored loss (val_loss if validating, else loss) goes to
+         ReduceOnPlateau and to early stopping: stop once it has not fallen
+         below best − min_delta for `patience` epochs; restore_best puts back the
+         weights of the best epoch at the end.
+    The optimizer state (m, v, t) carries over to later fit/train_step calls
+    with the same optimizer object; a different one starts from zero.
+    """
+    a = check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, shuffle, seed, l1,
+                            l2, validation_data, validation_split, lr_schedule, clip_norm,
+                            early_stopping)
+    X, Y, labels, loss, l1, l2 = a.X, a.Y, a.labels, a.loss, a.l1, a.l2
+    optimizer, epochs, batch_size, shuffle, seed = (a.optimizer, a.epochs, a.batch_size,
+                                                    a.shuffle, a.seed)
+    lr_schedule, clip_norm, stopping, validation = (a.lr_schedule, a.clip_norm, a.stopping,
+                                                    a.validation)
 
     n = X.shape[0]
     first_epoch = model._epochs_done
