@@ -1,0 +1,68 @@
+"""nncore.threads: set_num_threads / get_num_threads, OMP_NUM_THREADS, threadpoolctl."""
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import nncore as nc
+
+
+def _openmp_threads():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    counts = [i["num_threads"] for i in threadpoolctl.threadpool_info()
+              if i["user_api"] == "openmp"]
+    assert counts, "threadpoolctl does not see nncore's OpenMP pool"
+    return counts[0]
+
+
+def test_set_num_threads_is_visible_to_threadpoolctl(restore_threads):
+    nc.set_num_threads(1)
+    assert nc.get_num_threads() == 1
+    assert _openmp_threads() == 1
+    nc.set_num_threads(None)
+    assert nc.threads.requested_num_threads() is None
+    assert _openmp_threads() == nc.get_num_threads()
+
+
+def test_set_num_threads_applies_to_other_python_threads(restore_threads):
+    # OpenMP's own setting is per calling thread; nncore's is process-wide.
+    nc.set_num_threads(1)
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(nc.get_num_threads()))
+    t.start()
+    t.join()
+    assert seen == [1]
+
+
+@pytest.mark.parametrize("n", ["1", "2"])
+def test_omp_num_threads_is_honoured(n):
+    env = dict(os.environ, OMP_NUM_THREADS=n)
+    out = subprocess.run([sys.executable, "-c", "import nncore; print(nncore.get_num_threads())"],
+                         env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == n
+
+
+def test_threadpool_limits_caps_a_larger_request(restore_threads):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    nc.set_num_threads(2)
+    with threadpoolctl.threadpool_limits(1, user_api="openmp"):
+        assert nc.get_num_threads() == 1
+    assert nc.get_num_threads() == 2
+
+
+def test_results_do_not_depend_on_the_thread_count(restore_threads):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(256, 300)).astype(np.float32)
+    y = rng.integers(0, 10, 256)
+    outs = []
+    for n in (1, 2):
+        nc.set_num_threads(n)
+        m = nc.Sequential(nc.Dense(300, 512), nc.ReLU(), nc.Dense(512, 10), nc.Softmax(),
+                          dtype=np.float32, seed=0)
+        m.fit(X, y, optimizer=nc.Momentum(0.01, form="classic"), epochs=2, batch_size=128,
+              verbose=0)
+        outs.append((m.get_flat_parameters(), m.predict(X)))
+    assert np.array_equal(outs[0][0], outs[1][0]) and np.array_equal(outs[0][1], outs[1][1])
