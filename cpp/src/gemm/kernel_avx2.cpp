@@ -3,8 +3,7 @@
 // broadcast fit the 16 ymm registers, 12 independent FMA chains hide latency.
 // KC = 512 measured best for float (KC 256/384 within 2 %).
 #include <immintrin.h>
-#include "direct.hpp"
-#include "packed.hpp"
+#include "kernel_set.hpp"
 
 namespace nncore::gemm_detail {
 namespace {
@@ -77,33 +76,12 @@ struct F64x4 {
 // Direct path row block (measured best: 8 rows x 2 vectors on AVX-512, 6 x 2 on AVX2).
 constexpr int kDirectRows = 6;
 
-// Packed blocking: MR, NV (vectors per row), KC, MC, NC
-using PF = Packed<F32x8, 6, 2, 512, 144, 2048>;
-using PD = Packed<F64x4, 6, 2, 256, 96, 2048>;
-
-void packed_f32(bool ta, bool tb, Index M, Index N, Index K, float alpha, const float* A,
-                Index lda, const float* B, Index ldb, float beta, float* C, Index ldc,
-                float* ws, bool ct) {
-  PF::run(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ws, ct);
-}
-void packed_f64(bool ta, bool tb, Index M, Index N, Index K, double alpha, const double* A,
-                Index lda, const double* B, Index ldb, double beta, double* C, Index ldc,
-                double* ws, bool ct) {
-  PD::run(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ws, ct);
-}
-// Direct: 4 rows x 2 vectors (8 chains); single rows use 8 vectors.
-void direct_f32(bool ta, Index M, Index N, Index K, float alpha, const float* A, Index lda,
-                const float* B, Index ldb, float beta, float* C, Index ldc) {
-  Direct<F32x8>::run<kDirectRows, 2, 8>(ta, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-}
-void direct_f64(bool ta, Index M, Index N, Index K, double alpha, const double* A, Index lda,
-                const double* B, Index ldb, double beta, double* C, Index ldc) {
-  Direct<F64x4>::run<kDirectRows, 2, 8>(ta, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-}
-
-const KernelSet kSet{"avx2",
-                     {PF::MR, PF::NR, F32x8::W, kDirectRows, packed_f32, PF::ws_elems, direct_f32},
-                     {PD::MR, PD::NR, F64x4::W, kDirectRows, packed_f64, PD::ws_elems, direct_f64}};
+// Packed blocking: MR, NV (vectors per row), KC, MC, NC; direct: 6 rows x 2
+// vectors, single rows with 8 vectors.
+constexpr KernelSet kSet{
+    "avx2",
+    FamilyOf<Packed<F32x8, 6, 2, 512, 144, 2048>, F32x8, kDirectRows, 2, 8>::family(),
+    FamilyOf<Packed<F64x4, 6, 2, 256, 96, 2048>, F64x4, kDirectRows, 2, 8>::family()};
 
 }  // namespace
 

@@ -4,8 +4,7 @@
 // the training shapes (8x32 beat 12x32 and 14x32 by ~4 %: M = 128 batches split
 // evenly and fewer loads per FMA are not the limit here). Tails use lane masks.
 #include <immintrin.h>
-#include "direct.hpp"
-#include "packed.hpp"
+#include "kernel_set.hpp"
 
 namespace nncore::gemm_detail {
 namespace {
@@ -95,31 +94,10 @@ constexpr int kDirectRows = 8;
 
 // Packed blocking: MR, NV (vectors per row), KC, MC, NC. NC caps the packed B
 // block at 4 MiB per thread (it lives in L3); 2048 vs 4096 made no difference.
-using PF = Packed<F32x16, 8, 2, 512, 144, 2048>;
-using PD = Packed<F64x8, 8, 2, 512, 96, 1024>;
-
-void packed_f32(bool ta, bool tb, Index M, Index N, Index K, float alpha, const float* A,
-                Index lda, const float* B, Index ldb, float beta, float* C, Index ldc,
-                float* ws, bool ct) {
-  PF::run(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ws, ct);
-}
-void packed_f64(bool ta, bool tb, Index M, Index N, Index K, double alpha, const double* A,
-                Index lda, const double* B, Index ldb, double beta, double* C, Index ldc,
-                double* ws, bool ct) {
-  PD::run(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ws, ct);
-}
-void direct_f32(bool ta, Index M, Index N, Index K, float alpha, const float* A, Index lda,
-                const float* B, Index ldb, float beta, float* C, Index ldc) {
-  Direct<F32x16>::run<kDirectRows, 2, 16>(ta, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-}
-void direct_f64(bool ta, Index M, Index N, Index K, double alpha, const double* A, Index lda,
-                const double* B, Index ldb, double beta, double* C, Index ldc) {
-  Direct<F64x8>::run<kDirectRows, 2, 16>(ta, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-}
-
-const KernelSet kSet{"avx512",
-                     {PF::MR, PF::NR, F32x16::W, kDirectRows, packed_f32, PF::ws_elems, direct_f32},
-                     {PD::MR, PD::NR, F64x8::W, kDirectRows, packed_f64, PD::ws_elems, direct_f64}};
+constexpr KernelSet kSet{
+    "avx512",
+    FamilyOf<Packed<F32x16, 8, 2, 512, 144, 2048>, F32x16, kDirectRows, 2, 16>::family(),
+    FamilyOf<Packed<F64x8, 8, 2, 512, 96, 1024>, F64x8, kDirectRows, 2, 16>::family()};
 
 }  // namespace
 

@@ -1,7 +1,6 @@
 // Portable kernels (no CPU flags): the same packed/direct code over scalar
 // "vectors"; the compiler vectorises what it can with the baseline ISA.
-#include "direct.hpp"
-#include "packed.hpp"
+#include "kernel_set.hpp"
 
 namespace nncore::gemm_detail {
 namespace {
@@ -30,31 +29,10 @@ struct Scalar {
 constexpr int kDirectRows = 4;
 
 // MR, NV (= NR here), KC, MC, NC
-using PF = Packed<Scalar<float>, 4, 8, 256, 128, 4096>;
-using PD = Packed<Scalar<double>, 4, 4, 256, 96, 4096>;
-
-void packed_f32(bool ta, bool tb, Index M, Index N, Index K, float alpha, const float* A,
-                Index lda, const float* B, Index ldb, float beta, float* C, Index ldc,
-                float* ws, bool ct) {
-  PF::run(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ws, ct);
-}
-void packed_f64(bool ta, bool tb, Index M, Index N, Index K, double alpha, const double* A,
-                Index lda, const double* B, Index ldb, double beta, double* C, Index ldc,
-                double* ws, bool ct) {
-  PD::run(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ws, ct);
-}
-void direct_f32(bool ta, Index M, Index N, Index K, float alpha, const float* A, Index lda,
-                const float* B, Index ldb, float beta, float* C, Index ldc) {
-  Direct<Scalar<float>>::run<kDirectRows, 4, 8>(ta, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-}
-void direct_f64(bool ta, Index M, Index N, Index K, double alpha, const double* A, Index lda,
-                const double* B, Index ldb, double beta, double* C, Index ldc) {
-  Direct<Scalar<double>>::run<kDirectRows, 4, 8>(ta, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-}
-
-const KernelSet kSet{"generic",
-                     {PF::MR, PF::NR, 1, kDirectRows, packed_f32, PF::ws_elems, direct_f32},
-                     {PD::MR, PD::NR, 1, kDirectRows, packed_f64, PD::ws_elems, direct_f64}};
+constexpr KernelSet kSet{
+    "generic",
+    FamilyOf<Packed<Scalar<float>, 4, 8, 256, 128, 4096>, Scalar<float>, kDirectRows, 4, 8>::family(),
+    FamilyOf<Packed<Scalar<double>, 4, 4, 256, 96, 4096>, Scalar<double>, kDirectRows, 4, 8>::family()};
 
 }  // namespace
 
