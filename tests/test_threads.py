@@ -10,21 +10,25 @@ import pytest
 import nncore as nc
 
 
-def _openmp_threads():
+def _openmp_pools():
+    """{library path: thread count} of every OpenMP runtime threadpoolctl sees
+    (scikit-learn and torch may bring their own libgomp beside nncore's)."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    counts = [i["num_threads"] for i in threadpoolctl.threadpool_info()
-              if i["user_api"] == "openmp"]
-    assert counts, "threadpoolctl does not see nncore's OpenMP pool"
-    return counts[0]
+    return {i["filepath"]: i["num_threads"] for i in threadpoolctl.threadpool_info()
+            if i["user_api"] == "openmp"}
 
 
 def test_set_num_threads_is_visible_to_threadpoolctl(restore_threads):
     nc.set_num_threads(1)
     assert nc.get_num_threads() == 1
-    assert _openmp_threads() == 1
+    one = _openmp_pools()
+    nc.set_num_threads(2)
+    two = _openmp_pools()
+    ours = [path for path in one if one[path] == 1 and two.get(path) == 2]
+    assert ours, f"no OpenMP pool follows set_num_threads: {one} then {two}"
     nc.set_num_threads(None)
     assert nc.threads.requested_num_threads() is None
-    assert _openmp_threads() == nc.get_num_threads()
+    assert _openmp_pools()[ours[0]] == nc.get_num_threads()
 
 
 def test_set_num_threads_applies_to_other_python_threads(restore_threads):
