@@ -70,3 +70,30 @@ def test_results_do_not_depend_on_the_thread_count(restore_threads):
               verbose=0)
         outs.append((m.get_flat_parameters(), m.predict(X)))
     assert np.array_equal(outs[0][0], outs[1][0]) and np.array_equal(outs[0][1], outs[1][1])
+
+
+def test_native_compute_releases_the_gil():
+    # While one Python thread is inside a long native fit (no callbacks, no
+    # progress bar), another must keep running Python. If the core held the
+    # GIL, the main thread would be frozen until fit returned.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4000, 64))
+    y = rng.integers(0, 10, 4000)
+    m = nc.Sequential(nc.Dense(64, 256), nc.ReLU(), nc.Dense(256, 10), nc.Softmax(), seed=0)
+    started, done = threading.Event(), threading.Event()
+
+    def train():
+        started.set()
+        m.fit(X, y, optimizer=nc.Adam(1e-3), epochs=150, batch_size=64, verbose=0)
+        done.set()
+
+    t = threading.Thread(target=train)
+    t.start()
+    started.wait()
+    ticks = 0
+    while not done.is_set():
+        ticks += 1
+    t.join()
+    # ~1 s of fit: millions of iterations with the GIL free, at most one switch
+    # interval's worth (~0.1 M) before the worker enters native code if it is not.
+    assert ticks > 1_000_000, f"the main thread ran only {ticks} loop iterations during fit"

@@ -679,3 +679,59 @@ def test_moons_2_10_1_reaches_full_train_and_98_percent_test_accuracy(model_seed
     test_acc = m.evaluate(Xt, yt)["accuracy"]
     assert train_acc == 1.0
     assert test_acc > 0.98
+
+
+# -- batch callbacks (only when asked) -------------------------------------------
+
+class _BatchRecorder:
+    def __init__(self, stop_after=None):
+        self.calls, self.stop_after = [], stop_after
+
+    def on_batch_end(self, batch, logs):
+        self.calls.append((logs["epoch"], batch, logs["size"], logs["loss"]))
+        if self.stop_after is not None and len(self.calls) >= self.stop_after:
+            return False
+
+
+def _batch_data():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(50, 3))
+    return X, (X[:, 0] > 0).astype(float)
+
+
+def test_batch_callbacks_every_n_batches():
+    X, y = _batch_data()
+    m = nc.Sequential(nc.Dense(3, 4), nc.Tanh(), nc.Dense(4, 1), nc.Sigmoid(), seed=0)
+    rec = _BatchRecorder()
+    m.fit(X, y, optimizer=nc.SGD(0.1), epochs=3, batch_size=16, verbose=0, callbacks=[rec],
+          callback_every_batches=2)
+    # 4 batches per epoch (16, 16, 16, 2), 12 in all: every 2nd batch across epochs
+    assert [(e, b) for e, b, _, _ in rec.calls] == [(0, 1), (0, 3), (1, 1), (1, 3), (2, 1), (2, 3)]
+    assert [s for _, _, s, _ in rec.calls] == [16, 2] * 3
+    assert all(np.isfinite(l) for *_, l in rec.calls)
+
+
+def test_batch_callbacks_are_not_called_unless_asked():
+    X, y = _batch_data()
+    m = nc.Sequential(nc.Dense(3, 4), nc.Tanh(), nc.Dense(4, 1), nc.Sigmoid(), seed=0)
+    rec = _BatchRecorder()
+    m.fit(X, y, optimizer=nc.SGD(0.1), epochs=2, batch_size=16, verbose=0, callbacks=[rec])
+    assert rec.calls == []
+
+
+def test_batch_callback_returning_false_stops_mid_epoch():
+    X, y = _batch_data()
+    m = nc.Sequential(nc.Dense(3, 4), nc.Tanh(), nc.Dense(4, 1), nc.Sigmoid(), seed=0)
+    rec = _BatchRecorder(stop_after=3)
+    h = m.fit(X, y, optimizer=nc.SGD(0.1), epochs=5, batch_size=16, verbose=0,
+              callbacks=[rec], callback_every_batches=1)
+    assert len(rec.calls) == 3 and h.stop_reason == "callback"
+    assert h.epoch == [] and m.optimizer_state["t"] == 3  # the epoch was not finished
+    assert np.isfinite(m.get_flat_parameters()).all()
+
+
+def test_callback_every_batches_is_validated():
+    X, y = _batch_data()
+    m = nc.Sequential(nc.Dense(3, 1), nc.Sigmoid(), seed=0)
+    with pytest.raises(ValueError, match="callback_every_batches must be a positive integer"):
+        m.fit(X, y, verbose=0, callback_every_batches=0)

@@ -105,7 +105,7 @@ void bind_one(py::module_& m) {
                   std::optional<CArray<T>> Yv, std::optional<CArray<std::int64_t>> labels_v,
                   const FitConfig& cfg, const OptimizerConfig& opt, std::optional<CArray<T>> mbuf,
                   std::optional<CArray<T>> vbuf, std::int64_t t, py::object on_report,
-                  bool poll_signals) {
+                  bool poll_signals, py::object on_batch) {
     if (cfg.epochs < 0 || cfg.batch_size < 1) throw std::invalid_argument("fit: bad epochs/batch_size");
     const Dataset<T> train = to_dataset(net, int(cfg.loss), X, Y, labels, "fit");
     std::optional<Dataset<T>> val;
@@ -129,6 +129,22 @@ void bind_one(py::module_& m) {
           return false;
         }
       };
+    BatchFn batch;
+    if (!on_batch.is_none())
+      batch = [&](const BatchReport& r) {
+        py::gil_scoped_acquire gil;
+        try {
+          py::dict d;
+          d["epoch"] = r.epoch;
+          d["batch"] = r.batch;
+          d["size"] = r.rows;
+          d["loss"] = r.loss;
+          return on_batch(d).template cast<bool>();
+        } catch (py::error_already_set& e) {
+          capture(e);
+          return false;
+        }
+      };
     PollFn poll;
     if (poll_signals)
       poll = [&]() {
@@ -142,13 +158,14 @@ void bind_one(py::module_& m) {
     {
       py::gil_scoped_release nogil;
       std::lock_guard<std::recursive_mutex> lock(net.mutex());
-      h = nncore::fit(net, train, val ? &*val : nullptr, cfg, opt, st, report, poll);
+      h = nncore::fit(net, train, val ? &*val : nullptr, cfg, opt, st, report, poll, batch);
     }
     return py::make_tuple(history_to_dict(h), st.t, error);
   }, py::arg("net"), py::arg("X").noconvert(), py::arg("Y").noconvert(),
      py::arg("labels").noconvert(), py::arg("Xv").noconvert(), py::arg("Yv").noconvert(),
      py::arg("labels_v").noconvert(), py::arg("cfg"), py::arg("opt"), py::arg("m").noconvert(),
-     py::arg("v").noconvert(), py::arg("t"), py::arg("on_report"), py::arg("poll_signals"));
+     py::arg("v").noconvert(), py::arg("t"), py::arg("on_report"), py::arg("poll_signals"),
+     py::arg("on_batch") = py::none());
 
   m.def("train_step", [](Net& net, CArray<T> X, std::optional<CArray<T>> Y,
                          std::optional<CArray<std::int64_t>> labels, const FitConfig& cfg,
@@ -216,6 +233,7 @@ void bind_training(py::module_& m) {
       .def_readwrite("restore_best", &FitConfig::restore_best)
       .def_readwrite("report_seconds", &FitConfig::report_seconds)
       .def_readwrite("report_every_epochs", &FitConfig::report_every_epochs)
+      .def_readwrite("report_every_batches", &FitConfig::report_every_batches)
       .def_readwrite("poll_seconds", &FitConfig::poll_seconds);
   py::class_<OptimizerConfig>(m, "OptimizerConfig")
       .def(py::init<>())

@@ -166,7 +166,7 @@ double train_step(Network<T>& net, const Dataset<T>& b, const FitConfig& cfg,
 template <class T>
 History fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* val, const FitConfig& cfg,
             const OptimizerConfig& opt, OptimizerState<T>& st, const ReportFn& on_report,
-            const PollFn& poll) {
+            const PollFn& poll, const BatchFn& on_batch) {
   net.check_differentiable();
   const Index n = train.rows, in = net.n_in(), w = net.n_out(), P = net.num_params();
   const Index bs = std::min(cfg.batch_size, n);
@@ -188,7 +188,7 @@ History fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* val, con
 
   double lr = cfg.lr, best_monitor = std::numeric_limits<double>::infinity();
   double plateau_best = std::numeric_limits<double>::infinity();
-  Index plateau_wait = 0, es_wait = 0;
+  Index plateau_wait = 0, es_wait = 0, batches_seen = 0;
   const auto t_start = Clock::now();
   auto t_poll = t_start, t_report = t_start;
   bool stop = false;
@@ -231,6 +231,13 @@ History fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* val, con
       rows_done += m;
       if (classification(cfg.loss))
         correct += count_correct(net.layer_output(Index(net.layers().size()) - 1), y, m, w, cfg.loss);
+      ++batches_seen;
+      if (on_batch && cfg.report_every_batches > 0 &&
+          batches_seen % cfg.report_every_batches == 0) {
+        const BatchReport br{epoch, b0 / bs, m, loss};
+        if (!on_batch(br)) { h.stop_reason = "callback"; stop = true; break; }
+        t_poll = Clock::now();  // the callback ran Python: signals were seen there
+      }
       if (poll && cfg.poll_seconds > 0 &&
           std::chrono::duration<double>(Clock::now() - t_poll).count() >= cfg.poll_seconds) {
         t_poll = Clock::now();
@@ -305,7 +312,7 @@ History fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* val, con
 #define NNCORE_INSTANTIATE(T)                                                                   \
   template History fit<T>(Network<T>&, const Dataset<T>&, const Dataset<T>*, const FitConfig&,  \
                           const OptimizerConfig&, OptimizerState<T>&, const ReportFn&,          \
-                          const PollFn&);                                                       \
+                          const PollFn&, const BatchFn&);                                       \
   template double train_step<T>(Network<T>&, const Dataset<T>&, const FitConfig&,               \
                                 const OptimizerConfig&, OptimizerState<T>&, double);            \
   template double evaluate<T>(Network<T>&, const Dataset<T>&, LossKind, double, double, double*);

@@ -62,7 +62,7 @@ class Sequential(ModelBase):
     def fit(self, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle=True,
             seed=None, l1=0.0, l2=0.0, validation_data=None, validation_split=0.0,
             lr_schedule=None, clip_norm=None, early_stopping=None, callbacks=(),
-            verbose="auto"):
+            verbose="auto", callback_every_batches=None):
         """Train in one native call; returns a History (`.history["loss"]`, ...).
 
         loss: "mse" | "mse_mean" | "bce" | "ce" (default from the last layer:
@@ -73,7 +73,10 @@ class Sequential(ModelBase):
         lr_schedule: StepDecay / ExponentialDecay / CosineDecay / ReduceOnPlateau.
         early_stopping: int patience or nncore.EarlyStopping(...). callbacks:
         callables cb(epoch, logs) (or objects with on_epoch_end), called after
-        every epoch; returning False stops. verbose: "auto" (a progress bar on a
+        every epoch; returning False stops. Objects with on_batch_end(batch, logs)
+        are called every `callback_every_batches` batches when that is given
+        (logs: epoch, batch, size, loss); otherwise the native loop never enters
+        Python inside an epoch. verbose: "auto" (a progress bar on a
         terminal), 0 or 1. Ctrl-C stops at the next batch boundary with valid
         weights (KeyboardInterrupt is re-raised); a non-finite loss raises
         FloatingPointError with the weights at their last finite values.
@@ -83,7 +86,8 @@ class Sequential(ModelBase):
                             batch_size=batch_size, shuffle=shuffle, seed=seed, l1=l1, l2=l2,
                             validation_data=validation_data, validation_split=validation_split,
                             lr_schedule=lr_schedule, clip_norm=clip_norm,
-                            early_stopping=early_stopping, callbacks=callbacks, verbose=verbose)
+                            early_stopping=early_stopping, callbacks=callbacks, verbose=verbose,
+                            callback_every_batches=callback_every_batches)
 
     def train_step(self, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None,
                    clip_norm=None):

@@ -82,22 +82,36 @@ def _fit_config(model, loss, l1, l2):
     return c
 
 
-def _as_callback(cb):
-    if hasattr(cb, "on_epoch_end"):
-        return cb.on_epoch_end
-    if callable(cb):
-        return cb
-    raise TypeError(f"fit: callback {cb!r} is neither callable nor has on_epoch_end(epoch, logs)")
+def _split_callbacks(callbacks, fn):
+    """Epoch callbacks (cb(epoch, logs) or obj.on_epoch_end) and batch callbacks
+    (obj.on_batch_end(batch, logs)); returning False from either stops fit."""
+    epoch_cbs, batch_cbs = [], []
+    for cb in callbacks or ():
+        if hasattr(cb, "on_epoch_end") or hasattr(cb, "on_batch_end"):
+            if hasattr(cb, "on_epoch_end"):
+                epoch_cbs.append(cb.on_epoch_end)
+            if hasattr(cb, "on_batch_end"):
+                batch_cbs.append(cb.on_batch_end)
+        elif callable(cb):
+            epoch_cbs.append(cb)
+        else:
+            raise TypeError(f"{fn}: callback {cb!r} is neither callable nor has "
+                            "on_epoch_end(epoch, logs) / on_batch_end(batch, logs)")
+    return epoch_cbs, batch_cbs
 
 
 def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle=True,
         seed=None, l1=0.0, l2=0.0, validation_data=None, validation_split=0.0,
-        lr_schedule=None, clip_norm=None, early_stopping=None, callbacks=(), verbose="auto"):
+        lr_schedule=None, clip_norm=None, early_stopping=None, callbacks=(), verbose="auto",
+        callback_every_batches=None):
     a = check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, shuffle, seed, l1,
                             l2, validation_data, validation_split, lr_schedule, clip_norm,
                             early_stopping)
     X, Y, labels, loss, optimizer, val = a.X, a.Y, a.labels, a.loss, a.optimizer, a.validation
-    cbs = [_as_callback(cb) for cb in (callbacks or ())]
+    cbs, batch_cbs = _split_callbacks(callbacks, "fit")
+    if callback_every_batches is not None:
+        callback_every_batches = _positive_int(callback_every_batches, "fit",
+                                               "callback_every_batches")
     if verbose == "auto":
         verbose = 1 if sys.stderr.isatty() else 0
 
@@ -113,6 +127,17 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
     bar = ProgressBar(a.epochs, model._epochs_done) if verbose else None
     cfg.report_seconds = 0.1 if bar else 0.0
     cfg.report_every_epochs = 1 if cbs else 0
+    # Batch callbacks only when asked: otherwise the loop never enters Python mid-epoch.
+    on_batch = None
+    if batch_cbs and callback_every_batches:
+        cfg.report_every_batches = callback_every_batches
+
+        def on_batch(logs):
+            keep_going = True
+            for cb in batch_cbs:
+                if cb(logs["batch"], logs) is False:
+                    keep_going = False
+            return keep_going
 
     def on_report(raw_logs):
         logs = _epoch_logs(raw_logs)
@@ -128,7 +153,7 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
     report = on_report if (bar or cbs) else None
     raw, st["t"], error = _core.fit(model._net, X, Y, labels, Xv, Yv, lv, cfg,
                                     optimizer_config(optimizer), st["m"], st["v"], st["t"],
-                                    report, True)
+                                    report, True, on_batch)
     if bar:
         bar.close()
     hist = _history(raw, val is not None, loss, cfg.first_epoch)

@@ -43,6 +43,7 @@ struct FitConfig {
   bool restore_best = true;
   double report_seconds = 0.0;   // progress callback at most this often (0: never)
   Index report_every_epochs = 0; // callback every N epochs (user callbacks); 0: never
+  Index report_every_batches = 0;  // batch callback every N batches (across epochs); 0: never
   double poll_seconds = 0.05;    // how often to check for Ctrl-C inside an epoch
 };
 
@@ -76,14 +77,22 @@ struct OptimizerState {
   std::int64_t t = 0;
 };
 
-// on_report(report) → false stops training; poll() → false stops (Ctrl-C).
+// What a batch callback sees: the batch's loss (before its update).
+struct BatchReport {
+  Index epoch = 0, batch = 0, rows = 0;
+  double loss = 0;
+};
+
+// on_report(report) → false stops training; poll() → false stops (Ctrl-C);
+// on_batch(report) every report_every_batches batches → false stops.
 using ReportFn = std::function<bool(const EpochReport&)>;
 using PollFn = std::function<bool()>;
+using BatchFn = std::function<bool(const BatchReport&)>;
 
 template <class T>
 History fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* val,
             const FitConfig& cfg, const OptimizerConfig& opt, OptimizerState<T>& state,
-            const ReportFn& on_report, const PollFn& poll);
+            const ReportFn& on_report, const PollFn& poll, const BatchFn& on_batch = {});
 
 // One optimizer step on one batch; returns the batch loss (before the step).
 // Throws std::domain_error on a non-finite loss or update (weights untouched).
