@@ -95,18 +95,22 @@ NNCORE_SIMD_CLONES void accumulate(T* __restrict sum, const T* __restrict x, Ind
   for (Index j = 0; j < n; ++j) sum[j] += x[j];
 }
 
-// sums[j] = Σ_r x[r, j], rows added in order (the same sums as the threaded path).
+bool elementwise(LayerKind kind) { return is_elementwise(kind); }
+
+}  // namespace
+
 template <class T>
-NNCORE_SIMD_CLONES void column_sums_rows(const T* __restrict x, Index rows, Index cols,
-                                         T* __restrict sums) {
+void add_bias(T* a, const T* b, Index rows, Index cols) {
+  add_bias_rows(a, b, rows, cols);
+}
+
+template <class T>
+NNCORE_SIMD_CLONES void column_sums(const T* __restrict x, Index rows, Index cols,
+                                    T* __restrict sums) {
   for (Index j = 0; j < cols; ++j) sums[j] = T(0);
   for (Index r = 0; r < rows; ++r)
     for (Index j = 0; j < cols; ++j) sums[j] += x[r * cols + j];
 }
-
-bool elementwise(LayerKind kind) { return is_elementwise(kind); }
-
-}  // namespace
 
 bool is_elementwise(LayerKind kind) {
   switch (kind) {
@@ -155,7 +159,7 @@ void activation_backward_bias_grad(LayerKind kind, T hyper, const T* a, const T*
   };
   if (parts == 1) {  // one thread: one pass for δa, then the column sums in row order
     backward_loop(kind, hyper, a, h, dh, da, rows * cols);
-    column_sums_rows(da, rows, cols, db);
+    column_sums(da, rows, cols, db);
     return;
   }
   NNCORE_PARALLEL_FOR(true)
@@ -247,6 +251,8 @@ void softmax_backward(const T* h, const T* dh, T* da, Index rows, Index width) {
   template void softmax_forward<T>(const T*, T*, Index, Index);                            \
   template void softmax_backward<T>(const T*, const T*, T*, Index, Index);                   \
   template void bias_activation_forward<T>(LayerKind, T, const T*, T*, T*, Index, Index);   \
+  template void add_bias<T>(T*, const T*, Index, Index);                                   \
+  template void column_sums<T>(const T*, Index, Index, T*);                                \
   template void activation_backward_bias_grad<T>(LayerKind, T, const T*, const T*, const T*, \
                                                  T*, T*, Index, Index);
 NNCORE_INSTANTIATE(float)

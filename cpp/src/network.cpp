@@ -14,20 +14,6 @@
 namespace nncore {
 
 namespace {
-// a += b on every row (the bias add after X·θ).
-template <class T>
-NNCORE_SIMD_CLONES void add_bias(T* __restrict out, const T* __restrict b, Index rows, Index cols) {
-  for (Index r = 0; r < rows; ++r)
-    for (Index j = 0; j < cols; ++j) out[r * cols + j] += b[j];
-}
-// sums[j] = Σ_r d[r, j] in row order (∂b = Σ_rows δ), for any thread count.
-template <class T>
-NNCORE_SIMD_CLONES void column_sums(const T* __restrict d, Index rows, Index cols, Index ld,
-                                    T* __restrict sums) {
-  for (Index j = 0; j < cols; ++j) sums[j] = T(0);
-  for (Index r = 0; r < rows; ++r)
-    for (Index j = 0; j < cols; ++j) sums[j] += d[r * ld + j];
-}
 // g += 2λ₂·w + λ₁·sign(w): the penalty's gradient, one expression for both paths.
 template <class T>
 inline void add_penalty_grad(T* g, const T* w, Index n, T c1, T c2) {
@@ -265,7 +251,7 @@ void Network<T>::backward(const T* X, Index rows, Index start, T* delta, Fused* 
         } else {
           gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, delta, s.out, T(0), dW, s.out);
         }
-        if (!bias_done) column_sums(delta, rows, s.out, s.out, db);
+        if (!bias_done) column_sums(delta, rows, s.out, db);
         bias_done = false;
         if (i > 0) std::swap(delta, other);
         break;
@@ -278,7 +264,7 @@ void Network<T>::backward(const T* X, Index rows, Index start, T* delta, Fused* 
         for (Index r = 0; r < rows; ++r)
           for (Index o = 0; o < s.out; ++o)
             dz[r * kw + idx[r * s.out + o] * s.out + o] = delta[r * s.out + o];
-        column_sums(dz, rows, kw, kw, db);
+        column_sums(dz, rows, kw, db);
         for (Index j = 0; j < s.k; ++j) {
           const Index wj = j * s.in * s.out;
           gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, dz + j * s.out, kw, T(0),

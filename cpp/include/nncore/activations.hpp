@@ -23,6 +23,15 @@ template <class T>
 void activation_backward(LayerKind kind, T hyper, const T* a, const T* h,
                          const T* dh, T* da, Index n);
 
+// a += b on every row of a (rows × cols): the bias of a Dense layer.
+template <class T>
+void add_bias(T* a, const T* b, Index rows, Index cols);
+
+// sums[j] = Σ_r x[r, j] with the rows added in order (∂b = Σ_rows δ), so the
+// result does not depend on the thread count.
+template <class T>
+void column_sums(const T* x, Index rows, Index cols, T* sums);
+
 // Whether `kind` is an element-wise activation with a derivative (fusable with Dense).
 bool is_elementwise(LayerKind kind);
 
