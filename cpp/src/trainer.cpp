@@ -170,10 +170,12 @@ History fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* val, con
   net.check_differentiable();
   const Index n = train.rows, in = net.n_in(), w = net.n_out(), P = net.num_params();
   const Index bs = std::min(cfg.batch_size, n);
-  const bool gather = cfg.shuffle && bs < n;  // full batch in order needs no copy
+  // A full batch needs no shuffle: its gradient is the same sum in any row order
+  // (up to rounding), so it is used in place, without a permutation or a copy.
+  const bool gather = cfg.shuffle && bs < n;
   // Every buffer of the loop is sized here, once.
   net.reserve(std::max(bs, val ? std::min<Index>(val->rows, 4096) : Index(1)));
-  std::vector<Index> perm(static_cast<std::size_t>(n));
+  std::vector<Index> perm(gather ? static_cast<std::size_t>(n) : 0);
   std::vector<T> xb(gather ? std::size_t(bs * in) : 0), yb;
   std::vector<std::int64_t> lb;
   if (gather) {
@@ -197,7 +199,7 @@ History fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* val, con
     const Index epoch = cfg.first_epoch + e;
     if (cfg.schedule.kind != ScheduleKind::Plateau) lr = scheduled_lr(cfg.schedule, cfg.lr, epoch);
     snap.take(net, st);
-    if (cfg.shuffle) permutation(cfg.seed, std::uint64_t(epoch), n, perm.data());
+    if (gather) permutation(cfg.seed, std::uint64_t(epoch), n, perm.data());
 
     double loss_sum = 0.0;
     Index correct = 0, rows_done = 0;
