@@ -47,7 +47,8 @@ int threads_for(Index M, Index N, Index K, std::size_t elem) {
   const double flops = 2.0 * double(M) * double(N) * double(K);
   const double ns = std::max(flops * double(elem) / 800.0, double(K) * double(N) * double(elem) / 30.0);
   // K < 16: the call is bound by writing C, which a second core does not speed up.
-  if (ns >= 6000.0 && K >= 16) return std::max(1, max_threads());
+  // Inside a caller's parallel region (e.g. one column part per thread) run serially.
+  if (ns >= 6000.0 && K >= 16 && !omp_in_parallel()) return std::max(1, max_threads());
 #endif
   (void)M, (void)N, (void)K, (void)elem;
   return 1;

@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
 #include "nncore/activations.hpp"
 #include "nncore/gemm.hpp"
+#include "nncore/parallel.hpp"
 #include "nncore/simd.hpp"
 
 namespace nncore {
@@ -19,7 +21,58 @@ template <class T>
 inline void add_penalty_grad(T* g, const T* w, Index n, T c1, T c2) {
   for (Index i = 0; i < n; ++i) g[i] += c2 * w[i] + c1 * T((w[i] > T(0)) - (w[i] < T(0)));
 }
+
+// Large Dense layers split θ by columns into kColumnParts fixed parts, one per
+// thread: the forward GEMM, ∂X (as a sum of per-part products) and the fused
+// update of each part then touch only that part's columns of θ, so no cache
+// line of θ moves between cores. The parts do not depend on the thread count
+// (one thread runs them in turn), so neither do the results.
+constexpr int kColumnParts = 2;
+
+bool split_by_columns(Index rows, const LayerSpec& s) {
+  return s.out >= 128 && double(rows) * double(s.in) * double(s.out) >= double(1 << 21);
+}
+
+// Columns [lo, hi) of part p, in whole 64-byte groups.
+void column_part(Index n, int p, Index& lo, Index& hi) {
+  const Index unit = 16, units = (n + unit - 1) / unit;
+  lo = std::min(n, units * p / kColumnParts * unit);
+  hi = std::min(n, units * (p + 1) / kColumnParts * unit);
+}
+
+// Runs f(part) for every part, in parallel when there are threads. Nothing may
+// throw out of an OpenMP region: the first exception is kept and rethrown.
+template <class F>
+void for_each_part(F f) {
+  std::exception_ptr error;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(std::min(kColumnParts, max_threads()))
+#endif
+  for (int p = 0; p < kColumnParts; ++p) {
+    try {
+      f(p);
+    } catch (...) {
+#ifdef _OPENMP
+#pragma omp critical(nncore_part_error)
+#endif
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+template <class T>
+NNCORE_SIMD_CLONES void add_into(T* __restrict a, const T* __restrict b, Index n) {
+  for (Index i = 0; i < n; ++i) a[i] += b[i];
+}
 }  // namespace
+
+template <class T>
+struct Network<T>::Part {
+  Fused* fused;
+  const Layer* layer;
+  Index col0;  // the part's first column in θ (epilogue blocks are relative to it)
+};
 
 template <class T>
 struct Network<T>::Fused {
@@ -28,7 +81,6 @@ struct Network<T>::Fused {
   T* m;
   T* v;
   T c1, c2;                    // penalty gradient: g += c2·w + c1·sign(w)
-  const Layer* layer;          // the Dense layer whose ∂θ is being computed
   std::atomic<bool> bad{false};
 };
 
@@ -116,7 +168,17 @@ const T* Network<T>::forward(const T* X, Index rows) {
     switch (s.kind) {
       case LayerKind::Dense:
         // a = X·θ + b, and h = σ(a) in the same pass when an activation follows
-        gemm<T>(false, false, rows, s.out, s.in, T(1), in, s.in, W, s.out, T(0), out, s.out);
+        if (split_by_columns(rows, s)) {
+          for_each_part([&](int p) {
+            Index c0, c1;
+            column_part(s.out, p, c0, c1);
+            if (c0 < c1)
+              gemm<T>(false, false, rows, c1 - c0, s.in, T(1), in, s.in, W + c0, s.out, T(0),
+                      out + c0, s.out);
+          });
+        } else {
+          gemm<T>(false, false, rows, s.out, s.in, T(1), in, s.in, W, s.out, T(0), out, s.out);
+        }
         if (i + 1 < count && is_elementwise(layers_[i + 1].spec.kind)) {
           const Layer& act = layers_[i + 1];
           T* h = acts_.data() + cap_ * act.act_off;
@@ -240,17 +302,7 @@ void Network<T>::backward(const T* X, Index rows, Index start, T* delta, Fused* 
     T* db = grads_.data() + L.b_off;
     switch (s.kind) {
       case LayerKind::Dense:
-        // ∂X = δ·θᵀ (first: a fused update changes θ), ∂θ = Xᵀ·δ, ∂b = Σ_rows δ
-        if (i > 0)
-          gemm<T>(false, true, rows, s.in, s.out, T(1), delta, s.out, W, s.out, T(0), other, s.in);
-        if (fused) {
-          fused->layer = &L;
-          const GemmEpilogue ep{&Network::dense_update_block, fused};
-          gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, delta, s.out, T(0), dW, s.out,
-                  ep);
-        } else {
-          gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, delta, s.out, T(0), dW, s.out);
-        }
+        dense_backward(L, in, rows, i == 0, delta, other, fused);
         if (!bias_done) column_sums(delta, rows, s.out, db);
         bias_done = false;
         if (i > 0) std::swap(delta, other);
@@ -299,18 +351,70 @@ void Network<T>::backward(const T* X, Index rows, Index start, T* delta, Fused* 
   }
 }
 
+// ∂X = δ·θᵀ (first: a fused update changes θ), then ∂θ = Xᵀ·δ with, in a fused
+// step, θ updated block by block by the thread that computed the block.
+template <class T>
+void Network<T>::dense_backward(const Layer& L, const T* in, Index rows, bool first,
+                                const T* delta, T* delta_in, Fused* fused) {
+  const LayerSpec& s = L.spec;
+  const T* W = params_.data() + L.w_off;
+  T* dW = grads_.data() + L.w_off;
+  if (!split_by_columns(rows, s)) {
+    if (!first)
+      gemm<T>(false, true, rows, s.in, s.out, T(1), delta, s.out, W, s.out, T(0), delta_in, s.in);
+    Part part{fused, &L, 0};
+    const GemmEpilogue ep{&Network::dense_update_block, &part};
+    if (fused)
+      gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, delta, s.out, T(0), dW, s.out, ep);
+    else
+      gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, delta, s.out, T(0), dW, s.out);
+    return;
+  }
+  // Column parts: ∂X = Σ_p δ[:, p]·θ[:, p]ᵀ, part 0 into delta_in, part 1 into
+  // scratch, added in part order; then each part's ∂θ columns (and update).
+  T* partial[kColumnParts] = {delta_in, scratch_.data()};
+  static_assert(kColumnParts == 2, "partial sums are laid out for two parts");
+  for_each_part([&](int p) {
+    Index c0, c1;
+    column_part(s.out, p, c0, c1);
+    if (!first) {
+      if (c0 < c1)
+        gemm<T>(false, true, rows, s.in, c1 - c0, T(1), delta + c0, s.out, W + c0, s.out, T(0),
+                partial[p], s.in);
+      else
+        std::fill(partial[p], partial[p] + rows * s.in, T(0));
+    }
+    if (c0 < c1) {
+      Part part{fused, &L, c0};
+      const GemmEpilogue ep{&Network::dense_update_block, &part};
+      if (fused)
+        gemm<T>(true, false, s.in, c1 - c0, rows, T(1), in, s.in, delta + c0, s.out, T(0), dW + c0,
+                s.out, ep);
+      else
+        gemm<T>(true, false, s.in, c1 - c0, rows, T(1), in, s.in, delta + c0, s.out, T(0), dW + c0,
+                s.out);
+    }
+  });
+  if (!first)
+    for_each_part([&](int p) {  // rows split between threads: deterministic
+      const Index r0 = rows * p / kColumnParts, r1 = rows * (p + 1) / kColumnParts;
+      add_into(delta_in + r0 * s.in, partial[1] + r0 * s.in, (r1 - r0) * s.in);
+    });
+}
+
 template <class T>
 void Network<T>::dense_update_block(void* ctx, Index r0, Index r1, Index c0, Index c1) {
-  Fused& f = *static_cast<Fused*>(ctx);
+  const Part& part = *static_cast<Part*>(ctx);
+  Fused& f = *part.fused;
   Network& net = *f.net;
-  const Layer& L = *f.layer;
+  const Layer& L = *part.layer;
   const Index width = L.spec.out;
   T* th = net.params_.data();
   T* g = net.grads_.data();
   const std::uint8_t* mask = net.weight_mask_.data();
   bool ok = true;
   for (Index r = r0; r < r1; ++r) {
-    const Index i0 = L.w_off + r * width + c0, i1 = i0 + (c1 - c0);
+    const Index i0 = L.w_off + r * width + part.col0 + c0, i1 = i0 + (c1 - c0);
     if (f.c1 != T(0) || f.c2 != T(0)) add_penalty_grad(g + i0, th + i0, i1 - i0, f.c1, f.c2);
     ok &= f.update->apply(th, g, f.m, f.v, mask, i0, i1);
   }
@@ -335,7 +439,6 @@ double Network<T>::train_batch(const T* X, Index rows, LossKind loss, Targets<T>
   if (!std::isfinite(value)) return value;
   Fused f;
   f.net = this, f.update = &update, f.m = m, f.v = v, f.c1 = T(l1), f.c2 = T(2.0 * l2);
-  f.layer = nullptr;
   backward(X, rows, fused_loss ? last - 1 : last, delta, &f);
   // The rest: biases, α, Maxout (its W with the penalty gradient).
   bool ok = !f.bad.load(std::memory_order_relaxed);

@@ -73,7 +73,10 @@ class Network {
  private:
   double penalty(double l1, double l2, bool want_grad);
   struct Fused;  // the optimizer riding along in backward (train_batch)
+  struct Part;   // a Fused update restricted to a column part of one layer's θ
   void backward(const T* X, Index rows, Index start_layer, T* delta, Fused* fused = nullptr);
+  void dense_backward(const Layer& L, const T* in, Index rows, bool first, const T* delta,
+                      T* delta_in, Fused* fused);
   static void dense_update_block(void* ctx, Index r0, Index r1, Index c0, Index c1);
 
   std::vector<Layer> layers_;
