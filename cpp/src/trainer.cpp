@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "nncore/parallel.hpp"
 #include "nncore/shuffle.hpp"
 
 namespace nncore {
@@ -207,7 +208,8 @@ History fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* val, con
       const Index m = std::min(bs, n - b0);
       const T* X = train.X + b0 * in;
       Targets<T> y = offset_targets(train.y, b0, w);
-      if (gather) {  // rows perm[b0 .. b0+m) into the batch buffers
+      if (gather) {  // rows perm[b0 .. b0+m) into the batch buffers (a copy: any thread count)
+        NNCORE_PARALLEL_FOR(worth_threads(m * in))
         for (Index r = 0; r < m; ++r) {
           const Index src = perm[b0 + r];
           std::copy(train.X + src * in, train.X + (src + 1) * in, xb.begin() + r * in);
