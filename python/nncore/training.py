@@ -14,8 +14,8 @@ import numpy as np
 
 from . import _core
 from .progress import ProgressBar
-from .reference.training import (History, _choose_optimizer, _positive_float, _positive_int,
-                                 check_fit_arguments, default_loss)
+from .reference.training import (History, _positive_int, check_fit_arguments,
+                                 check_step_arguments, default_loss)
 
 OPT_CODES = {"sgd": 0, "momentum": 1, "rmsprop": 2, "adam": 3}
 FORM_CODES = {"ema": 0, "classic": 1, "nesterov": 2}
@@ -194,15 +194,11 @@ def _history(raw, has_val, loss, first_epoch):
 
 
 def train_step(model, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None, clip_norm=None):
-    fn = "train_step"
-    loss = default_loss(model) if loss is None else loss
-    X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
-    model._check_differentiable(fn)
-    optimizer = _choose_optimizer(model, optimizer, fn)
-    lr = optimizer.lr if lr is None else _positive_float(lr, fn, "lr")
+    X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm = check_step_arguments(
+        model, X, y, loss, optimizer, l1, l2, lr, clip_norm)
     st = optimizer_state(model, optimizer)
     cfg = _fit_config(model, loss, l1, l2)
-    cfg.clip_norm = 0.0 if clip_norm is None else _positive_float(clip_norm, fn, "clip_norm")
+    cfg.clip_norm = clip_norm or 0.0
     try:
         value, st["t"] = _core.train_step(model._net, X, Y, labels, cfg,
                                           optimizer_config(optimizer), st["m"], st["v"],

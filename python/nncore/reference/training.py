@@ -118,7 +118,13 @@ def _step(model, X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm):
 def train_step(model, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None, clip_norm=None):
     """One step on one batch: (L, g) = loss_and_grad, optional clipping, then the optimizer
     with lr (default: the optimizer's lr). Returns L, measured before the step."""
-    fn = "train_step"
+    X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm = check_step_arguments(
+        model, X, y, loss, optimizer, l1, l2, lr, clip_norm)
+    return _step(model, X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm)
+
+
+def check_step_arguments(model, X, y, loss, optimizer, l1, l2, lr, clip_norm, fn="train_step"):
+    """train_step's arguments, checked once (shared by nncore and the reference)."""
     loss = default_loss(model) if loss is None else loss
     X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
     model._check_differentiable(fn)
@@ -126,7 +132,7 @@ def train_step(model, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None, 
     lr = optimizer.lr if lr is None else _positive_float(lr, fn, "lr")
     if clip_norm is not None:
         clip_norm = _positive_float(clip_norm, fn, "clip_norm")
-    return _step(model, X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm)
+    return X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm
 
 
 @dataclass
