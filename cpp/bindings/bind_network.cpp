@@ -53,7 +53,6 @@ void bind_one(py::module_& m, const char* name) {
       .def_property_readonly("num_params", &Net::num_params)
       .def_property_readonly("n_in", &Net::n_in)
       .def_property_readonly("n_out", &Net::n_out)
-      .def_property_readonly("capacity", &Net::capacity)
       .def("params", [](py::object self) {
         Net& n = self.cast<Net&>();
         return view<T>(n.params(), n.num_params(), self);
@@ -62,12 +61,6 @@ void bind_one(py::module_& m, const char* name) {
         Net& n = self.cast<Net&>();
         return view<T>(n.grads(), n.num_params(), self);
       })
-      .def("layer_offsets", [](const Net& n) {
-        std::vector<std::tuple<Index, Index, Index, Index, Index>> out;
-        for (const auto& L : n.layers()) out.emplace_back(L.w_off, L.w_size, L.b_off, L.b_size, L.a_off);
-        return out;
-      })
-      .def("fused_with", [](const Net& n, int loss) { return n.fused_with(LossKind(loss)); })
       .def("predict", [](Net& n, CArray<T> X, CArray<T> out) {
         expect_shape(X, X.ndim() == 2 ? X.shape(0) : -1, n.n_in(), "predict: X");
         expect_shape(out, X.shape(0), n.n_out(), "predict: out");
