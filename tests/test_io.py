@@ -245,7 +245,7 @@ def test_deepcopy_is_an_independent_identical_model(dtype):
 
 def test_from_bytes_and_to_bytes_round_trip():
     m = trained(np.float32)
-    back = ncio.from_bytes(ncio.to_bytes(m, include_optimizer=True))
+    back = ncio.from_bytes(ncio.to_bytes(m, include_optimizer=True), nc.Sequential)
     assert_same_model(m, back)
     assert_same_optimizer_state(m, back)
 

@@ -247,7 +247,7 @@ def test_train_step_matches_reference(opt_name):
         l_ref = reference.train_step(X[rows], Y[rows], **kw)
         assert l_nat == pytest.approx(l_ref, rel=1e-13)
         assert rel_diff(native.get_flat_parameters(), reference.get_flat_parameters()) <= 1e-13
-    assert native.optimizer_state["t"] == reference._opt_state["t"] == 6
+    assert native.optimizer_state["t"] == reference.optimizer_state["t"] == 6
 
 
 def test_train_step_returns_the_loss_before_the_step():

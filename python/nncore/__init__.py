@@ -5,33 +5,48 @@
     loss, grads = model.loss_and_grad(X, y, loss="bce", l2=1e-3)
 
 `nncore.reference` is the same library in readable NumPy, for checking and learning.
+The floors of the package (docs/design.md; import-linter contracts in pyproject.toml):
+specs (layers, optim, schedules, checks, ...) → graph/onnx tools → model base and
+file → {native model, reference} → adapters (sklearn, lecture, CLI).
 """
-try:
-    from . import _core  # noqa: F401  (the import guard: fail early with how to build)
-except ImportError as e:  # pragma: no cover - only without a build
-    raise ImportError(
-        "nncore's compiled core (nncore._core) is missing. Install the package with "
-        "`pip install .` from the repository root (it builds the C++ core with CMake)."
-    ) from e
+from __future__ import annotations
 
 from . import init, reference
+from ._version import __version__
 from .gradcheck import check_gradients
-from .io import load
-from .reference.optim import SGD, Adam, Momentum, Optimizer, RMSprop
-from .reference.schedules import (CosineDecay, ExponentialDecay, ReduceOnPlateau, Schedule,
-                                  StepDecay)
-from .training import EarlyStopping
+from .history import EarlyStopping, History
 from .layers import (ELU, Dense, Identity, LeakyReLU, Maxout, PReLU, ReLU, Sigmoid, Softmax,
                      Step, Tanh)
-from .model import Sequential
-from .threads import get_num_threads, set_num_threads
+from .optim import SGD, Adam, Momentum, Optimizer, RMSprop
+from .schedules import (CosineDecay, ExponentialDecay, ReduceOnPlateau, Schedule,
+                        StepDecay)
 
-__version__ = "0.1.0"
+_NATIVE = ("Sequential", "load", "set_num_threads", "get_num_threads")
+try:
+    from . import _core  # noqa: F401
+except ImportError as _e:  # only without a build: the specs and the NumPy twin still work
+    _CORE_ERROR: ImportError | None = _e
+else:
+    _CORE_ERROR = None
+    from .model import Sequential, load
+    from .threads import get_num_threads, set_num_threads
+
+
+def __getattr__(name: str) -> object:
+    # The import guard: native names say how to build when the compiled core is missing.
+    if name in _NATIVE and _CORE_ERROR is not None:
+        raise ImportError(
+            f"nncore.{name} needs nncore's compiled core (nncore._core), which is missing "
+            f"({_CORE_ERROR}). Install the package with `pip install .` from the repository "
+            "root (it builds the C++ core with CMake). nncore.reference works without it."
+        ) from _CORE_ERROR
+    raise AttributeError(f"module 'nncore' has no attribute {name!r}")
+
 
 __all__ = [
     "Sequential", "Dense", "Maxout", "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
     "PReLU", "ELU", "Step", "Softmax", "check_gradients", "init", "reference",
     "set_num_threads", "get_num_threads", "load", "Optimizer", "SGD", "Momentum", "RMSprop",
     "Adam", "Schedule", "StepDecay", "ExponentialDecay", "CosineDecay", "ReduceOnPlateau",
-    "EarlyStopping",
+    "EarlyStopping", "History",
 ]

@@ -1,64 +1,23 @@
 """What `nncore.Sequential` and `nncore.reference.Sequential` share.
 
-Both keep every parameter in ONE flat arena (layers in order; W then b, or
-alpha) and hand out views into it by name. They differ only in who computes:
-the C++ core or NumPy. Subclasses implement `_new_arena`, `_forward`,
-`_loss_and_grad` and `_trace`.
+Both keep every parameter in ONE flat arena (`nncore.layout`) and hand out
+views into it by name, keep their optimizer state in one shape
+(`nncore.optim.new_state`), save and pickle through the data-only model file
+(`nncore.io`) and build their computational graph (`nncore.graph`). They
+differ only in who computes: the C++ core or NumPy. Subclasses implement
+`_new_arena`, `_forward`, `_loss_and_grad` and `_trace`.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
 from . import init as _init
-from ._validation import check_X, check_loss, check_penalty, check_y
-from .layers import Activation, Layer, Softmax
-
-
-@dataclass(frozen=True)
-class ParamSlot:
-    """Where one named parameter lives in the arena."""
-    name: str
-    shape: tuple
-    offset: int
-    size: int
-    layer: int
-    role: str  # 'weight' (penalised), 'bias' or 'alpha'
-
-
-def resolve_dtype(dtype):
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"dtype must be np.float32 or np.float64, got {dtype!r}") from None
-    if dt not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be np.float32 or np.float64, got {dt}")
-    return dt.type
-
-
-def plan(layers):
-    """Check a layer stack, fix every width, lay out the arena.
-
-    Returns (n_features, n_outputs, [ParamSlot]); allocates nothing, so a
-    file loader can check sizes before building a model.
-    """
-    if isinstance(layers[0], Activation):
-        raise ValueError("Sequential: the first layer must be Dense or Maxout "
-                         "(it fixes the number of input features)")
-    for i, layer in enumerate(layers[:-1]):
-        if isinstance(layer, Softmax):
-            raise ValueError(f"Sequential: Softmax may only be the last layer (it is layer {i})")
-    width = n_features = layers[0].in_features
-    for layer in layers:
-        width = layer.build(width)
-    layout, offset = [], 0
-    for i, layer in enumerate(layers):
-        for pname, shape, role in layer.param_specs():
-            size = int(np.prod(shape))
-            layout.append(ParamSlot(f"{i}.{pname}", tuple(shape), offset, size, i, role))
-            offset += size
-    return n_features, width, layout
+from . import io
+from .checks import check_X, check_loss, check_penalty, check_y
+from .graph import build_graph
+from .layers import Layer
+from .layout import plan, resolve_dtype
+from .optim import new_state
 
 
 class ModelBase:
@@ -83,6 +42,9 @@ class ModelBase:
         offset = sum(s.size for s in self.layout)
         self._arena = self._new_arena(offset)
         self._load_values(_init.initial_values(self.layers, self.layout, self.seed))
+        self._opt = None        # optimizer.new_state(...) of the optimizer used last, or None
+        self._epochs_done = 0   # fit numbers epochs on from here (shuffle order, schedules)
+        self.history_ = None    # History of the last fit
 
     # -- what subclasses provide --------------------------------------------
     def _new_arena(self, size):
@@ -228,5 +190,38 @@ class ModelBase:
         return mask
 
     def graph(self, X, y, loss="mse", l1=0.0, l2=0.0):
-        from .graph import build_graph
+        """The computational graph of L for (X, y) with this model's parameters (nncore.graph)."""
         return build_graph(self, X, y, loss=loss, l1=l1, l2=l2)
+
+    # -- optimizer state: {"optimizer", "t", "m", "v"} (nncore.optim.new_state) ----
+    @property
+    def optimizer_state(self):
+        """{"optimizer", "m", "v", "t"} of the last optimizer used (None before training)."""
+        return self._opt
+
+    def _last_optimizer(self):
+        """The optimizer spec used last on this model (None before training)."""
+        return self._opt["optimizer"] if self._opt else None
+
+    def _optimizer_state(self, optimizer):
+        """This model's state for `optimizer`: the same object continues, another starts fresh."""
+        if self._opt is None or self._opt["optimizer"] is not optimizer:
+            self._opt = new_state(optimizer, self.num_parameters, self.dtype)
+        return self._opt
+
+    def _adopt_optimizer_state(self, state):
+        """Take a loaded state (nncore.io), after checking it has the buffers its rule needs."""
+        opt = state["optimizer"]
+        for key, needed in (("m", opt.uses_m), ("v", opt.uses_v)):
+            if needed and state[key] is None:
+                raise ValueError(f"load: optimizer {opt.kind!r} needs its {key!r} buffer")
+        self._opt = state
+
+    # -- saving: the data-only model file (nncore.io) --------------------------
+    def save(self, path, include_optimizer=False):
+        """Write the model (and, if asked, the optimizer state) to a data-only file."""
+        io.save(self, path, include_optimizer=include_optimizer)
+
+    def __reduce__(self):
+        # Pickle (and joblib, deepcopy) through the same data-only bytes as save().
+        return (io.from_bytes, (io.to_bytes(self, include_optimizer=True), type(self)))

@@ -14,7 +14,9 @@ Header (format version 1):
 
 Layer types are looked up in a fixed registry (nncore.layers.LAYERS) and
 every array is checked against the architecture before it is used.
-Pickling a model (and so joblib) goes through the same bytes.
+Pickling a model (and so joblib) goes through the same bytes. Both models
+(nncore.Sequential, nncore.reference.Sequential) are written and read here;
+the reader is told which class to build.
 """
 from __future__ import annotations
 
@@ -24,18 +26,22 @@ import os
 
 import numpy as np
 
+from .layers import LAYERS
+from .layout import plan
+from .optim import OPTIMIZERS
+
 FORMAT, VERSION = "nncore", 1
 
 
 def _header(model, include_optimizer):
     opt = None
-    st = getattr(model, "_opt", None)
+    st = model.optimizer_state
     if include_optimizer and st is not None:
         o = st["optimizer"]
         opt = {"kind": o.kind, "hyperparameters": o.hyperparameters(), "t": int(st["t"])}
     return {
         "format": FORMAT, "version": VERSION, "dtype": np.dtype(model.dtype).name,
-        "seed": model.seed, "epochs_done": int(getattr(model, "_epochs_done", 0)),
+        "seed": model.seed, "epochs_done": int(model._epochs_done),
         "layers": [{"type": type(l).__name__, "config": l.get_config()} for l in model.layers],
         "optimizer": opt,
     }
@@ -46,7 +52,7 @@ def to_bytes(model, include_optimizer=True):
     arrays = {"__nncore__": np.frombuffer(header, dtype=np.uint8)}
     for name, value in model.named_parameters().items():
         arrays[f"param/{name}"] = value
-    st = getattr(model, "_opt", None)
+    st = model.optimizer_state
     if include_optimizer and st is not None:
         for key in ("m", "v"):
             if st[key] is not None:
@@ -88,23 +94,19 @@ def _read_arrays(source, fileobj):
     return arrays
 
 
-def from_bytes(data, cls=None, source="<bytes>"):
+def from_bytes(data, cls, source="<bytes>"):
+    """The model of class `cls` (nncore.Sequential or nncore.reference.Sequential) in `data`."""
     return _build(_read_arrays(source, io.BytesIO(data)), cls, source)
 
 
-def load(path, cls=None):
-    """Read a model written by `save` (an `nncore.Sequential` unless `cls` says otherwise)."""
+def load(path, cls):
+    """Read a model of class `cls` written by `save` (`nncore.load` picks nncore.Sequential)."""
     with open(path, "rb") as f:
         data = f.read()
     return from_bytes(data, cls, source=repr(os.fspath(path)))
 
 
 def _build(arrays, cls, source):
-    from ._base import plan
-    from .layers import LAYERS
-    from .reference.optim import OPTIMIZERS
-    if cls is None:
-        from .model import Sequential as cls
     if "__nncore__" not in arrays:
         _fail(source, "no __nncore__ header")
     raw = arrays.pop("__nncore__")
@@ -177,8 +179,7 @@ def _build(arrays, cls, source):
                 if a.dtype != dtype or a.shape != (model.num_parameters,) or not np.isfinite(a).all():
                     _fail(source, f"optimizer buffer {key!r} has the wrong dtype/shape or NaN")
                 state[key] = a.copy()
-        if hasattr(model, "_adopt_optimizer_state"):
-            model._adopt_optimizer_state(state)
+        model._adopt_optimizer_state(state)
     if arrays:
         _fail(source, f"unexpected entries {sorted(arrays)[:5]}")
     return model

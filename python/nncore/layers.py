@@ -6,29 +6,13 @@ them to the C++ core; `nncore.reference` subclasses them with NumPy
 """
 from __future__ import annotations
 
-import numbers
+from .checks import positive_int, real
 
 # Layer kind codes shared with the C++ core (cpp/include/nncore/layer.hpp).
 KIND_CODES = {
     "dense": 0, "identity": 1, "sigmoid": 2, "tanh": 3, "relu": 4,
     "leaky_relu": 5, "prelu": 6, "elu": 7, "maxout": 8, "step": 9, "softmax": 10,
 }
-
-
-def _positive_int(value, what):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{what} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _finite_float(value, what):
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what} must be a real number, got {value!r}") from None
-    if v != v or v in (float("inf"), float("-inf")):
-        raise ValueError(f"{what} must be finite, got {value!r}")
-    return v
 
 
 class Layer:
@@ -79,8 +63,8 @@ class Dense(Layer):
 
     def __init__(self, in_features, out_features, bias=True, init=None, bias_init="zeros"):
         super().__init__()
-        self.in_features = _positive_int(in_features, "Dense: in_features")
-        self.out_features = _positive_int(out_features, "Dense: out_features")
+        self.in_features = positive_int(in_features, "Dense", "in_features")
+        self.out_features = positive_int(out_features, "Dense", "out_features")
         if not bias:
             raise ValueError("Dense: bias=False is not supported; use bias_init='zeros' "
                              "and keep the bias (it is not penalised)")
@@ -111,9 +95,9 @@ class Maxout(Layer):
 
     def __init__(self, in_features, out_features, k=2, init=None, bias_init="zeros"):
         super().__init__()
-        self.in_features = _positive_int(in_features, "Maxout: in_features")
-        self.out_features = _positive_int(out_features, "Maxout: out_features")
-        self._k = _positive_int(k, "Maxout: k")
+        self.in_features = positive_int(in_features, "Maxout", "in_features")
+        self.out_features = positive_int(out_features, "Maxout", "out_features")
+        self._k = positive_int(k, "Maxout", "k")
         self.init = init
         self.bias_init = bias_init
 
@@ -171,7 +155,7 @@ class LeakyReLU(Activation):
 
     def __init__(self, slope=0.1):
         super().__init__()
-        self.slope = _finite_float(slope, "LeakyReLU: slope")
+        self.slope = real(slope, "LeakyReLU", "slope")
 
     def hyper(self):
         return self.slope
@@ -193,8 +177,8 @@ class PReLU(Activation):
 
     def __init__(self, num_parameters=1, init=0.25):
         super().__init__()
-        self.num_parameters = _positive_int(num_parameters, "PReLU: num_parameters")
-        self.alpha_init = _finite_float(init, "PReLU: init")
+        self.num_parameters = positive_int(num_parameters, "PReLU", "num_parameters")
+        self.alpha_init = real(init, "PReLU", "init")
 
     def build(self, in_features):
         if self.num_parameters not in (1, in_features):
@@ -218,7 +202,7 @@ class ELU(Activation):
 
     def __init__(self, alpha=1.0):
         super().__init__()
-        self.alpha = _finite_float(alpha, "ELU: alpha")
+        self.alpha = real(alpha, "ELU", "alpha")
 
     def hyper(self):
         return self.alpha

@@ -2,18 +2,15 @@
 
 The parameter arena is the C++ network's own buffer; `named_parameters()`
 hands out NumPy views into it. Everything is validated and converted in
-`_base`/`_validation` before a pointer crosses into C++.
+`_base`/`checks` before a pointer crosses into C++.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from . import _core, io, training
+from . import _core, io, onnx_export, training
 from ._base import ModelBase
 from .layers import KIND_CODES
-
-LOSS_CODES = {"mse": 0, "mse_mean": 1, "bce": 2, "ce": 3}
-
 
 class Sequential(ModelBase):
     """A stack of layers run by the C++ core.
@@ -43,22 +40,9 @@ class Sequential(ModelBase):
 
     def _loss_and_grad(self, X, Y, labels, loss, l1, l2, want_grad):
         # (value, a copy of the gradient arena taken under the core's lock)
-        return self._net.loss_and_grad(X, Y, labels, LOSS_CODES[loss], l1, l2, want_grad)
-
-    # -- saving (python/nncore/io.py: data only) ------------------------------------
-    def save(self, path, include_optimizer=False):
-        """Write the model (and, if asked, the optimizer state) to a data-only file."""
-        io.save(self, path, include_optimizer=include_optimizer)
-
-    def __reduce__(self):
-        # Pickle (and joblib) through the same data-only bytes as save().
-        return (io.from_bytes, (io.to_bytes(self, include_optimizer=True), type(self)))
+        return self._net.loss_and_grad(X, Y, labels, training.LOSS_CODES[loss], l1, l2, want_grad)
 
     # -- training (python/nncore/training.py; the loop runs in C++) ---------------
-    _opt = None          # {"optimizer", "m", "v", "t"}: state of the last optimizer used
-    _epochs_done = 0     # global epoch count (shuffle order and schedules continue)
-    history_ = None      # History of the last fit
-
     def fit(self, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle=True,
             seed=None, l1=0.0, l2=0.0, validation_data=None, validation_split=0.0,
             lr_schedule=None, clip_norm=None, early_stopping=None, callbacks=(),
@@ -99,24 +83,14 @@ class Sequential(ModelBase):
         """{"loss", "accuracy"} for bce/ce, {"loss", "mse", "r2"} for regression."""
         return training.evaluate(self, X, y, loss=loss, l1=l1, l2=l2)
 
-    def _last_optimizer(self):
-        return self._opt["optimizer"] if self._opt else None
-
-    @property
-    def optimizer_state(self):
-        """{"optimizer", "m", "v", "t"} of the last optimizer used (None before training)."""
-        return self._opt
-
-    def _adopt_optimizer_state(self, state):
-        opt = state["optimizer"]
-        for key, kinds in (("m", ("momentum", "adam")), ("v", ("rmsprop", "adam"))):
-            if opt.kind in kinds and state[key] is None:
-                raise ValueError(f"load: optimizer {opt.kind!r} needs its {key!r} buffer")
-        self._opt = state
-
     def to_onnx(self, path=None, opset=None):
         """Write the network as a standard ONNX graph to `path` (if given) and return the
         onnx.ModelProto: input "X" (N, n_features), output "Y" (N, n_outputs), the model's
         dtype; opset 17 by default. Needs the `onnx` package (docs/ecosystem.md)."""
-        from .onnx_export import to_onnx
-        return to_onnx(self, path, opset=opset)
+        return onnx_export.to_onnx(self, path, opset=opset)
+
+
+def load(path, cls=None):
+    """Read a model written by `save` (an `nncore.Sequential` unless `cls` says otherwise,
+    e.g. `nncore.reference.Sequential`). Data only: loading never executes code."""
+    return io.load(path, Sequential if cls is None else cls)

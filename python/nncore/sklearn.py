@@ -33,11 +33,11 @@ from sklearn.utils.multiclass import (_check_partial_fit_first_call, check_class
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from . import layers as L
-from ._base import resolve_dtype
+from .layout import resolve_dtype
 from .model import Sequential
-from .reference.optim import SGD, Adam, Momentum, Optimizer, RMSprop
-from .reference.schedules import Schedule
-from .training import EarlyStopping
+from .history import EarlyStopping
+from .optim import SGD, Adam, Momentum, Optimizer, RMSprop
+from .schedules import Schedule
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data as _validate_data

@@ -7,36 +7,20 @@ The optimizer and schedule specs are shared with `nncore.reference`.
 """
 from __future__ import annotations
 
-import numbers
 import sys
 
 import numpy as np
 
 from . import _core
+from .checks import positive_int
+from .fit_args import check_fit_arguments, check_step_arguments, default_loss
+from .history import History
 from .progress import ProgressBar
-from .reference.training import (History, _positive_int, check_fit_arguments,
-                                 check_step_arguments, default_loss)
 
+LOSS_CODES = {"mse": 0, "mse_mean": 1, "bce": 2, "ce": 3}
 OPT_CODES = {"sgd": 0, "momentum": 1, "rmsprop": 2, "adam": 3}
 FORM_CODES = {"ema": 0, "classic": 1, "nesterov": 2}
 SCHEDULE_CODES = {"step": 1, "exponential": 2, "cosine": 3, "plateau": 4}
-
-
-class EarlyStopping:
-    """Stop when the monitored loss (val loss if there is validation data, else
-    the training loss) has not improved by more than `min_delta` for `patience`
-    epochs; with `restore_best`, the weights of the best epoch are restored."""
-
-    def __init__(self, patience=10, min_delta=0.0, restore_best=True):
-        self.patience = _positive_int(patience, "EarlyStopping", "patience")
-        if not isinstance(min_delta, numbers.Real) or not np.isfinite(min_delta) or min_delta < 0:
-            raise ValueError(f"EarlyStopping: min_delta must be finite and >= 0, got {min_delta!r}")
-        self.min_delta = float(min_delta)
-        self.restore_best = bool(restore_best)
-
-    def __repr__(self):
-        return (f"EarlyStopping(patience={self.patience}, min_delta={self.min_delta}, "
-                f"restore_best={self.restore_best})")
 
 
 def optimizer_config(opt):
@@ -61,22 +45,7 @@ def schedule_config(s):
     return c
 
 
-def optimizer_state(model, optimizer):
-    """The model's state for `optimizer`: same object → continue, new object → fresh."""
-    st = model._opt
-    if st is None or st["optimizer"] is not optimizer:
-        n, dt = model.num_parameters, model.dtype
-        need_m = optimizer.kind in ("momentum", "adam")
-        need_v = optimizer.kind in ("rmsprop", "adam")
-        st = {"optimizer": optimizer, "t": 0,
-              "m": np.zeros(n, dt) if need_m else None,
-              "v": np.zeros(n, dt) if need_v else None}
-        model._opt = st
-    return st
-
-
 def _fit_config(model, loss, l1, l2):
-    from .model import LOSS_CODES
     c = _core.FitConfig()
     c.loss, c.l1, c.l2 = LOSS_CODES[loss], l1, l2
     return c
@@ -110,12 +79,12 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
     X, Y, labels, loss, optimizer, val = a.X, a.Y, a.labels, a.loss, a.optimizer, a.validation
     cbs, batch_cbs = _split_callbacks(callbacks, "fit")
     if callback_every_batches is not None:
-        callback_every_batches = _positive_int(callback_every_batches, "fit",
+        callback_every_batches = positive_int(callback_every_batches, "fit",
                                                "callback_every_batches")
     if verbose == "auto":
         verbose = 1 if sys.stderr.isatty() else 0
 
-    st = optimizer_state(model, optimizer)
+    st = model._optimizer_state(optimizer)
     cfg = _fit_config(model, loss, a.l1, a.l2)
     cfg.epochs, cfg.batch_size, cfg.shuffle, cfg.seed = a.epochs, a.batch_size, a.shuffle, a.seed
     cfg.first_epoch = model._epochs_done
@@ -196,7 +165,7 @@ def _history(raw, has_val, loss, first_epoch):
 def train_step(model, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None, clip_norm=None):
     X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm = check_step_arguments(
         model, X, y, loss, optimizer, l1, l2, lr, clip_norm)
-    st = optimizer_state(model, optimizer)
+    st = model._optimizer_state(optimizer)
     cfg = _fit_config(model, loss, l1, l2)
     cfg.clip_norm = clip_norm or 0.0
     try:
@@ -210,7 +179,6 @@ def train_step(model, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None, 
 
 def evaluate(model, X, y, loss=None, l1=0.0, l2=0.0):
     """{"loss": L, ...} plus "accuracy" (bce/ce) or "mse" and "r2" (regression)."""
-    from .model import LOSS_CODES
     fn = "evaluate"
     loss = default_loss(model) if loss is None else loss
     X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)

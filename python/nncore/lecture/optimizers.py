@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 import nncore as nc
+from nncore.optim import new_state
+from nncore.reference.optim import update
 
 from ._report import pct
 from .data import moons_split
@@ -101,13 +103,13 @@ def valley_paths(steps=50, start=(-1.5, 2.5)):
     for label, make_opt, decay in VALLEY_CONFIGS:
         opt = make_opt()
         w = np.array(start, dtype=np.float64)
-        state = {}
+        state = new_state(opt, w.size, np.float64)
         path, ls = [w.copy()], []
         for t in range(steps):
             value, g = valley_grad(model, X, y, w)
             ls.append(value)
             lr = opt.lr * (decay ** t if decay else 1.0)
-            opt.update(w, g, state, lr)
+            update(opt, w, g, state, lr)
             path.append(w.copy())
         ls.append(valley_loss(model, X, y, w))
         paths[label], losses[label] = np.array(path), np.array(ls)

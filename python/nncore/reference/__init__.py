@@ -11,18 +11,20 @@ Same API, parameter layout, initial weights and training loop as the C++-backed
     layers.py     forward/backward of every layer (the lecture's formulas)
     losses.py     loss values, δ at the output, the l1/l2 penalty
     model.py      Sequential: forward pass and backpropagation
-    optim.py      SGD, Momentum, RMSprop, Adam (specs + NumPy step)
-    schedules.py  StepDecay, ExponentialDecay, CosineDecay, ReduceOnPlateau
+    optim.py      the NumPy step of SGD, Momentum, RMSprop, Adam
     training.py   fit / train_step: the epoch and batch loop
 
-Nothing here needs the compiled core.
+The specs it shares with the native model (optimizers, schedules, History,
+argument checks) come from nncore's ground floor and are re-exported here.
+Nothing here needs the compiled core: `import nncore.reference` works
+without it.
 """
 from .layers import (ELU, Dense, Identity, LeakyReLU, Maxout, PReLU, ReLU, Sigmoid, Softmax,
                      Step, Tanh)
+from ..history import History
+from ..optim import SGD, Adam, Momentum, Optimizer, RMSprop
+from ..schedules import CosineDecay, ExponentialDecay, ReduceOnPlateau, Schedule, StepDecay
 from .model import Sequential
-from .optim import SGD, Adam, Momentum, Optimizer, RMSprop
-from .schedules import CosineDecay, ExponentialDecay, ReduceOnPlateau, Schedule, StepDecay
-from .training import History
 
 __all__ = [
     "Sequential", "Dense", "Maxout", "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",

@@ -27,9 +27,6 @@ class Sequential(ModelBase):
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
         super().__init__(*[as_reference(layer) for layer in layers], dtype=dtype, seed=seed)
-        # the optimizer used last and its mutable state (m, v, t) for THIS model (optim.py)
-        self._opt_spec, self._opt_state = None, {}
-        self._epochs_done = 0  # fit numbers epochs on from here (shuffle, schedules)
         self._weight_mask = self.penalty_mask  # True on 'weight' params (penalty, AdamW decay)
 
     # -- ModelBase hooks ------------------------------------------------------
@@ -91,15 +88,7 @@ class Sequential(ModelBase):
         return value, self._grad
 
     # -- training (docs/design.md "Training"; the loop is in training.py) ------
-    def _last_optimizer(self):
-        """The optimizer spec used last on this model (None before training)."""
-        return self._opt_spec
-
-    def _optimizer_state(self, optimizer):
-        """This model's state for `optimizer`: the same object continues, another starts empty."""
-        if optimizer is not self._opt_spec:
-            self._opt_spec, self._opt_state = optimizer, {}
-        return self._opt_state
+    # The optimizer state and its bookkeeping live in ModelBase (one shape for both models).
 
     def fit(self, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle=True,
             seed=None, l1=0.0, l2=0.0, validation_data=None, validation_split=0.0,
@@ -110,11 +99,12 @@ class Sequential(ModelBase):
         optimizer=None: the last one used on this model, else Adam().
         See `nncore.reference.training.fit` for the loop, step by step.
         """
-        return training.fit(self, X, y, loss=loss, optimizer=optimizer, epochs=epochs,
+        self.history_ = training.fit(self, X, y, loss=loss, optimizer=optimizer, epochs=epochs,
                             batch_size=batch_size, shuffle=shuffle, seed=seed, l1=l1, l2=l2,
                             validation_data=validation_data, validation_split=validation_split,
                             lr_schedule=lr_schedule, clip_norm=clip_norm,
                             early_stopping=early_stopping)
+        return self.history_
 
     def train_step(self, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None,
                    clip_norm=None):

@@ -1,12 +1,71 @@
-"""Input checks and the one conversion at the Python boundary.
+"""Argument checks and the one conversion at the Python boundary.
 
-Every public entry point passes its arrays through here: they come out
-C-contiguous, native-endian, of the model's dtype and finite, or a
-ValueError/TypeError names the function, the argument and what was expected.
+Every public entry point passes its arguments through here. Scalars: a wrong
+type is a TypeError, a wrong value a ValueError, and the message names the
+owner (the function or class), the argument and what was expected:
+"Adam: lr must be > 0, got -1". Arrays come out C-contiguous, native-endian,
+of the model's dtype and finite.
+
+Ground floor: pure Python and NumPy, no compiled core.
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+
+# -- scalars -----------------------------------------------------------------
+
+
+def real(value, owner, name):
+    """A finite real number (not bool) as float."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a real number, got {value!r}")
+    v = float(value)
+    if not np.isfinite(v):
+        raise ValueError(f"{owner}: {name} must be finite, got {value!r}")
+    return v
+
+
+def positive(value, owner, name):
+    """A finite real number > 0."""
+    v = real(value, owner, name)
+    if not v > 0:
+        raise ValueError(f"{owner}: {name} must be > 0, got {value!r}")
+    return v
+
+
+def non_negative(value, owner, name):
+    """A finite real number >= 0."""
+    v = real(value, owner, name)
+    if v < 0:
+        raise ValueError(f"{owner}: {name} must be >= 0, got {value!r}")
+    return v
+
+
+def decay_rate(value, owner, name):
+    """A real number in [0, 1) (momentum γ, Adam β)."""
+    v = real(value, owner, name)
+    if not 0 <= v < 1:
+        raise ValueError(f"{owner}: {name} must be in [0, 1), got {value!r}")
+    return v
+
+
+def positive_int(value, owner, name):
+    """An integer >= 1 (not bool) as int."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def boolean(value, owner, name):
+    """True or False (Python or NumPy bool) as bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+# -- arrays ------------------------------------------------------------------
 
 LOSSES = ("mse", "mse_mean", "bce", "ce")
 
@@ -101,6 +160,7 @@ def check_y(y, n, n_outputs, loss, dtype, fn):
 
 
 def check_penalty(value, fn, name):
+    """A penalty weight λ (l1, l2): finite and >= 0."""
     try:
         v = float(value)
     except (TypeError, ValueError):

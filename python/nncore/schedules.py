@@ -11,19 +11,14 @@ fit lives in a `state` dict owned by the loop:
 
 base_lr is the optimizer's `lr` (η₀). Every class has every hyperparameter
 attribute (neutral values where unused) plus `kind`, for the C++ binding.
+
+Ground floor: pure Python, no compiled core.
 """
 from __future__ import annotations
 
 import math
-import numbers
 
-from .optim import _non_negative, _positive, _real
-
-
-def _positive_int(cls, name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{cls}: {name} must be a positive integer, got {value!r}")
-    return int(value)
+from .checks import non_negative, positive, positive_int, real
 
 
 class Schedule:
@@ -63,8 +58,8 @@ class StepDecay(Schedule):
     _hyper_names = ("step_size", "gamma")
 
     def __init__(self, step_size, gamma=0.5):
-        self.step_size = _positive_int("StepDecay", "step_size", step_size)
-        self.gamma = _positive("StepDecay", "gamma", gamma)
+        self.step_size = positive_int(step_size, "StepDecay", "step_size")
+        self.gamma = positive(gamma, "StepDecay", "gamma")
 
     def lr_at(self, epoch, base_lr, state=None):
         return base_lr * self.gamma ** (epoch // self.step_size)
@@ -77,7 +72,7 @@ class ExponentialDecay(Schedule):
     _hyper_names = ("gamma",)
 
     def __init__(self, gamma):
-        self.gamma = _positive("ExponentialDecay", "gamma", gamma)
+        self.gamma = positive(gamma, "ExponentialDecay", "gamma")
 
     def lr_at(self, epoch, base_lr, state=None):
         return base_lr * self.gamma ** epoch
@@ -94,8 +89,8 @@ class CosineDecay(Schedule):
     _hyper_names = ("t_max", "min_lr")
 
     def __init__(self, t_max, min_lr=0.0):
-        self.t_max = _positive_int("CosineDecay", "t_max", t_max)
-        self.min_lr = _non_negative("CosineDecay", "min_lr", min_lr)
+        self.t_max = positive_int(t_max, "CosineDecay", "t_max")
+        self.min_lr = non_negative(min_lr, "CosineDecay", "min_lr")
 
     def lr_at(self, epoch, base_lr, state=None):
         e = min(epoch, self.t_max)
@@ -121,12 +116,12 @@ class ReduceOnPlateau(Schedule):
     _hyper_names = ("factor", "patience", "min_lr", "threshold")
 
     def __init__(self, factor=0.1, patience=10, min_lr=0.0, threshold=1e-4):
-        self.factor = _real("ReduceOnPlateau", "factor", factor)
+        self.factor = real(factor, "ReduceOnPlateau", "factor")
         if not 0 < self.factor < 1:
             raise ValueError(f"ReduceOnPlateau: factor must be in (0, 1), got {factor!r}")
-        self.patience = _positive_int("ReduceOnPlateau", "patience", patience)
-        self.min_lr = _non_negative("ReduceOnPlateau", "min_lr", min_lr)
-        self.threshold = _non_negative("ReduceOnPlateau", "threshold", threshold)
+        self.patience = positive_int(patience, "ReduceOnPlateau", "patience")
+        self.min_lr = non_negative(min_lr, "ReduceOnPlateau", "min_lr")
+        self.threshold = non_negative(threshold, "ReduceOnPlateau", "threshold")
 
     def lr_at(self, epoch, base_lr, state=None):
         if state is None:

@@ -1,0 +1,137 @@
+"""fit's and train_step's arguments, checked once for both models.
+
+`nncore.Sequential` (native loop) and `nncore.reference.Sequential` (NumPy loop)
+call the same functions here, so they accept exactly the same arguments and
+refuse the rest with the same messages.
+
+Ground floor: pure Python and NumPy, no compiled core.
+"""
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from .checks import boolean, check_X, check_y, positive, positive_int
+from .optim import Adam, Optimizer
+from .schedules import Schedule
+
+
+def default_loss(model):
+    """bce after a final Sigmoid, ce after a final Softmax, mse otherwise."""
+    return {"sigmoid": "bce", "softmax": "ce"}.get(model.layers[-1].kind, "mse")
+
+
+def choose_optimizer(model, optimizer, fn):
+    """optimizer=None: the one used last on this model, else Adam() (as nncore.Sequential)."""
+    if optimizer is None:
+        last = model._last_optimizer()
+        optimizer = last if last is not None else Adam()
+    return check_optimizer(optimizer, fn)
+
+
+def check_optimizer(optimizer, fn):
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{fn}: optimizer must be an optimizer such as nncore.SGD(lr=0.1) or "
+                        f"nncore.Adam(), got {optimizer!r}")
+    return optimizer
+
+
+def check_early_stopping(early_stopping, fn):
+    """None, an int patience, or an object with patience, min_delta, restore_best
+    (nncore.EarlyStopping). Returns (patience, min_delta, restore_best) or None."""
+    if early_stopping is None:
+        return None
+    if isinstance(early_stopping, numbers.Integral) and not isinstance(early_stopping, bool):
+        return positive_int(early_stopping, fn, "early_stopping"), 0.0, True
+    try:
+        return (positive_int(early_stopping.patience, fn, "early_stopping.patience"),
+                float(early_stopping.min_delta), bool(early_stopping.restore_best))
+    except AttributeError:
+        raise TypeError(f"{fn}: early_stopping must be None, an int patience or "
+                        f"nncore.EarlyStopping(...), got {early_stopping!r}") from None
+
+
+def split_validation(X, Y, labels, validation_split, fn):
+    """The last round(n·split) rows, before any shuffling (as Keras)."""
+    if not isinstance(validation_split, numbers.Real) or not 0 < validation_split < 1:
+        raise ValueError(f"{fn}: validation_split must be in (0, 1), got {validation_split!r}")
+    n = X.shape[0]
+    n_val = int(round(n * validation_split))
+    if n_val < 1 or n_val >= n:
+        raise ValueError(f"{fn}: validation_split={validation_split} leaves "
+                         f"{n_val} of {n} samples for validation")
+    cut = n - n_val
+    rows = lambda a, sl: None if a is None else a[sl]  # noqa: E731
+    train = (X[:cut], rows(Y, slice(None, cut)), rows(labels, slice(None, cut)))
+    val = (X[cut:], rows(Y, slice(cut, None)), rows(labels, slice(cut, None)))
+    return train, val
+
+
+def check_step_arguments(model, X, y, loss, optimizer, l1, l2, lr, clip_norm, fn="train_step"):
+    """train_step's arguments, checked once (shared by nncore and the reference)."""
+    loss = default_loss(model) if loss is None else loss
+    X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
+    model._check_differentiable(fn)
+    optimizer = choose_optimizer(model, optimizer, fn)
+    lr = optimizer.lr if lr is None else positive(lr, fn, "lr")
+    if clip_norm is not None:
+        clip_norm = positive(clip_norm, fn, "clip_norm")
+    return X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm
+
+
+@dataclass
+class FitArguments:
+    """fit's arguments, checked and converted (shared by nncore and the reference)."""
+    X: np.ndarray
+    Y: object
+    labels: object
+    loss: str
+    l1: float
+    l2: float
+    optimizer: Optimizer
+    epochs: int
+    batch_size: int
+    shuffle: bool
+    seed: int
+    lr_schedule: object
+    clip_norm: object
+    stopping: object      # None or (patience, min_delta, restore_best)
+    validation: object    # None or (X_val, Y_val, labels_val)
+
+
+def check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, shuffle, seed, l1, l2,
+                        validation_data, validation_split, lr_schedule, clip_norm,
+                        early_stopping, fn="fit"):
+    """Validate every argument of fit once; errors name `fn` and the argument."""
+    loss = default_loss(model) if loss is None else loss
+    X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
+    model._check_differentiable(fn)
+    optimizer = choose_optimizer(model, optimizer, fn)
+    epochs = positive_int(epochs, fn, "epochs")
+    batch_size = positive_int(batch_size, fn, "batch_size")
+    shuffle = boolean(shuffle, fn, "shuffle")
+    if seed is None:
+        seed = model.seed
+    elif isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"{fn}: seed must be None or a non-negative integer, got {seed!r}")
+    if clip_norm is not None:
+        clip_norm = positive(clip_norm, fn, "clip_norm")
+    if lr_schedule is not None and not isinstance(lr_schedule, Schedule):
+        raise TypeError(f"{fn}: lr_schedule must be None or a schedule such as "
+                        f"nncore.StepDecay(step_size=10), got {lr_schedule!r}")
+    stopping = check_early_stopping(early_stopping, fn)
+    validation = None
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError(f"{fn}: validation_data must be a pair (X_val, y_val)")
+        vfn = "fit: validation_data"
+        Xv = check_X(validation_data[0], model.n_features, model.dtype, vfn)
+        validation = (Xv, *check_y(validation_data[1], Xv.shape[0], model.n_outputs, loss,
+                                   model.dtype, vfn))
+    elif validation_split:
+        (X, Y, labels), validation = split_validation(X, Y, labels, validation_split, fn)
+
+    return FitArguments(X, Y, labels, loss, l1, l2, optimizer, epochs, batch_size, bool(shuffle),
+                        int(seed), lr_schedule, clip_norm, stopping, validation)

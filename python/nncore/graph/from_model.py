@@ -1,0 +1,230 @@
+"""The computational graph of a real model: `model.graph(X, y, loss=...)`.
+
+Uses only the model's public face (layers, named_parameters, loss_and_grad),
+so it serves `nncore.Sequential` and `nncore.reference.Sequential` alike and
+imports neither.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .engine import Graph
+
+
+# -- the operations -----------------------------------------------------------------------
+
+def _sigmoid(a):
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _softmax(a):
+    e = np.exp(a - a.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _activation(kind, layer):
+    """(forward(a), backward(g, h, a), text of h, text of h') with "{a}" for the input."""
+    if kind == "identity":
+        return (lambda a: a), (lambda g, h, a: [g]), "{a}", "1"
+    if kind == "sigmoid":
+        return _sigmoid, (lambda g, h, a: [g * h * (1 - h)]), "σ({a})", "σ({a})(1 − σ({a}))"
+    if kind == "tanh":
+        return np.tanh, (lambda g, h, a: [g * (1 - h * h)]), "tanh({a})", "(1 − tanh²({a}))"
+    if kind == "relu":
+        return ((lambda a: np.maximum(a, 0)), (lambda g, h, a: [np.where(a > 0, g, 0.0)]),
+                "max(0, {a})", "[{a} > 0]")
+    if kind == "leaky_relu":
+        s = layer.slope
+        return ((lambda a: np.where(a > 0, a, s * a)),
+                (lambda g, h, a: [np.where(a > 0, g, s * g)]),
+                f"max({s:g}·{{a}}, {{a}})", f"(1 if {{a}} > 0 else {s:g})")
+    if kind == "elu":
+        al = layer.alpha
+        return ((lambda a: np.where(a > 0, a, al * np.expm1(np.minimum(a, 0)))),
+                (lambda g, h, a: [np.where(a > 0, g, g * al * np.exp(np.minimum(a, 0)))]),
+                f"ELU({{a}}; α={al:g})", "(1 if {a} > 0 else α·exp({a}))")
+    if kind == "step":
+        def no_grad(g, h, a):
+            raise ValueError("Graph.backward: Step has no gradient (its derivative is 0 or "
+                             "undefined); use Sigmoid or Tanh to train")
+        return (lambda a: (a > 0).astype(np.float64)), no_grad, "step({a})", "(no gradient)"
+    if kind == "softmax":
+        def back(g, h, a):
+            return [h * (g - (g * h).sum(axis=1, keepdims=True))]
+        return _softmax, back, "softmax({a})", ""
+    raise ValueError(f"Graph: no graph operation for layer kind {kind!r}")
+
+
+def build_graph(model, X, y, loss="mse", l1=0.0, l2=0.0):
+    """The computational graph of `model` on (X, y): what `model.graph(...)` returns.
+
+    Nodes, for Dense layer k (counting Dense/Maxout layers from 1):
+        mk = h(k−1)·Wk      (matmul; h0 = x)
+        ak = mk + bk        (bias add)
+        hk = σ(ak)          (the activation that follows, if any)
+    then J = loss(ŷ, c), and with a penalty: sqk = Σ Wk² (l2), absk = Σ |Wk| (l1),
+    P = λ₂·Σ sq + λ₁·Σ abs, and L = J + P. Values are computed on the spot;
+    call `backward()` for the gradients.
+    """
+    fn = "graph"
+    Xc, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
+    params = {k: np.asarray(v, dtype=np.float64) for k, v in model.state_dict().items()}
+    if labels is not None:
+        Y = np.zeros((labels.shape[0], model.n_outputs))
+        Y[np.arange(labels.shape[0]), labels] = 1.0
+    g = Graph(title=f"{type(model).__name__}: {' → '.join(repr(l) for l in model.layers)}, "
+                    f"loss={loss}" + (f", l1={l1:g}" if l1 else "") + (f", l2={l2:g}" if l2 else ""))
+    h = g.leaf("x", Xc.astype(np.float64), op="input", requires_grad=False)
+    g.model = model
+    g.loss_name, g.l1, g.l2 = loss, l1, l2
+    weights = []
+    k = 0
+    layers = model.layers
+    for i, layer in enumerate(layers):
+        if layer.kind == "dense":
+            k += 1
+            W = g.leaf(f"W{k}", params[f"{i}.W"], op="param", param=f"{i}.W")
+            b = g.leaf(f"b{k}", params[f"{i}.b"], op="param", param=f"{i}.b")
+            weights.append(W)
+            m = g.op(f"m{k}", "matmul", [h, W], lambda x, w: x @ w,
+                     lambda gr, out, x, w: [gr @ w.T, x.T @ gr],
+                     formula=f"m{k} = {h.name}·W{k}",
+                     rules=[f"∂L/∂{h.name} = ∂L/∂m{k} · W{k}ᵀ",
+                            f"∂L/∂W{k} = {h.name}ᵀ · ∂L/∂m{k}   (outer products summed over rows)"])
+            h = g.op(f"a{k}", "add_bias", [m, b], lambda mm, bb: mm + bb,
+                     lambda gr, out, mm, bb: [gr, gr.sum(axis=0)],
+                     formula=f"a{k} = m{k} + b{k}",
+                     rules=[f"∂L/∂m{k} = ∂L/∂a{k}", f"∂L/∂b{k} = Σ_rows ∂L/∂a{k}"])
+        elif layer.kind == "maxout":
+            k += 1
+            W = g.leaf(f"W{k}", params[f"{i}.W"], op="param", param=f"{i}.W")
+            b = g.leaf(f"b{k}", params[f"{i}.b"], op="param", param=f"{i}.b")
+            weights.append(W)
+
+            def mo_fwd(x, w, bb):
+                pieces = np.stack([x @ w[j] + bb[j] for j in range(w.shape[0])])
+                return pieces.max(axis=0)
+
+            def mo_bwd(gr, out, x, w, bb):
+                pieces = np.stack([x @ w[j] + bb[j] for j in range(w.shape[0])])
+                win = np.argmax(pieces, axis=0)
+                gx, gw, gb = np.zeros_like(x), np.zeros_like(w), np.zeros_like(bb)
+                for j in range(w.shape[0]):
+                    dj = np.where(win == j, gr, 0.0)
+                    gw[j] = x.T @ dj
+                    gb[j] = dj.sum(axis=0)
+                    gx += dj @ w[j].T
+                return [gx, gw, gb]
+            h = g.op(f"h{k}", "maxout", [h, W, b], mo_fwd, mo_bwd,
+                     formula=f"h{k} = max_j ({h.name}·W{k}[j] + b{k}[j])",
+                     rules=[f"∂L/∂{h.name} = Σ_j [j wins] ∂L/∂h{k} · W{k}[j]ᵀ",
+                            f"∂L/∂W{k}[j] = {h.name}ᵀ · ([j wins] ∂L/∂h{k})",
+                            f"∂L/∂b{k}[j] = Σ_rows [j wins] ∂L/∂h{k}"])
+        else:
+            last = i == len(layers) - 1
+            name = "y_hat" if last else f"h{k}"
+            while name in g._names:  # an activation after an activation (or Maxout)
+                name += "'"
+            if layer.kind == "prelu":
+                alpha = g.leaf(f"alpha{k}", params[f"{i}.alpha"], op="param", param=f"{i}.alpha")
+                shared = layer.num_parameters == 1
+
+                def pr_fwd(a, al):
+                    return np.where(a > 0, a, al * a)
+
+                def pr_bwd(gr, out, a, al, shared=shared):
+                    per_unit = (gr * np.minimum(a, 0)).sum(axis=0)
+                    ga = per_unit.sum(keepdims=True) if shared else per_unit
+                    return [np.where(a > 0, gr, al * gr), ga]
+                h = g.op(name, "prelu", [h, alpha], pr_fwd, pr_bwd,
+                         formula=f"{name} = max(α·{h.name}, {h.name})",
+                         rules=[f"∂L/∂{h.name} = ∂L/∂{name} ⊙ (1 if a > 0 else α)",
+                                f"∂L/∂alpha{k} = Σ ∂L/∂{name} ⊙ min({h.name}, 0)"])
+            else:
+                fwd, bwd, text, dtext = _activation(layer.kind, layer)
+                src = h.name
+                h = g.op(name, layer.kind, [h], lambda a, f=fwd: f(a),
+                         lambda gr, out, a, b=bwd: b(gr, out, a),
+                         formula=f"{name} = " + text.format(a=src),
+                         rules=[f"∂L/∂{src} = ∂L/∂{name} ⊙ " + dtext.format(a=src)
+                                if layer.kind != "softmax" else
+                                f"∂L/∂{src} = (diag({name}) − {name}{name}ᵀ) ∂L/∂{name} per row"])
+    out = h
+    c = g.leaf("c", Y.astype(np.float64), op="target", requires_grad=False)
+    J = _loss_node(g, loss, out, c)
+    if weights and (l1 or l2):
+        terms, coefs = [], []
+        for W in weights:
+            kk = W.name[1:]
+            if l2:
+                terms.append(g.op(f"sq{kk}", "sqsum", [W], lambda w: np.sum(w * w),
+                                  lambda gr, out, w: [2 * gr * w],
+                                  formula=f"sq{kk} = Σ W{kk}²",
+                                  rules=[f"∂L/∂W{kk} += ∂L/∂sq{kk} · 2W{kk}"]))
+                coefs.append(l2)
+            if l1:
+                terms.append(g.op(f"abs{kk}", "abssum", [W], lambda w: np.sum(np.abs(w)),
+                                  lambda gr, out, w: [gr * np.sign(w)],
+                                  formula=f"abs{kk} = Σ |W{kk}|",
+                                  rules=[f"∂L/∂W{kk} += ∂L/∂abs{kk} · sign(W{kk})"]))
+                coefs.append(l1)
+        cf = np.array(coefs)
+        parts = " + ".join(f"{cc:g}·{t.name}" for cc, t in zip(coefs, terms))
+        P = g.op("P", "penalty", terms, lambda *u, cf=cf: float(np.dot(cf, u)),
+                 lambda gr, out, *u, cf=cf: [gr * cc for cc in cf],
+                 formula=f"P = {parts}",
+                 rules=[f"∂L/∂{t.name} = ∂L/∂P · {cc:g}" for cc, t in zip(coefs, terms)])
+        g.op("L", "total", [J, P], lambda j, p: j + p, lambda gr, out, j, p: [gr, gr],
+             formula="L = J + P", rules=["∂L/∂J = 1", "∂L/∂P = 1"])
+    return g
+
+
+def _loss_node(g, loss, out, c):
+    node = _loss_node_y(g, loss, out, c)
+    node.formula = node.formula.replace("y_hat", out.name)
+    node.rules = [r.replace("y_hat", out.name) for r in node.rules]
+    return node
+
+
+def _loss_node_y(g, loss, out, c):
+    n = out.value.shape[0]
+    if loss == "mse":
+        return g.op("J", "loss", [out, c], lambda h, cc: np.sum((h - cc) ** 2) / (2 * n),
+                    lambda gr, v, h, cc: [gr * (h - cc) / n, None],
+                    formula="J = 1/(2m) Σ (y_hat − c)²", rules=["∂L/∂y_hat = ∂L/∂J · (y_hat − c)/m"])
+    if loss == "mse_mean":
+        size = out.value.size
+        return g.op("J", "loss", [out, c], lambda h, cc: np.sum((h - cc) ** 2) / size,
+                    lambda gr, v, h, cc: [gr * 2 * (h - cc) / size, None],
+                    formula="J = mean (y_hat − c)²", rules=["∂L/∂y_hat = ∂L/∂J · 2(y_hat − c)/(m·out)"])
+    # bce / ce: computed from the logits z (the input of the final Sigmoid/Softmax), as the
+    # model does; the gradient skips σ'/softmax' with ∂J/∂z = (y_hat − c)/m (fused_input_grad).
+    logits = out.inputs[0]
+    if loss == "bce":
+        size = out.value.size
+
+        def fwd(h, cc):
+            z = logits.value
+            return np.sum(np.maximum(z, 0) - cc * z + np.log1p(np.exp(-np.abs(z)))) / size
+
+        def bwd(gr, v, h, cc):
+            out.fused_input_grad = gr * (h - cc) / size
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return [gr * (h - cc) / (h * (1 - h) * size), None]
+        return g.op("J", "loss", [out, c], fwd, bwd,
+                    formula="J = −mean[c log y_hat + (1 − c) log(1 − y_hat)]",
+                    rules=["∂L/∂y_hat = ∂L/∂J · (y_hat − c)/(y_hat(1 − y_hat)·m);  through σ: ∂L/∂z = (y_hat − c)/m"])
+
+    def fwd(h, cc):
+        z = logits.value
+        zmax = z.max(axis=1, keepdims=True)
+        lse = zmax + np.log(np.exp(z - zmax).sum(axis=1, keepdims=True))
+        return np.sum(cc * (lse - z)) / n
+
+    def bwd(gr, v, h, cc):
+        out.fused_input_grad = gr * (h * cc.sum(axis=1, keepdims=True) - cc) / n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return [np.where(cc != 0, -gr * cc / (h * n), 0.0), None]
+    return g.op("J", "loss", [out, c], fwd, bwd, formula="J = −1/m Σ c log y_hat",
+                rules=["∂L/∂y_hat = −∂L/∂J · c/(y_hat·m);  through softmax: ∂L/∂z = (y_hat − c)/m"])

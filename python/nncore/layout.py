@@ -1,0 +1,60 @@
+"""The arena layout of a layer stack: every parameter's name, shape and offset.
+
+Both models keep all parameters in ONE flat arena (layers in order; W then b,
+or alpha). `plan` checks a layer stack and lays the arena out without
+allocating anything, so a file loader can check sizes before building a model.
+
+Ground floor: pure Python and NumPy, no compiled core.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .layers import Activation, Softmax
+
+
+@dataclass(frozen=True)
+class ParamSlot:
+    """Where one named parameter lives in the arena."""
+    name: str
+    shape: tuple
+    offset: int
+    size: int
+    layer: int
+    role: str  # 'weight' (penalised), 'bias' or 'alpha'
+
+
+def resolve_dtype(dtype):
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be np.float32 or np.float64, got {dtype!r}") from None
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be np.float32 or np.float64, got {dt}")
+    return dt.type
+
+
+def plan(layers):
+    """Check a layer stack, fix every width, lay out the arena.
+
+    Returns (n_features, n_outputs, [ParamSlot]); allocates nothing, so a
+    file loader can check sizes before building a model.
+    """
+    if isinstance(layers[0], Activation):
+        raise ValueError("Sequential: the first layer must be Dense or Maxout "
+                         "(it fixes the number of input features)")
+    for i, layer in enumerate(layers[:-1]):
+        if isinstance(layer, Softmax):
+            raise ValueError(f"Sequential: Softmax may only be the last layer (it is layer {i})")
+    width = n_features = layers[0].in_features
+    for layer in layers:
+        width = layer.build(width)
+    layout, offset = [], 0
+    for i, layer in enumerate(layers):
+        for pname, shape, role in layer.param_specs():
+            size = int(np.prod(shape))
+            layout.append(ParamSlot(f"{i}.{pname}", tuple(shape), offset, size, i, role))
+            offset += size
+    return n_features, width, layout
