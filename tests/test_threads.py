@@ -27,7 +27,7 @@ def test_set_num_threads_is_visible_to_threadpoolctl(restore_threads):
     ours = [path for path in one if one[path] == 1 and two.get(path) == 2]
     assert ours, f"no OpenMP pool follows set_num_threads: {one} then {two}"
     nc.set_num_threads(None)
-    assert nc.threads.requested_num_threads() is None
+    assert nc.native.threads.requested_num_threads() is None
     assert _openmp_pools()[ours[0]] == nc.get_num_threads()
 
 

@@ -23,13 +23,14 @@ from .schedules import (CosineDecay, ExponentialDecay, ReduceOnPlateau, Schedule
 
 _NATIVE = ("Sequential", "load", "set_num_threads", "get_num_threads")
 try:
-    from . import _core  # noqa: F401
-except ImportError as _e:  # only without a build: the specs and the NumPy twin still work
+    from .native import Sequential, get_num_threads, load, set_num_threads
+except ImportError as _e:
+    if _e.name != "nncore._core" and "_core" not in str(_e):
+        raise
+    # Only without a build: the specs, the tools and the NumPy twin still work.
     _CORE_ERROR: ImportError | None = _e
 else:
     _CORE_ERROR = None
-    from .model import Sequential, load
-    from .threads import get_num_threads, set_num_threads
 
 
 def __getattr__(name: str) -> object:

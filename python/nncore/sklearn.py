@@ -34,7 +34,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from . import layers as L
 from .layout import resolve_dtype
-from .model import Sequential
+from .native import Sequential
 from .history import EarlyStopping
 from .optim import SGD, Adam, Momentum, Optimizer, RMSprop
 from .schedules import Schedule

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _core, io, onnx_export, training
-from ._base import ModelBase
-from .layers import KIND_CODES
+from .. import io, onnx_export
+from .._core import Network32, Network64
+from . import training
+from .._base import ModelBase
+from ..layers import KIND_CODES
+
 
 class Sequential(ModelBase):
     """A stack of layers run by the C++ core.
@@ -23,7 +26,7 @@ class Sequential(ModelBase):
     def _new_arena(self, size):
         specs = [(KIND_CODES[l.kind], l.in_features, l.out_features, l.k, l.hyper(),
                   getattr(l, "num_parameters", 0)) for l in self.layers]
-        cls = _core.Network64 if self.dtype == np.float64 else _core.Network32
+        cls = Network64 if self.dtype == np.float64 else Network32
         self._net = cls(specs)
         if self._net.num_params != size:  # the two layouts must agree
             raise RuntimeError(f"nncore: core arena has {self._net.num_params} values, "

@@ -11,11 +11,14 @@ import sys
 
 import numpy as np
 
-from . import _core
-from .checks import positive_int
-from .fit_args import check_fit_arguments, check_step_arguments, default_loss
-from .history import History
-from .progress import ProgressBar
+from .._core import FitConfig, OptimizerConfig, ScheduleConfig
+from .._core import evaluate as core_evaluate
+from .._core import fit as core_fit
+from .._core import train_step as core_train_step
+from ..checks import positive_int
+from ..fit_args import check_fit_arguments, check_step_arguments, default_loss
+from ..history import History
+from ..progress import ProgressBar
 
 LOSS_CODES = {"mse": 0, "mse_mean": 1, "bce": 2, "ce": 3}
 OPT_CODES = {"sgd": 0, "momentum": 1, "rmsprop": 2, "adam": 3}
@@ -24,7 +27,7 @@ SCHEDULE_CODES = {"step": 1, "exponential": 2, "cosine": 3, "plateau": 4}
 
 
 def optimizer_config(opt):
-    c = _core.OptimizerConfig()
+    c = OptimizerConfig()
     c.kind = OPT_CODES[opt.kind]
     c.gamma = opt.beta1 if opt.kind == "adam" else opt.gamma
     c.beta2 = opt.beta2
@@ -36,7 +39,7 @@ def optimizer_config(opt):
 
 
 def schedule_config(s):
-    c = _core.ScheduleConfig()
+    c = ScheduleConfig()
     if s is None:
         return c
     c.kind = SCHEDULE_CODES[s.kind]
@@ -46,7 +49,7 @@ def schedule_config(s):
 
 
 def _fit_config(model, loss, l1, l2):
-    c = _core.FitConfig()
+    c = FitConfig()
     c.loss, c.l1, c.l2 = LOSS_CODES[loss], l1, l2
     return c
 
@@ -120,7 +123,7 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
 
     Xv, Yv, lv = val if val is not None else (None, None, None)
     report = on_report if (bar or cbs) else None
-    raw, st["t"], error = _core.fit(model._net, X, Y, labels, Xv, Yv, lv, cfg,
+    raw, st["t"], error = core_fit(model._net, X, Y, labels, Xv, Yv, lv, cfg,
                                     optimizer_config(optimizer), st["m"], st["v"], st["t"],
                                     report, True, on_batch)
     if bar:
@@ -169,7 +172,7 @@ def train_step(model, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None, 
     cfg = _fit_config(model, loss, l1, l2)
     cfg.clip_norm = clip_norm or 0.0
     try:
-        value, st["t"] = _core.train_step(model._net, X, Y, labels, cfg,
+        value, st["t"] = core_train_step(model._net, X, Y, labels, cfg,
                                           optimizer_config(optimizer), st["m"], st["v"],
                                           st["t"], lr)
     except ValueError as e:  # the core's domain_error: weights unchanged
@@ -182,7 +185,7 @@ def evaluate(model, X, y, loss=None, l1=0.0, l2=0.0):
     fn = "evaluate"
     loss = default_loss(model) if loss is None else loss
     X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
-    value, metric = _core.evaluate(model._net, X, Y, labels, LOSS_CODES[loss], l1, l2)
+    value, metric = core_evaluate(model._net, X, Y, labels, LOSS_CODES[loss], l1, l2)
     out = {"loss": float(value)}
     if loss in ("bce", "ce"):
         out["accuracy"] = float(metric)
