@@ -1,6 +1,6 @@
 """Shared test helpers: tolerances, random data, twin models (nncore + nncore.reference).
 
-Tolerances (docs/design.md; /work/shared/conventions.md "Tests") come from ONE place,
+Tolerances (docs/design.md; the project conventions, "Tests") come from ONE place,
 `tolerance()`:
 
 * float64 core vs float64 reference: rtol 1e-12. Documented exceptions, up to

@@ -1,5 +1,5 @@
 """The bad-input matrix (docs/design.md "Input conversion and validation";
-/work/shared/conventions.md "Tests"): every public entry point refuses bad data with
+the project conventions, "Tests"): every public entry point refuses bad data with
 the right exception type AND a message naming the function and the argument, accepts
 everything that converts cleanly, and gives the same numbers for any memory layout.
 Also the strict state dict, the layer and optimizer checks, and the private core's
