@@ -21,7 +21,8 @@ from .optim import SGD, Adam, Momentum, Optimizer, RMSprop
 from .schedules import (CosineDecay, ExponentialDecay, ReduceOnPlateau, Schedule,
                         StepDecay)
 
-_NATIVE = ("Sequential", "load", "set_num_threads", "get_num_threads")
+_NATIVE = ("Sequential", "load", "set_num_threads", "get_num_threads", "from_torch",
+           "from_sklearn")
 try:
     from .native import Sequential, get_num_threads, load, set_num_threads
 except ImportError as _e:
@@ -31,6 +32,8 @@ except ImportError as _e:
     _CORE_ERROR: ImportError | None = _e
 else:
     _CORE_ERROR = None
+    from_torch = Sequential.from_torch
+    from_sklearn = Sequential.from_sklearn
 
 
 def __getattr__(name: str) -> object:
@@ -49,5 +52,5 @@ __all__ = [
     "PReLU", "ELU", "Step", "Softmax", "check_gradients", "init", "reference",
     "set_num_threads", "get_num_threads", "load", "Optimizer", "SGD", "Momentum", "RMSprop",
     "Adam", "Schedule", "StepDecay", "ExponentialDecay", "CosineDecay", "ReduceOnPlateau",
-    "EarlyStopping", "History",
+    "EarlyStopping", "History", "from_torch", "from_sklearn",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import init as _init
-from . import io
+from . import convert, io
 from .checks import check_X, check_loss, check_penalty, check_y
 from .graph import build_graph
 from .layers import Layer
@@ -216,6 +216,25 @@ class ModelBase:
             if needed and state[key] is None:
                 raise ValueError(f"load: optimizer {opt.kind!r} needs its {key!r} buffer")
         self._opt = state
+
+    # -- other libraries (nncore.convert) --------------------------------------
+    @classmethod
+    def from_torch(cls, module, seed=0):
+        """This kind of model with the layers and weights of a torch.nn.Sequential."""
+        return convert.from_torch(module, cls, seed=seed)
+
+    @classmethod
+    def from_sklearn(cls, mlp, seed=0):
+        """This kind of model with the network of a fitted scikit-learn MLP."""
+        return convert.from_sklearn(mlp, cls, seed=seed)
+
+    def to_torch(self):
+        """A torch.nn.Sequential computing the same function (weights copied)."""
+        return convert.to_torch(self)
+
+    def to_sklearn(self, classes=None):
+        """A fitted scikit-learn MLPClassifier/MLPRegressor with these weights."""
+        return convert.to_sklearn(self, classes=classes)
 
     # -- saving: the data-only model file (nncore.io) --------------------------
     def save(self, path, include_optimizer=False):
