@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import init as _init
-from . import convert, io
+from . import convert, io, summary
 from .checks import check_X, check_loss, check_penalty, check_y
 from .graph import build_graph
 from .layers import Layer
@@ -79,8 +79,18 @@ class ModelBase:
                 for s in self.layout}
 
     def __repr__(self):
-        inner = ", ".join(repr(l) for l in self.layers)
-        return f"{type(self).__name__}({inner}, dtype={np.dtype(self.dtype).name})"
+        # One layer per line, as the constructor call that rebuilds the architecture.
+        inner = "".join(f"\n    {layer!r}," for layer in self.layers)
+        return (f"{type(self).__name__}({inner}\n    dtype=np.{np.dtype(self.dtype).name}, "
+                f"seed={self.seed},\n)")
+
+    def summary(self, print_fn=print):
+        """Print (or hand to `print_fn`) the per-layer table: type, output width,
+        parameters and bytes per layer, and the totals (nncore.summary)."""
+        print_fn(summary.text(self))
+
+    def _repr_html_(self):
+        return summary.to_html(self)
 
     # -- parameters in and out ----------------------------------------------
     def state_dict(self):
