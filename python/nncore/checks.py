@@ -11,13 +11,20 @@ Ground floor: pure Python and NumPy, no compiled core.
 from __future__ import annotations
 
 import numbers
+from typing import Any, Optional
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+# The arrays that cross the boundary: values in the model's dtype (float32 or float64)
+# and class labels for loss="ce".
+FloatArray = NDArray[np.floating[Any]]
+LabelArray = NDArray[np.int64]
 
 # -- scalars -----------------------------------------------------------------
 
 
-def real(value, owner, name):
+def real(value: object, owner: str, name: str) -> float:
     """A finite real number (not bool) as float."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{owner}: {name} must be a real number, got {value!r}")
@@ -27,7 +34,7 @@ def real(value, owner, name):
     return v
 
 
-def positive(value, owner, name):
+def positive(value: object, owner: str, name: str) -> float:
     """A finite real number > 0."""
     v = real(value, owner, name)
     if not v > 0:
@@ -35,7 +42,7 @@ def positive(value, owner, name):
     return v
 
 
-def non_negative(value, owner, name):
+def non_negative(value: object, owner: str, name: str) -> float:
     """A finite real number >= 0."""
     v = real(value, owner, name)
     if v < 0:
@@ -43,7 +50,7 @@ def non_negative(value, owner, name):
     return v
 
 
-def decay_rate(value, owner, name):
+def decay_rate(value: object, owner: str, name: str) -> float:
     """A real number in [0, 1) (momentum γ, Adam β)."""
     v = real(value, owner, name)
     if not 0 <= v < 1:
@@ -51,14 +58,14 @@ def decay_rate(value, owner, name):
     return v
 
 
-def positive_int(value, owner, name):
+def positive_int(value: object, owner: str, name: str) -> int:
     """An integer >= 1 (not bool) as int."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
     return int(value)
 
 
-def boolean(value, owner, name):
+def boolean(value: object, owner: str, name: str) -> bool:
     """True or False (Python or NumPy bool) as bool."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
@@ -70,7 +77,7 @@ def boolean(value, owner, name):
 LOSSES = ("mse", "mse_mean", "bce", "ce")
 
 
-def _as_array(a, fn, name):
+def _as_array(a: Optional[ArrayLike], fn: str, name: str) -> NDArray[Any]:
     if a is None:
         raise TypeError(f"{fn}: {name} is None, expected an array")
     try:
@@ -83,19 +90,19 @@ def _as_array(a, fn, name):
     return arr
 
 
-def _convert(arr, dtype):
+def _convert(arr: NDArray[Any], dtype: DTypeLike) -> FloatArray:
     # One copy at most: to the model dtype, C order, native byte order, writeable
     # is not needed (the core only reads inputs).
     return np.ascontiguousarray(arr, dtype=np.dtype(dtype).newbyteorder("="))
 
 
-def _check_finite(arr, fn, name):
+def _check_finite(arr: NDArray[Any], fn: str, name: str) -> None:
     if not np.isfinite(arr).all():
         bad = "NaN" if np.isnan(arr).any() else "inf"
         raise ValueError(f"{fn}: {name} contains {bad}; all values must be finite")
 
 
-def check_X(X, n_features, dtype, fn):
+def check_X(X: ArrayLike, n_features: int, dtype: DTypeLike, fn: str) -> FloatArray:
     """X → (n, n_features) array of `dtype`, n ≥ 1, finite."""
     arr = _as_array(X, fn, "X")
     if arr.ndim != 2:
@@ -110,7 +117,7 @@ def check_X(X, n_features, dtype, fn):
     return arr
 
 
-def check_loss(loss, last_kind, fn):
+def check_loss(loss: str, last_kind: str, fn: str) -> str:
     if loss not in LOSSES:
         raise ValueError(f"{fn}: loss must be one of {LOSSES}, got {loss!r}")
     if loss == "bce" and last_kind != "sigmoid":
@@ -122,7 +129,8 @@ def check_loss(loss, last_kind, fn):
     return loss
 
 
-def check_y(y, n, n_outputs, loss, dtype, fn):
+def check_y(y: ArrayLike, n: int, n_outputs: int, loss: str, dtype: DTypeLike,
+            fn: str) -> tuple[Optional[FloatArray], Optional[LabelArray]]:
     """Targets for `loss`. Returns (Y, labels): one is None.
 
     ce with a 1-D y → int64 labels in [0, n_outputs); otherwise Y of shape (n, n_outputs).
@@ -159,7 +167,7 @@ def check_y(y, n, n_outputs, loss, dtype, fn):
     return Y, None
 
 
-def check_penalty(value, fn, name):
+def check_penalty(value: float, fn: str, name: str) -> float:
     """A penalty weight λ (l1, l2): finite and >= 0."""
     try:
         v = float(value)
