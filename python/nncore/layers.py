@@ -6,7 +6,17 @@ them to the C++ core; `nncore.reference` subclasses them with NumPy
 """
 from __future__ import annotations
 
+from typing import Callable, Optional, Tuple, Union
+
+import numpy as np
+from numpy.typing import ArrayLike
+
 from .checks import positive_int, real
+
+# (name, shape, role) of one parameter; role is 'weight', 'bias' or 'alpha'.
+ParamSpec = Tuple[str, Tuple[int, ...], str]
+# An initialiser as nncore.init takes it: a name or f(shape, fan_in, fan_out, rng).
+InitArg = Union[str, Callable[[Tuple[int, ...], int, int, np.random.Generator], ArrayLike]]
 
 # Layer kind codes shared with the C++ core (cpp/include/nncore/layer.hpp).
 KIND_CODES = {
@@ -26,9 +36,9 @@ class Layer:
     kind = "layer"
     has_gradient = True
 
-    def __init__(self):
-        self.in_features = None
-        self.out_features = None
+    def __init__(self) -> None:
+        self.in_features: Optional[int] = None
+        self.out_features: Optional[int] = None
 
     def build(self, in_features: int) -> int:
         """Fix the input width (from the previous layer); return the output width."""
@@ -36,7 +46,7 @@ class Layer:
         self.out_features = in_features
         return in_features
 
-    def param_specs(self):
+    def param_specs(self) -> list[ParamSpec]:
         """[(name, shape, role)] in arena order; role is 'weight', 'bias' or 'alpha'."""
         return []
 
@@ -48,11 +58,11 @@ class Layer:
     def k(self) -> int:
         return 1
 
-    def get_config(self):
+    def get_config(self) -> dict[str, object]:
         """Constructor arguments (JSON-able) that rebuild this layer."""
         return {}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
 
@@ -60,8 +70,11 @@ class Dense(Layer):
     """Affine layer a = θᵀx + b, batched as A = X·W + b with W of shape (in, out)."""
 
     kind = "dense"
+    in_features: int
+    out_features: int
 
-    def __init__(self, in_features, out_features, bias=True, init=None, bias_init="zeros"):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 init: Optional[InitArg] = None, bias_init: InitArg = "zeros") -> None:
         super().__init__()
         self.in_features = positive_int(in_features, "Dense", "in_features")
         self.out_features = positive_int(out_features, "Dense", "out_features")
@@ -71,20 +84,20 @@ class Dense(Layer):
         self.init = init
         self.bias_init = bias_init
 
-    def build(self, in_features):
+    def build(self, in_features: int) -> int:
         if in_features != self.in_features:
             raise ValueError(f"Dense({self.in_features}, {self.out_features}) receives "
                              f"{in_features} features from the previous layer")
         return self.out_features
 
-    def param_specs(self):
+    def param_specs(self) -> list[ParamSpec]:
         return [("W", (self.in_features, self.out_features), "weight"),
                 ("b", (self.out_features,), "bias")]
 
-    def get_config(self):
+    def get_config(self) -> dict[str, object]:
         return {"in_features": self.in_features, "out_features": self.out_features}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Dense({self.in_features}, {self.out_features})"
 
 
@@ -92,8 +105,11 @@ class Maxout(Layer):
     """h = max_j (xᵀW[j] + b[j]) over k affine pieces (lecture: max(w1ᵀx+b1, w2ᵀx+b2))."""
 
     kind = "maxout"
+    in_features: int
+    out_features: int
 
-    def __init__(self, in_features, out_features, k=2, init=None, bias_init="zeros"):
+    def __init__(self, in_features: int, out_features: int, k: int = 2,
+                 init: Optional[InitArg] = None, bias_init: InitArg = "zeros") -> None:
         super().__init__()
         self.in_features = positive_int(in_features, "Maxout", "in_features")
         self.out_features = positive_int(out_features, "Maxout", "out_features")
@@ -102,23 +118,23 @@ class Maxout(Layer):
         self.bias_init = bias_init
 
     @property
-    def k(self):
+    def k(self) -> int:
         return self._k
 
-    def build(self, in_features):
+    def build(self, in_features: int) -> int:
         if in_features != self.in_features:
             raise ValueError(f"Maxout({self.in_features}, {self.out_features}) receives "
                              f"{in_features} features from the previous layer")
         return self.out_features
 
-    def param_specs(self):
+    def param_specs(self) -> list[ParamSpec]:
         return [("W", (self._k, self.in_features, self.out_features), "weight"),
                 ("b", (self._k, self.out_features), "bias")]
 
-    def get_config(self):
+    def get_config(self) -> dict[str, object]:
         return {"in_features": self.in_features, "out_features": self.out_features, "k": self._k}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Maxout({self.in_features}, {self.out_features}, k={self._k})"
 
 
@@ -153,17 +169,17 @@ class LeakyReLU(Activation):
     """
     kind = "leaky_relu"
 
-    def __init__(self, slope=0.1):
+    def __init__(self, slope: float = 0.1) -> None:
         super().__init__()
         self.slope = real(slope, "LeakyReLU", "slope")
 
-    def hyper(self):
+    def hyper(self) -> float:
         return self.slope
 
-    def get_config(self):
+    def get_config(self) -> dict[str, object]:
         return {"slope": self.slope}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"LeakyReLU(slope={self.slope})"
 
 
@@ -175,24 +191,24 @@ class PReLU(Activation):
     """
     kind = "prelu"
 
-    def __init__(self, num_parameters=1, init=0.25):
+    def __init__(self, num_parameters: int = 1, init: float = 0.25) -> None:
         super().__init__()
         self.num_parameters = positive_int(num_parameters, "PReLU", "num_parameters")
         self.alpha_init = real(init, "PReLU", "init")
 
-    def build(self, in_features):
+    def build(self, in_features: int) -> int:
         if self.num_parameters not in (1, in_features):
             raise ValueError(f"PReLU: num_parameters must be 1 or the layer width "
                              f"{in_features}, got {self.num_parameters}")
         return super().build(in_features)
 
-    def param_specs(self):
+    def param_specs(self) -> list[ParamSpec]:
         return [("alpha", (self.num_parameters,), "alpha")]
 
-    def get_config(self):
+    def get_config(self) -> dict[str, object]:
         return {"num_parameters": self.num_parameters, "init": self.alpha_init}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"PReLU(num_parameters={self.num_parameters})"
 
 
@@ -200,17 +216,17 @@ class ELU(Activation):
     """h = a for a > 0, α(exp(a) − 1) otherwise."""
     kind = "elu"
 
-    def __init__(self, alpha=1.0):
+    def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
         self.alpha = real(alpha, "ELU", "alpha")
 
-    def hyper(self):
+    def hyper(self) -> float:
         return self.alpha
 
-    def get_config(self):
+    def get_config(self) -> dict[str, object]:
         return {"alpha": self.alpha}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"ELU(alpha={self.alpha})"
 
 

@@ -9,34 +9,36 @@ Ground floor: pure Python and NumPy, no compiled core.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Sequence, cast
 
 import numpy as np
+from numpy.typing import DTypeLike
 
-from .layers import Activation, Softmax
+from .layers import Activation, Layer, Softmax
 
 
 @dataclass(frozen=True)
 class ParamSlot:
     """Where one named parameter lives in the arena."""
     name: str
-    shape: tuple
+    shape: tuple[int, ...]
     offset: int
     size: int
     layer: int
     role: str  # 'weight' (penalised), 'bias' or 'alpha'
 
 
-def resolve_dtype(dtype):
+def resolve_dtype(dtype: DTypeLike) -> type[np.floating[Any]]:
     try:
         dt = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"dtype must be np.float32 or np.float64, got {dtype!r}") from None
     if dt not in (np.float32, np.float64):
         raise ValueError(f"dtype must be np.float32 or np.float64, got {dt}")
-    return dt.type
+    return cast("type[np.floating[Any]]", dt.type)  # float32 or float64, checked above
 
 
-def plan(layers):
+def plan(layers: Sequence[Layer]) -> tuple[int, int, list[ParamSlot]]:
     """Check a layer stack, fix every width, lay out the arena.
 
     Returns (n_features, n_outputs, [ParamSlot]); allocates nothing, so a
