@@ -44,13 +44,14 @@ def plan(layers: Sequence[Layer]) -> tuple[int, int, list[ParamSlot]]:
     Returns (n_features, n_outputs, [ParamSlot]); allocates nothing, so a
     file loader can check sizes before building a model.
     """
-    if isinstance(layers[0], Activation):
+    n_features = layers[0].in_features
+    if isinstance(layers[0], Activation) or n_features is None:
         raise ValueError("Sequential: the first layer must be Dense or Maxout "
                          "(it fixes the number of input features)")
     for i, layer in enumerate(layers[:-1]):
         if isinstance(layer, Softmax):
             raise ValueError(f"Sequential: Softmax may only be the last layer (it is layer {i})")
-    width = n_features = layers[0].in_features
+    width = n_features
     for layer in layers:
         width = layer.build(width)
     layout, offset = [], 0
