@@ -16,9 +16,12 @@ Ground floor: pure Python and NumPy, no compiled core.
 """
 from __future__ import annotations
 
-import numpy as np
+from typing import Optional, TypedDict
 
-from .checks import boolean, decay_rate, non_negative, positive
+import numpy as np
+from numpy.typing import DTypeLike
+
+from .checks import FloatArray, boolean, decay_rate, non_negative, positive
 
 
 class Optimizer:
@@ -34,9 +37,9 @@ class Optimizer:
     form = "ema"
     eps_inside = True
     weight_decay = 0.0
-    _hyper_names = ("lr",)
+    _hyper_names: tuple[str, ...] = ("lr",)
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> dict[str, object]:
         """{name: value} of the hyperparameters this optimizer uses."""
         return {name: getattr(self, name) for name in self._hyper_names}
 
@@ -44,7 +47,7 @@ class Optimizer:
     uses_m = False
     uses_v = False
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
         return f"{type(self).__name__}({inner})"
 
@@ -57,7 +60,7 @@ class SGD(Optimizer):
 
     kind = "sgd"
 
-    def __init__(self, lr=0.01):
+    def __init__(self, lr: float = 0.01) -> None:
         self.lr = positive(lr, "SGD", "lr")
 
 
@@ -81,7 +84,7 @@ class Momentum(Optimizer):
     FORMS = ("ema", "classic", "nesterov")
     _hyper_names = ("lr", "gamma", "form")
 
-    def __init__(self, lr=0.01, gamma=0.9, form="ema"):
+    def __init__(self, lr: float = 0.01, gamma: float = 0.9, form: str = "ema") -> None:
         self.lr = positive(lr, "Momentum", "lr")
         self.gamma = decay_rate(gamma, "Momentum", "gamma")
         if form not in self.FORMS:
@@ -105,7 +108,8 @@ class RMSprop(Optimizer):
     uses_v = True
     _hyper_names = ("lr", "gamma", "eps", "eps_inside")
 
-    def __init__(self, lr=0.001, gamma=0.9, eps=1e-8, eps_inside=True):
+    def __init__(self, lr: float = 0.001, gamma: float = 0.9, eps: float = 1e-8,
+                 eps_inside: bool = True) -> None:
         self.lr = positive(lr, "RMSprop", "lr")
         self.gamma = decay_rate(gamma, "RMSprop", "gamma")
         self.eps = positive(eps, "RMSprop", "eps")
@@ -133,7 +137,8 @@ class Adam(Optimizer):
     uses_m = uses_v = True
     _hyper_names = ("lr", "beta1", "beta2", "eps", "weight_decay")
 
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         self.lr = positive(lr, "Adam", "lr")
         self.beta1 = decay_rate(beta1, "Adam", "beta1")
         self.beta2 = decay_rate(beta2, "Adam", "beta2")
@@ -145,7 +150,15 @@ class Adam(Optimizer):
 OPTIMIZERS = {cls.kind: cls for cls in (SGD, Momentum, RMSprop, Adam)}
 
 
-def new_state(optimizer, num_parameters, dtype):
+class OptimizerState(TypedDict):
+    """A model's training state with one optimizer (see new_state); one shape for both models."""
+    optimizer: Optimizer
+    t: int                      # steps taken
+    m: Optional[FloatArray]     # momentum / Adam's first moment, if the rule keeps it
+    v: Optional[FloatArray]     # RMSprop / Adam's second moment, if the rule keeps it
+
+
+def new_state(optimizer: Optimizer, num_parameters: int, dtype: DTypeLike) -> OptimizerState:
     """A model's fresh training state with `optimizer`: t = 0 and zero buffers for the
     ones its rule keeps (m: momentum / Adam's first moment, v: RMSprop / Adam's second)."""
     return {"optimizer": optimizer, "t": 0,

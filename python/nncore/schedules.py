@@ -17,8 +17,13 @@ Ground floor: pure Python, no compiled core.
 from __future__ import annotations
 
 import math
+from typing import Dict, Optional
 
 from .checks import non_negative, positive, positive_int, real
+
+
+# What one fit's schedule remembers between epochs (ReduceOnPlateau: lr, best, wait).
+ScheduleState = Dict[str, float]
 
 
 class Schedule:
@@ -32,18 +37,18 @@ class Schedule:
     factor = 1.0
     patience = 0
     threshold = 0.0
-    _hyper_names = ()
+    _hyper_names: tuple[str, ...] = ()
 
-    def lr_at(self, epoch, base_lr, state=None):
+    def lr_at(self, epoch: int, base_lr: float, state: Optional[ScheduleState] = None) -> float:
         raise NotImplementedError
 
-    def end_epoch(self, monitored_loss, state):
+    def end_epoch(self, monitored_loss: float, state: ScheduleState) -> None:
         """Called after each epoch with the monitored loss; stateless schedules ignore it."""
 
-    def hyperparameters(self):
+    def hyperparameters(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self._hyper_names}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
         return f"{type(self).__name__}({inner})"
 
@@ -57,11 +62,11 @@ class StepDecay(Schedule):
     kind = "step"
     _hyper_names = ("step_size", "gamma")
 
-    def __init__(self, step_size, gamma=0.5):
+    def __init__(self, step_size: int, gamma: float = 0.5) -> None:
         self.step_size = positive_int(step_size, "StepDecay", "step_size")
         self.gamma = positive(gamma, "StepDecay", "gamma")
 
-    def lr_at(self, epoch, base_lr, state=None):
+    def lr_at(self, epoch: int, base_lr: float, state: Optional[ScheduleState] = None) -> float:
         return base_lr * self.gamma ** (epoch // self.step_size)
 
 
@@ -71,10 +76,10 @@ class ExponentialDecay(Schedule):
     kind = "exponential"
     _hyper_names = ("gamma",)
 
-    def __init__(self, gamma):
+    def __init__(self, gamma: float) -> None:
         self.gamma = positive(gamma, "ExponentialDecay", "gamma")
 
-    def lr_at(self, epoch, base_lr, state=None):
+    def lr_at(self, epoch: int, base_lr: float, state: Optional[ScheduleState] = None) -> float:
         return base_lr * self.gamma ** epoch
 
 
@@ -88,11 +93,11 @@ class CosineDecay(Schedule):
     kind = "cosine"
     _hyper_names = ("t_max", "min_lr")
 
-    def __init__(self, t_max, min_lr=0.0):
+    def __init__(self, t_max: int, min_lr: float = 0.0) -> None:
         self.t_max = positive_int(t_max, "CosineDecay", "t_max")
         self.min_lr = non_negative(min_lr, "CosineDecay", "min_lr")
 
-    def lr_at(self, epoch, base_lr, state=None):
+    def lr_at(self, epoch: int, base_lr: float, state: Optional[ScheduleState] = None) -> float:
         e = min(epoch, self.t_max)
         return self.min_lr + (base_lr - self.min_lr) * (1 + math.cos(math.pi * e / self.t_max)) / 2
 
@@ -115,7 +120,8 @@ class ReduceOnPlateau(Schedule):
     kind = "plateau"
     _hyper_names = ("factor", "patience", "min_lr", "threshold")
 
-    def __init__(self, factor=0.1, patience=10, min_lr=0.0, threshold=1e-4):
+    def __init__(self, factor: float = 0.1, patience: int = 10, min_lr: float = 0.0,
+                 threshold: float = 1e-4) -> None:
         self.factor = real(factor, "ReduceOnPlateau", "factor")
         if not 0 < self.factor < 1:
             raise ValueError(f"ReduceOnPlateau: factor must be in (0, 1), got {factor!r}")
@@ -123,7 +129,7 @@ class ReduceOnPlateau(Schedule):
         self.min_lr = non_negative(min_lr, "ReduceOnPlateau", "min_lr")
         self.threshold = non_negative(threshold, "ReduceOnPlateau", "threshold")
 
-    def lr_at(self, epoch, base_lr, state=None):
+    def lr_at(self, epoch: int, base_lr: float, state: Optional[ScheduleState] = None) -> float:
         if state is None:
             raise ValueError("ReduceOnPlateau.lr_at needs the fit's state dict "
                              "(its rate depends on the losses seen so far)")
@@ -132,7 +138,7 @@ class ReduceOnPlateau(Schedule):
         state.setdefault("wait", 0)
         return state["lr"]
 
-    def end_epoch(self, monitored_loss, state):
+    def end_epoch(self, monitored_loss: float, state: ScheduleState) -> None:
         best = state["best"]
         if math.isnan(monitored_loss):
             improved = False
