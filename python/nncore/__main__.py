@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Optional, Sequence
 
 
-def main(argv=None):
+def main(argv: Optional[Sequence[str]] = None) -> int:
     from .lecture.walkthrough import SECTIONS, resolve_section, run_all
     names = ", ".join(f"{k} ({n})" for k, (n, _, _) in SECTIONS.items())
     p = argparse.ArgumentParser(

@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 import sys
+from typing import Mapping, Optional, TextIO
 
 
 class ProgressBar:
     """Redrawn in place at most every `interval` seconds (the core decides when)."""
 
-    def __init__(self, epochs, first_epoch=0, stream=None, width=24):
+    def __init__(self, epochs: int, first_epoch: int = 0, stream: Optional[TextIO] = None,
+                 width: int = 24) -> None:
         self.epochs = epochs
         self.first = first_epoch
         self.stream = stream or sys.stderr
         self.width = width
 
-    def update(self, logs):
+    def update(self, logs: Mapping[str, float]) -> None:
         done = logs["epoch"] - self.first + 1
         frac = done / self.epochs
         filled = int(self.width * frac)
@@ -30,6 +32,6 @@ class ProgressBar:
         self.stream.write("\r" + "  ".join(parts) + " ")
         self.stream.flush()
 
-    def close(self):
+    def close(self) -> None:
         self.stream.write("\n")
         self.stream.flush()

@@ -27,8 +27,10 @@ arithmetic and is what the library uses.
 from __future__ import annotations
 
 import numbers
+from typing import SupportsInt
 
 import numpy as np
+from numpy.typing import NDArray
 
 MASK64 = (1 << 64) - 1
 GOLDEN_GAMMA = 0x9E3779B97F4A7C15   # SplitMix64 increment
@@ -37,7 +39,7 @@ MIX2 = 0x94D049BB133111EB
 SEED_MULT = 0xD1B54A32D192ED03      # spreads neighbouring seeds apart
 
 
-def _check(seed, epoch, n):
+def _check(seed: SupportsInt, epoch: SupportsInt, n: SupportsInt) -> tuple[int, int, int]:
     for value, what in ((seed, "seed"), (epoch, "epoch"), (n, "n")):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
             raise ValueError(f"permutation: {what} must be a non-negative integer, got {value!r}")
@@ -49,7 +51,7 @@ def initial_state(seed: int, epoch: int) -> int:
     return (seed * SEED_MULT + epoch) & MASK64
 
 
-def splitmix64(state: int):
+def splitmix64(state: int) -> tuple[int, int]:
     """One SplitMix64 step on Python ints: returns (new state, 64-bit output)."""
     state = (state + GOLDEN_GAMMA) & MASK64
     z = state
@@ -58,7 +60,7 @@ def splitmix64(state: int):
     return state, z ^ (z >> 31)
 
 
-def permutation_spec(seed: int, epoch: int, n: int) -> np.ndarray:
+def permutation_spec(seed: int, epoch: int, n: int) -> NDArray[np.int64]:
     """The specification, line by line in Python ints (slow: for tests and reading)."""
     seed, epoch, n = _check(seed, epoch, n)
     state = initial_state(seed, epoch)
@@ -70,7 +72,7 @@ def permutation_spec(seed: int, epoch: int, n: int) -> np.ndarray:
     return np.array(perm, dtype=np.int64)
 
 
-def _splitmix64_outputs(state0: int, count: int) -> np.ndarray:
+def _splitmix64_outputs(state0: int, count: int) -> NDArray[np.uint64]:
     """The first `count` SplitMix64 outputs from `state0`, vectorised.
 
     The k-th call (k = 1, 2, ...) sees state0 + k·GOLDEN_GAMMA; numpy uint64
@@ -80,10 +82,11 @@ def _splitmix64_outputs(state0: int, count: int) -> np.ndarray:
     z = np.uint64(state0) + k * np.uint64(GOLDEN_GAMMA)
     z = (z ^ (z >> np.uint64(30))) * np.uint64(MIX1)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX2)
-    return z ^ (z >> np.uint64(31))
+    out: NDArray[np.uint64] = z ^ (z >> np.uint64(31))
+    return out
 
 
-def _mulhi64(r: np.ndarray, s: np.ndarray) -> np.ndarray:
+def _mulhi64(r: NDArray[np.uint64], s: NDArray[np.uint64]) -> NDArray[np.uint64]:
     """(r · s) >> 64 for uint64 r and s < 2³², via 32-bit halves.
 
     r = rh·2³² + rl, so r·s / 2⁶⁴ = (rh·s + rl·s / 2³²) / 2³² and
@@ -92,10 +95,11 @@ def _mulhi64(r: np.ndarray, s: np.ndarray) -> np.ndarray:
     """
     low = np.uint64(0xFFFFFFFF)
     rh, rl = r >> np.uint64(32), r & low
-    return (rh * s + ((rl * s) >> np.uint64(32))) >> np.uint64(32)
+    hi: NDArray[np.uint64] = (rh * s + ((rl * s) >> np.uint64(32))) >> np.uint64(32)
+    return hi
 
 
-def permutation(seed: int, epoch: int, n: int) -> np.ndarray:
+def permutation(seed: int, epoch: int, n: int) -> NDArray[np.int64]:
     """Row order for `epoch` of a fit with `seed`: a permutation of 0..n−1 (int64).
 
     Same numbers as `permutation_spec` (and as the C++ core): the n−1 random
@@ -105,8 +109,8 @@ def permutation(seed: int, epoch: int, n: int) -> np.ndarray:
     if n >= 1 << 32:  # the 32-bit split in _mulhi64 needs i+1 < 2³²
         return permutation_spec(seed, epoch, n)
     r = _splitmix64_outputs(initial_state(seed, epoch), max(n - 1, 0))
-    i = np.arange(n - 1, 0, -1, dtype=np.uint64)        # i = n−1 down to 1
-    js = _mulhi64(r, i + np.uint64(1)).tolist()           # j uniform in [0, i]
+    ii = np.arange(n - 1, 0, -1, dtype=np.uint64)       # i = n−1 down to 1
+    js = _mulhi64(r, ii + np.uint64(1)).tolist()          # j uniform in [0, i]
     perm = list(range(n))
     for i, j in zip(range(n - 1, 0, -1), js):
         perm[i], perm[j] = perm[j], perm[i]
