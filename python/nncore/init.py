@@ -7,56 +7,84 @@ start from the same (rounded) weights, in `nncore` and `nncore.reference` alike.
 """
 from __future__ import annotations
 
+from typing import Any, Callable, Iterable, Optional, Protocol, Sequence, Tuple, Union
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+Shape = Tuple[int, ...]
+# f(shape, fan_in, fan_out, rng) -> values of `shape` (the built-in ones: float64 arrays)
+Initializer = Callable[[Shape, int, int, np.random.Generator], ArrayLike]
 
 
-def normal(std=0.01):
+class _Slot(Protocol):
+    """What initial_values reads of a nncore.layout.ParamSlot (layout is a floor above)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def shape(self) -> Shape: ...
+    @property
+    def layer(self) -> int: ...
+    @property
+    def role(self) -> str: ...
+
+
+def normal(std: float = 0.01) -> Initializer:
     """θ ~ N(0, std²)."""
-    def init(shape, fan_in, fan_out, rng):
+    def init(shape: Shape, fan_in: int, fan_out: int,
+             rng: np.random.Generator) -> NDArray[np.float64]:
         return rng.normal(0.0, std, size=shape)
     init.__name__ = f"normal(std={std})"
     return init
 
 
-def uniform(limit=0.05):
+def uniform(limit: float = 0.05) -> Initializer:
     """θ ~ U(−limit, limit)."""
-    def init(shape, fan_in, fan_out, rng):
+    def init(shape: Shape, fan_in: int, fan_out: int,
+             rng: np.random.Generator) -> NDArray[np.float64]:
         return rng.uniform(-limit, limit, size=shape)
     init.__name__ = f"uniform(limit={limit})"
     return init
 
 
-def constant(value):
+def constant(value: float) -> Initializer:
     """θ = value everywhere: hidden units stay identical (the lecture's symmetry problem)."""
-    def init(shape, fan_in, fan_out, rng):
+    def init(shape: Shape, fan_in: int, fan_out: int,
+             rng: np.random.Generator) -> NDArray[np.float64]:
         return np.full(shape, float(value))
     init.__name__ = f"constant({value})"
     return init
 
 
-def glorot_uniform(shape, fan_in, fan_out, rng):
+def glorot_uniform(shape: Shape, fan_in: int, fan_out: int,
+                   rng: np.random.Generator) -> NDArray[np.float64]:
     """Glorot/Xavier: U(±√(6/(fan_in+fan_out))), for tanh/sigmoid layers."""
     limit = np.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, size=shape)
 
 
-def glorot_normal(shape, fan_in, fan_out, rng):
+def glorot_normal(shape: Shape, fan_in: int, fan_out: int,
+                  rng: np.random.Generator) -> NDArray[np.float64]:
     """Glorot/Xavier: N(0, 2/(fan_in+fan_out))."""
     return rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), size=shape)
 
 
-def he_normal(shape, fan_in, fan_out, rng):
+def he_normal(shape: Shape, fan_in: int, fan_out: int,
+              rng: np.random.Generator) -> NDArray[np.float64]:
     """He/Kaiming: N(0, 2/fan_in), for ReLU-like layers."""
     return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
 
 
-def he_uniform(shape, fan_in, fan_out, rng):
+def he_uniform(shape: Shape, fan_in: int, fan_out: int,
+               rng: np.random.Generator) -> NDArray[np.float64]:
     """He/Kaiming: U(±√(6/fan_in))."""
     limit = np.sqrt(6.0 / fan_in)
     return rng.uniform(-limit, limit, size=shape)
 
 
-def zeros(shape, fan_in, fan_out, rng):
+def zeros(shape: Shape, fan_in: int, fan_out: int,
+          rng: np.random.Generator) -> NDArray[np.float64]:
     return np.zeros(shape)
 
 
@@ -71,7 +99,7 @@ INITIALIZERS = {
 _RELU_LIKE = {"relu", "leaky_relu", "prelu", "elu"}
 
 
-def resolve(init, what):
+def resolve(init: Union[str, Initializer], what: str) -> Initializer:
     """Turn a name or callable into an initialiser; ValueError names the choices."""
     if callable(init):
         return init
@@ -81,12 +109,16 @@ def resolve(init, what):
                      f"{sorted(INITIALIZERS)}")
 
 
-def default_for(next_kind):
+def default_for(next_kind: Optional[str]) -> Initializer:
     """He normal before a ReLU-like activation, Glorot uniform otherwise."""
     return he_normal if next_kind in _RELU_LIKE else glorot_uniform
 
 
-def initial_values(layers, layout, seed):
+# layers: nncore.layers.Layer objects. Typed Any: layers sits beside init on the ground floor
+# (import-linter keeps them apart), and which attributes are read depends on the slot's
+# role (Dense/Maxout: init, bias_init; PReLU: alpha_init).
+def initial_values(layers: Sequence[Any], layout: Iterable[_Slot],
+                   seed: int) -> dict[str, NDArray[np.float64]]:
     """Draw every parameter in arena order. Returns {name: float64 array}.
 
     `layout` is the model's list of ParamSlot; the draws are made in that order
@@ -94,7 +126,7 @@ def initial_values(layers, layout, seed):
     architecture and the seed.
     """
     rng = np.random.default_rng(seed)
-    values = {}
+    values: dict[str, NDArray[np.float64]] = {}
     for slot in layout:
         layer = layers[slot.layer]
         if slot.role == "alpha":
