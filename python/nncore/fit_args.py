@@ -10,20 +10,60 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from typing import Any, Callable, Optional, Protocol, Sequence, SupportsInt, Tuple, Union, cast
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-from .checks import boolean, check_X, check_y, positive, positive_int
+from .checks import (FloatArray, LabelArray, boolean, check_X, check_y, positive,
+                     positive_int)
+from .layers import Layer
 from .optim import Adam, Optimizer
 from .schedules import Schedule
 
+# (X, Y, labels) of a training or validation set: Y for targets, labels for 1-D "ce" targets.
+Batch = Tuple[FloatArray, Optional[FloatArray], Optional[LabelArray]]
+# ModelBase._check_targets: (X, Y, labels, loss, l1, l2), checked and converted.
+Targets = Tuple[FloatArray, Optional[FloatArray], Optional[LabelArray], str, float, float]
 
-def default_loss(model):
+
+class FitModel(Protocol):
+    """What these checks need from a model. Both nncore.Sequential and
+    nncore.reference.Sequential have it (their ModelBase is a floor above)."""
+
+    @property
+    def layers(self) -> Sequence[Layer]: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def n_features(self) -> int: ...
+    @property
+    def n_outputs(self) -> int: ...
+    @property
+    def dtype(self) -> type[np.floating[Any]]: ...
+    def _last_optimizer(self) -> Optional[Optimizer]: ...
+    def _check_targets(self, X: ArrayLike, y: ArrayLike, loss: str, l1: float, l2: float,
+                       fn: str) -> Targets: ...
+    def _check_differentiable(self, fn: str) -> None: ...
+
+
+class StoppingSpec(Protocol):
+    """early_stopping as an object (nncore.EarlyStopping, or anything with these)."""
+
+    @property
+    def patience(self) -> int: ...
+    @property
+    def min_delta(self) -> float: ...
+    @property
+    def restore_best(self) -> bool: ...
+
+
+def default_loss(model: FitModel) -> str:
     """bce after a final Sigmoid, ce after a final Softmax, mse otherwise."""
     return {"sigmoid": "bce", "softmax": "ce"}.get(model.layers[-1].kind, "mse")
 
 
-def choose_optimizer(model, optimizer, fn):
+def choose_optimizer(model: FitModel, optimizer: Optional[Optimizer], fn: str) -> Optimizer:
     """optimizer=None: the one used last on this model, else Adam() (as nncore.Sequential)."""
     if optimizer is None:
         last = model._last_optimizer()
@@ -31,31 +71,37 @@ def choose_optimizer(model, optimizer, fn):
     return check_optimizer(optimizer, fn)
 
 
-def check_optimizer(optimizer, fn):
+def check_optimizer(optimizer: object, fn: str) -> Optimizer:
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"{fn}: optimizer must be an optimizer such as nncore.SGD(lr=0.1) or "
                         f"nncore.Adam(), got {optimizer!r}")
     return optimizer
 
 
-def check_early_stopping(early_stopping, fn):
+def check_early_stopping(early_stopping: Union[None, int, StoppingSpec],
+                         fn: str) -> Optional[tuple[int, float, bool]]:
     """None, an int patience, or an object with patience, min_delta, restore_best
     (nncore.EarlyStopping). Returns (patience, min_delta, restore_best) or None."""
     if early_stopping is None:
         return None
-    if isinstance(early_stopping, numbers.Integral) and not isinstance(early_stopping, bool):
+    if not isinstance(early_stopping, bool) and isinstance(early_stopping, numbers.Integral):
         return positive_int(early_stopping, fn, "early_stopping"), 0.0, True
+    # Anything else is read by its attributes (AttributeError becomes the TypeError below).
+    spec = cast(StoppingSpec, early_stopping)
     try:
-        return (positive_int(early_stopping.patience, fn, "early_stopping.patience"),
-                float(early_stopping.min_delta), bool(early_stopping.restore_best))
+        return (positive_int(spec.patience, fn, "early_stopping.patience"),
+                float(spec.min_delta), bool(spec.restore_best))
     except AttributeError:
         raise TypeError(f"{fn}: early_stopping must be None, an int patience or "
                         f"nncore.EarlyStopping(...), got {early_stopping!r}") from None
 
 
-def split_validation(X, Y, labels, validation_split, fn):
+def split_validation(X: FloatArray, Y: Optional[FloatArray], labels: Optional[LabelArray],
+                     validation_split: object, fn: str) -> tuple[Batch, Batch]:
     """The last round(n·split) rows, before any shuffling (as Keras)."""
-    if not isinstance(validation_split, numbers.Real) or not 0 < validation_split < 1:
+    # The ignore: typeshed's numbers.Real has __lt__ but no __gt__, which `0 < x` needs.
+    if not isinstance(validation_split, numbers.Real) \
+            or not 0 < validation_split < 1:  # type: ignore[operator]
         raise ValueError(f"{fn}: validation_split must be in (0, 1), got {validation_split!r}")
     n = X.shape[0]
     n_val = int(round(n * validation_split))
@@ -63,13 +109,19 @@ def split_validation(X, Y, labels, validation_split, fn):
         raise ValueError(f"{fn}: validation_split={validation_split} leaves "
                          f"{n_val} of {n} samples for validation")
     cut = n - n_val
-    rows = lambda a, sl: None if a is None else a[sl]  # noqa: E731
+    rows: Callable[[Optional[NDArray[Any]], slice], Optional[NDArray[Any]]] = \
+        lambda a, sl: None if a is None else a[sl]  # noqa: E731
     train = (X[:cut], rows(Y, slice(None, cut)), rows(labels, slice(None, cut)))
     val = (X[cut:], rows(Y, slice(cut, None)), rows(labels, slice(cut, None)))
     return train, val
 
 
-def check_step_arguments(model, X, y, loss, optimizer, l1, l2, lr, clip_norm, fn="train_step"):
+def check_step_arguments(
+        model: FitModel, X: ArrayLike, y: ArrayLike, loss: Optional[str],
+        optimizer: Optional[Optimizer], l1: float, l2: float, lr: Optional[float],
+        clip_norm: Optional[float], fn: str = "train_step",
+) -> tuple[FloatArray, Optional[FloatArray], Optional[LabelArray], str, Optimizer, float, float,
+           float, Optional[float]]:
     """train_step's arguments, checked once (shared by nncore and the reference)."""
     loss = default_loss(model) if loss is None else loss
     X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
@@ -84,9 +136,9 @@ def check_step_arguments(model, X, y, loss, optimizer, l1, l2, lr, clip_norm, fn
 @dataclass
 class FitArguments:
     """fit's arguments, checked and converted (shared by nncore and the reference)."""
-    X: np.ndarray
-    Y: object
-    labels: object
+    X: FloatArray
+    Y: Optional[FloatArray]
+    labels: Optional[LabelArray]
     loss: str
     l1: float
     l2: float
@@ -95,15 +147,19 @@ class FitArguments:
     batch_size: int
     shuffle: bool
     seed: int
-    lr_schedule: object
-    clip_norm: object
-    stopping: object      # None or (patience, min_delta, restore_best)
-    validation: object    # None or (X_val, Y_val, labels_val)
+    lr_schedule: Optional[Schedule]
+    clip_norm: Optional[float]
+    stopping: Optional[tuple[int, float, bool]]  # None or (patience, min_delta, restore_best)
+    validation: Optional[Batch]                 # None or (X_val, Y_val, labels_val)
 
 
-def check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, shuffle, seed, l1, l2,
-                        validation_data, validation_split, lr_schedule, clip_norm,
-                        early_stopping, fn="fit"):
+def check_fit_arguments(
+        model: FitModel, X: ArrayLike, y: ArrayLike, loss: Optional[str],
+        optimizer: Optional[Optimizer], epochs: int, batch_size: int, shuffle: bool,
+        seed: Optional[SupportsInt], l1: float, l2: float,
+        validation_data: Optional[Sequence[ArrayLike]], validation_split: float,
+        lr_schedule: Optional[Schedule], clip_norm: Optional[float],
+        early_stopping: Union[None, int, StoppingSpec], fn: str = "fit") -> FitArguments:
     """Validate every argument of fit once; errors name `fn` and the argument."""
     loss = default_loss(model) if loss is None else loss
     X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
