@@ -9,21 +9,32 @@ differ only in who computes: the C++ core or NumPy. Subclasses implement
 """
 from __future__ import annotations
 
+import os
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Optional, Sequence, Union, cast
+
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from . import init as _init
 from . import convert, io, summary
-from .checks import check_X, check_loss, check_penalty, check_y
+from .checks import FloatArray, LabelArray, check_X, check_loss, check_penalty, check_y
 from .graph import build_graph
 from .layers import Layer
 from .layout import plan, resolve_dtype
 from .optim import new_state
 
+if TYPE_CHECKING:
+    from .fit_args import Targets
+    from .graph import Graph
+    from .history import History
+    from .optim import Optimizer, OptimizerState
+
 
 class ModelBase:
     """A stack of layers with a flat parameter arena."""
 
-    def __init__(self, *layers, dtype=np.float64, seed=0):
+    def __init__(self, *layers: Union[Layer, Sequence[Layer]], dtype: DTypeLike = np.float64,
+                 seed: int = 0) -> None:
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
         if not layers:
@@ -36,49 +47,53 @@ class ModelBase:
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"Sequential: seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
-        self.layers = list(layers)
+        # Every entry was checked to be a Layer just above.
+        self.layers: list[Layer] = cast("list[Layer]", list(layers))
         self.n_features, self.n_outputs, self.layout = plan(self.layers)
         self._slots = {s.name: s for s in self.layout}
         offset = sum(s.size for s in self.layout)
         self._arena = self._new_arena(offset)
         self._load_values(_init.initial_values(self.layers, self.layout, self.seed))
-        self._opt = None        # optimizer.new_state(...) of the optimizer used last, or None
+        # optimizer.new_state(...) of the optimizer used last, or None
+        self._opt: Optional[OptimizerState] = None
         self._epochs_done = 0   # fit numbers epochs on from here (shuffle order, schedules)
-        self.history_ = None    # History of the last fit
+        self.history_: Optional[History] = None    # History of the last fit
 
     # -- what subclasses provide --------------------------------------------
-    def _new_arena(self, size):
+    def _new_arena(self, size: int) -> FloatArray:
         raise NotImplementedError
 
-    def _forward(self, X):
+    def _forward(self, X: FloatArray) -> FloatArray:
         raise NotImplementedError
 
-    def _loss_and_grad(self, X, Y, labels, loss, l1, l2, want_grad):
+    def _loss_and_grad(self, X: FloatArray, Y: Optional[FloatArray], labels: Optional[LabelArray],
+                       loss: str, l1: float, l2: float,
+                       want_grad: bool) -> tuple[float, Optional[FloatArray]]:
         """Return (loss value, flat gradient array or None)."""
         raise NotImplementedError
 
-    def _trace(self, X):
+    def _trace(self, X: FloatArray) -> list[FloatArray]:
         raise NotImplementedError
 
     # -- structure ----------------------------------------------------------
     @property
-    def num_parameters(self):
+    def num_parameters(self) -> int:
         return int(self._arena.size)
 
     @property
-    def param_names(self):
+    def param_names(self) -> list[str]:
         return [s.name for s in self.layout]
 
     @property
-    def param_shapes(self):
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
         return {s.name: s.shape for s in self.layout}
 
-    def named_parameters(self):
+    def named_parameters(self) -> dict[str, FloatArray]:
         """{name: writable view into the arena} (change a weight by hand here)."""
         return {s.name: self._arena[s.offset:s.offset + s.size].reshape(s.shape)
                 for s in self.layout}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         # One layer per line, as the constructor call that rebuilds the architecture.
         inner = "".join(f"\n    {layer!r}," for layer in self.layers)
         return (f"{type(self).__name__}({inner}\n    dtype=np.{np.dtype(self.dtype).name}, "
@@ -93,11 +108,11 @@ class ModelBase:
         return summary.to_html(self)
 
     # -- parameters in and out ----------------------------------------------
-    def state_dict(self):
+    def state_dict(self) -> dict[str, FloatArray]:
         """{name: copy of the parameter} in arena order."""
         return {k: v.copy() for k, v in self.named_parameters().items()}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Mapping[str, ArrayLike]) -> None:
         """Set every parameter from {name: array}; strict about keys, shapes, values."""
         fn = "load_state_dict"
         if not isinstance(state_dict, dict):
@@ -108,7 +123,7 @@ class ModelBase:
         if missing or extra:
             raise ValueError(f"{fn}: state_dict keys do not match the model: "
                              f"missing {missing}, unexpected {extra}")
-        values = {}
+        values: dict[str, FloatArray] = {}
         for name, slot in self._slots.items():
             v = state_dict[name]
             arr = np.asarray(v)
@@ -126,15 +141,16 @@ class ModelBase:
             values[name] = arr
         self._load_values(values)  # all checked first: a bad dict changes nothing
 
-    def _load_values(self, values):
+    def _load_values(self, values: Mapping[str, ArrayLike]) -> None:
         for s in self.layout:
             self._arena[s.offset:s.offset + s.size] = np.asarray(values[s.name]).reshape(-1)
 
-    def get_flat_parameters(self):
+    def get_flat_parameters(self) -> FloatArray:
         """A copy of the whole arena (arena order)."""
-        return self._arena.copy()
+        flat: FloatArray = self._arena.copy()
+        return flat
 
-    def set_flat_parameters(self, flat):
+    def set_flat_parameters(self, flat: ArrayLike) -> None:
         flat = np.asarray(flat)
         if flat.dtype.kind not in "iuf":
             raise TypeError(f"set_flat_parameters: expected a real numeric array, got {flat.dtype}")
@@ -148,10 +164,11 @@ class ModelBase:
         self._arena[:] = flat
 
     # -- computing ----------------------------------------------------------
-    def _check_X(self, X, fn):
+    def _check_X(self, X: ArrayLike, fn: str) -> FloatArray:
         return check_X(X, self.n_features, self.dtype, fn)
 
-    def _check_targets(self, X, y, loss, l1, l2, fn):
+    def _check_targets(self, X: ArrayLike, y: ArrayLike, loss: str, l1: float, l2: float,
+                       fn: str) -> Targets:
         X = self._check_X(X, fn)
         loss = check_loss(loss, self.layers[-1].kind, fn)
         Y, labels = check_y(y, X.shape[0], self.n_outputs, loss, self.dtype, fn)
@@ -159,39 +176,42 @@ class ModelBase:
         l2 = check_penalty(l2, fn, "l2")
         return X, Y, labels, loss, l1, l2
 
-    def _check_differentiable(self, fn):
+    def _check_differentiable(self, fn: str) -> None:
         for i, layer in enumerate(self.layers):
             if not layer.has_gradient:
                 raise ValueError(f"{fn}: layer {i} ({layer!r}) has no gradient; it can be "
                                  "used for prediction only (replace it by a smooth activation "
                                  "such as Sigmoid or Tanh to train)")
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> FloatArray:
         """Forward pass h^L(X), shape (n, n_outputs)."""
         return self._forward(self._check_X(X, "predict"))
 
     __call__ = predict
 
-    def forward_trace(self, X):
+    def forward_trace(self, X: ArrayLike) -> list[FloatArray]:
         """Outputs of every layer for X: [h^1, h^2, ...] (for teaching and plots)."""
         return self._trace(self._check_X(X, "forward_trace"))
 
-    def loss(self, X, y, loss="mse", l1=0.0, l2=0.0):
+    def loss(self, X: ArrayLike, y: ArrayLike, loss: str = "mse", l1: float = 0.0,
+             l2: float = 0.0) -> float:
         """L = mean loss over the batch + penalty (see docs/design.md)."""
         args = self._check_targets(X, y, loss, l1, l2, "loss")
         return float(self._loss_and_grad(*args, want_grad=False)[0])
 
-    def loss_and_grad(self, X, y, loss="mse", l1=0.0, l2=0.0):
+    def loss_and_grad(self, X: ArrayLike, y: ArrayLike, loss: str = "mse", l1: float = 0.0,
+                      l2: float = 0.0) -> tuple[float, dict[str, FloatArray]]:
         """(L, {name: ∂L/∂θ}) by backpropagation."""
         args = self._check_targets(X, y, loss, l1, l2, "loss_and_grad")
         self._check_differentiable("loss_and_grad")
         value, flat = self._loss_and_grad(*args, want_grad=True)
+        assert flat is not None  # want_grad=True always returns the gradient
         grads = {s.name: flat[s.offset:s.offset + s.size].reshape(s.shape).copy()
                  for s in self.layout}
         return float(value), grads
 
     @property
-    def penalty_mask(self):
+    def penalty_mask(self) -> NDArray[np.bool_]:
         """Boolean arena mask: True where a parameter is a weight (penalised)."""
         mask = np.zeros(self.num_parameters, dtype=bool)
         for s in self.layout:
@@ -199,30 +219,32 @@ class ModelBase:
                 mask[s.offset:s.offset + s.size] = True
         return mask
 
-    def graph(self, X, y, loss="mse", l1=0.0, l2=0.0):
+    def graph(self, X: ArrayLike, y: ArrayLike, loss: str = "mse", l1: float = 0.0,
+              l2: float = 0.0) -> Graph:
         """The computational graph of L for (X, y) with this model's parameters (nncore.graph)."""
         return build_graph(self, X, y, loss=loss, l1=l1, l2=l2)
 
     # -- optimizer state: {"optimizer", "t", "m", "v"} (nncore.optim.new_state) ----
     @property
-    def optimizer_state(self):
+    def optimizer_state(self) -> Optional[OptimizerState]:
         """{"optimizer", "m", "v", "t"} of the last optimizer used (None before training)."""
         return self._opt
 
-    def _last_optimizer(self):
+    def _last_optimizer(self) -> Optional[Optimizer]:
         """The optimizer spec used last on this model (None before training)."""
         return self._opt["optimizer"] if self._opt else None
 
-    def _optimizer_state(self, optimizer):
+    def _optimizer_state(self, optimizer: Optimizer) -> OptimizerState:
         """This model's state for `optimizer`: the same object continues, another starts fresh."""
         if self._opt is None or self._opt["optimizer"] is not optimizer:
             self._opt = new_state(optimizer, self.num_parameters, self.dtype)
         return self._opt
 
-    def _adopt_optimizer_state(self, state):
+    def _adopt_optimizer_state(self, state: OptimizerState) -> None:
         """Take a loaded state (nncore.io), after checking it has the buffers its rule needs."""
         opt = state["optimizer"]
-        for key, needed in (("m", opt.uses_m), ("v", opt.uses_v)):
+        needs: tuple[tuple[Literal["m", "v"], bool], ...] = (("m", opt.uses_m), ("v", opt.uses_v))
+        for key, needed in needs:
             if needed and state[key] is None:
                 raise ValueError(f"load: optimizer {opt.kind!r} needs its {key!r} buffer")
         self._opt = state
@@ -247,10 +269,10 @@ class ModelBase:
         return convert.to_sklearn(self, classes=classes)
 
     # -- saving: the data-only model file (nncore.io) --------------------------
-    def save(self, path, include_optimizer=False):
+    def save(self, path: Union[str, os.PathLike[str]], include_optimizer: bool = False) -> None:
         """Write the model (and, if asked, the optimizer state) to a data-only file."""
         io.save(self, path, include_optimizer=include_optimizer)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Callable[..., ModelBase], tuple[bytes, type[ModelBase]]]:
         # Pickle (and joblib, deepcopy) through the same data-only bytes as save().
         return (io.from_bytes, (io.to_bytes(self, include_optimizer=True), type(self)))
