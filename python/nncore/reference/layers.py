@@ -14,9 +14,15 @@ factor. Rows of x are samples: a batch of m samples is an (m, width) array.
 """
 from __future__ import annotations
 
+from typing import Mapping, TypeVar, Union
+
 import numpy as np
+from numpy.typing import NDArray
 
 from .. import layers as spec
+from ..checks import FloatArray
+
+_T = TypeVar("_T")
 
 
 class ReferenceLayer:
@@ -27,15 +33,15 @@ class ReferenceLayer:
     gradient arena (`self.dW`, `self.db`, `self.dalpha`).
     """
 
-    def bind(self, params, grads):
+    def bind(self, params: Mapping[str, FloatArray], grads: Mapping[str, FloatArray]) -> None:
         for name in params:
             setattr(self, name, params[name])
             setattr(self, "d" + name, grads[name])
 
-    def forward(self, x):
+    def forward(self, x: FloatArray) -> FloatArray:
         raise NotImplementedError
 
-    def backward(self, delta):
+    def backward(self, delta: FloatArray) -> FloatArray:
         raise NotImplementedError
 
 
@@ -51,14 +57,21 @@ class Dense(spec.Dense, ReferenceLayer):
         ∂J/∂X = δWᵀ
     """
 
-    def forward(self, x):
+    W: FloatArray       # views into the model's arenas (bind)
+    b: FloatArray
+    dW: FloatArray
+    db: FloatArray
+    x: FloatArray       # the input of the last forward
+
+    def forward(self, x: FloatArray) -> FloatArray:
         self.x = x
         return x @ self.W + self.b
 
-    def backward(self, delta):
+    def backward(self, delta: FloatArray) -> FloatArray:
         self.dW += self.x.T @ delta
         self.db += delta.sum(axis=0)
-        return delta @ self.W.T
+        delta_in: FloatArray = delta @ self.W.T
+        return delta_in
 
 
 class Maxout(spec.Maxout, ReferenceLayer):
@@ -69,13 +82,21 @@ class Maxout(spec.Maxout, ReferenceLayer):
         ∂J/∂W[j] = Xᵀδⱼ,   ∂J/∂b[j] = Σᵢ δⱼ,   ∂J/∂X = Σⱼ δⱼ W[j]ᵀ
     """
 
-    def forward(self, x):
+    W: FloatArray       # views into the model's arenas (bind)
+    b: FloatArray
+    dW: FloatArray
+    db: FloatArray
+    x: FloatArray       # the input of the last forward
+    winner: NDArray[np.intp]  # the winning piece j per output
+
+    def forward(self, x: FloatArray) -> FloatArray:
         self.x = x
         pieces = np.stack([x @ self.W[j] + self.b[j] for j in range(self.k)])  # (k, m, out)
         self.winner = np.argmax(pieces, axis=0)  # argmax returns the first (lowest) j on ties
-        return np.take_along_axis(pieces, self.winner[None], axis=0)[0]
+        h: FloatArray = np.take_along_axis(pieces, self.winner[None], axis=0)[0]
+        return h
 
-    def backward(self, delta):
+    def backward(self, delta: FloatArray) -> FloatArray:
         delta_in = np.zeros_like(self.x)
         for j in range(self.k):
             delta_j = np.where(self.winner == j, delta, 0)
@@ -90,14 +111,14 @@ class Maxout(spec.Maxout, ReferenceLayer):
 class Identity(spec.Identity, ReferenceLayer):
     """h = a, h'(a) = 1."""
 
-    def forward(self, x):
+    def forward(self, x: FloatArray) -> FloatArray:
         return x
 
-    def backward(self, delta):
+    def backward(self, delta: FloatArray) -> FloatArray:
         return delta
 
 
-def sigmoid(a):
+def sigmoid(a: FloatArray) -> FloatArray:
     """σ(a) = 1/(1 + e^{−a}) without overflow: e^{−|a|} ≤ 1 in both branches."""
     e = np.exp(-np.abs(a))
     return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
@@ -106,33 +127,39 @@ def sigmoid(a):
 class Sigmoid(spec.Sigmoid, ReferenceLayer):
     """h = σ(a) = 1/(1 + exp(−a)), σ'(a) = σ(a)(1 − σ(a)) = h(1 − h) (lecture "Sigmoid")."""
 
-    def forward(self, x):
+    h: FloatArray       # the output of the last forward
+
+    def forward(self, x: FloatArray) -> FloatArray:
         self.h = sigmoid(x)
         return self.h
 
-    def backward(self, delta):
+    def backward(self, delta: FloatArray) -> FloatArray:
         return delta * self.h * (1 - self.h)
 
 
 class Tanh(spec.Tanh, ReferenceLayer):
     """h = tanh(a), tanh'(a) = 1 − h² (lecture "Tangens hyperbolicus")."""
 
-    def forward(self, x):
+    h: FloatArray       # the output of the last forward
+
+    def forward(self, x: FloatArray) -> FloatArray:
         self.h = np.tanh(x)
         return self.h
 
-    def backward(self, delta):
+    def backward(self, delta: FloatArray) -> FloatArray:
         return delta * (1 - self.h ** 2)
 
 
 class ReLU(spec.ReLU, ReferenceLayer):
     """h = max(0, a), h'(a) = 1 if a > 0 else 0 (0 at the kink) (lecture "ReLU")."""
 
-    def forward(self, x):
+    a: FloatArray       # the input of the last forward
+
+    def forward(self, x: FloatArray) -> FloatArray:
         self.a = x
         return np.maximum(x, 0)
 
-    def backward(self, delta):
+    def backward(self, delta: FloatArray) -> FloatArray:
         return np.where(self.a > 0, delta, 0)
 
 
@@ -142,11 +169,13 @@ class LeakyReLU(spec.LeakyReLU, ReferenceLayer):
     h'(a) = 1 if a > 0 else slope (the slope at the kink).
     """
 
-    def forward(self, x):
+    a: FloatArray       # the input of the last forward
+
+    def forward(self, x: FloatArray) -> FloatArray:
         self.a = x
         return np.where(x > 0, x, self.slope * x)
 
-    def backward(self, delta):
+    def backward(self, delta: FloatArray) -> FloatArray:
         return np.where(self.a > 0, delta, self.slope * delta)
 
 
@@ -158,11 +187,15 @@ class PReLU(spec.PReLU, ReferenceLayer):
         ∂J/∂α = Σ over rows (and over units, if α is shared) of δ·min(a, 0)
     """
 
-    def forward(self, x):
+    alpha: FloatArray   # views into the model's arenas (bind)
+    dalpha: FloatArray
+    a: FloatArray       # the input of the last forward
+
+    def forward(self, x: FloatArray) -> FloatArray:
         self.a = x
         return np.where(x > 0, x, self.alpha * x)  # alpha (1,) or (width,) broadcasts over rows
 
-    def backward(self, delta):
+    def backward(self, delta: FloatArray) -> FloatArray:
         per_unit = (delta * np.minimum(self.a, 0)).sum(axis=0)  # (width,)
         self.dalpha += per_unit.sum(keepdims=True) if self.num_parameters == 1 else per_unit
         return np.where(self.a > 0, delta, self.alpha * delta)
@@ -174,12 +207,14 @@ class ELU(spec.ELU, ReferenceLayer):
     h'(a) = 1 if a > 0 else α·eᵃ (= α at the kink, the left limit).
     """
 
-    def forward(self, x):
+    a: FloatArray       # the input of the last forward
+
+    def forward(self, x: FloatArray) -> FloatArray:
         self.a = x
         # expm1 only of the non-positive part: no overflow in the unused branch
         return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
 
-    def backward(self, delta):
+    def backward(self, delta: FloatArray) -> FloatArray:
         return np.where(self.a > 0, delta, delta * self.alpha * np.exp(np.minimum(self.a, 0)))
 
 
@@ -189,18 +224,19 @@ class Step(spec.Step, ReferenceLayer):
     Its derivative is 0 almost everywhere and undefined at 0: no gradient flows.
     """
 
-    def forward(self, x):
+    def forward(self, x: FloatArray) -> FloatArray:
         return (x > 0).astype(x.dtype)
 
-    def backward(self, delta):
+    def backward(self, delta: FloatArray) -> FloatArray:
         raise ValueError("Step has no gradient (its derivative is 0 or undefined); it can be "
                          "used for prediction only - use Sigmoid or Tanh to train")
 
 
-def softmax(a):
+def softmax(a: FloatArray) -> FloatArray:
     """h_j = e^{a_j} / Σ_k e^{a_k} per row, shifted by max_k a_k (same value, no overflow)."""
     e = np.exp(a - a.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    h: FloatArray = e / e.sum(axis=1, keepdims=True)
+    return h
 
 
 class Softmax(spec.Softmax, ReferenceLayer):
@@ -212,19 +248,23 @@ class Softmax(spec.Softmax, ReferenceLayer):
     With loss="ce" the model skips this and uses the fused δ = (h − c)/m.
     """
 
-    def forward(self, x):
+    h: FloatArray       # the output of the last forward
+
+    def forward(self, x: FloatArray) -> FloatArray:
         self.h = softmax(x)
         return self.h
 
-    def backward(self, delta):
-        return self.h * (delta - (delta * self.h).sum(axis=1, keepdims=True))
+    def backward(self, delta: FloatArray) -> FloatArray:
+        delta_in: FloatArray = self.h * (delta - (delta * self.h).sum(axis=1, keepdims=True))
+        return delta_in
 
 
-REFERENCE_LAYERS = {cls.kind: cls for cls in (Dense, Maxout, Identity, Sigmoid, Tanh, ReLU,
-                                               LeakyReLU, PReLU, ELU, Step, Softmax)}
+REFERENCE_LAYERS: dict[str, type[ReferenceLayer]] = {
+    cls.kind: cls for cls in (Dense, Maxout, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU,
+                              Step, Softmax)}
 
 
-def as_reference(layer):
+def as_reference(layer: _T) -> Union[_T, ReferenceLayer]:
     """The reference twin of a layer spec (e.g. an `nncore.Dense`), same hyperparameters.
 
     Reference layers are returned as they are; so `reference.Sequential` also

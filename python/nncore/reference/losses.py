@@ -12,29 +12,31 @@ collapses to δ_z = (h − c)/m.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
+from ..checks import FloatArray, LabelArray
 from .layers import sigmoid, softmax
 
 
-def _f64_sum(x):
+def _f64_sum(x: ArrayLike) -> float:
     return float(np.sum(x, dtype=np.float64))
 
 
-def mse(h, c):
+def mse(h: FloatArray, c: FloatArray) -> tuple[float, FloatArray]:
     """Lecture "Regression": J = 1/(2m) Σᵢ Σⱼ (hᵢⱼ − cᵢⱼ)²,  δ = (h − c)/m."""
     m = h.shape[0]
     diff = h - c
     return _f64_sum(np.square(diff, dtype=np.float64)) / (2 * m), diff / m
 
 
-def mse_mean(h, c):
+def mse_mean(h: FloatArray, c: FloatArray) -> tuple[float, FloatArray]:
     """PyTorch MSELoss / Keras mse: J = Σ (h − c)² / (m·out),  δ = 2(h − c)/(m·out)."""
     size = h.size
     diff = h - c
     return _f64_sum(np.square(diff, dtype=np.float64)) / size, 2 * diff / size
 
 
-def bce_from_logits(z, c):
+def bce_from_logits(z: FloatArray, c: FloatArray) -> tuple[float, FloatArray]:
     """Binary cross-entropy (lecture "Classification", as a mean over all m·out elements).
 
     With h = σ(z): −[c log h + (1 − c) log(1 − h)] = max(z, 0) − c·z + log(1 + e^{−|z|}),
@@ -48,7 +50,7 @@ def bce_from_logits(z, c):
     return value, (sigmoid(z) - c) / size
 
 
-def ce_from_logits(z, c):
+def ce_from_logits(z: FloatArray, c: FloatArray) -> tuple[float, FloatArray]:
     """Softmax cross-entropy: J = −1/m Σᵢ Σⱼ cᵢⱼ log hᵢⱼ with h = softmax(z).
 
     log hᵢⱼ = zᵢⱼ − logsumexp(zᵢ), so per row Σⱼ cᵢⱼ (logsumexp(zᵢ) − zᵢⱼ); for
@@ -72,14 +74,15 @@ LOSSES = {
 }
 
 
-def one_hot(labels, n_classes, dtype):
+def one_hot(labels: LabelArray, n_classes: int, dtype: DTypeLike) -> FloatArray:
     """Integer labels (m,) -> targets c (m, n_classes) with cᵢ,labelᵢ = 1."""
     c = np.zeros((labels.shape[0], n_classes), dtype=dtype)
     c[np.arange(labels.shape[0]), labels] = 1
     return c
 
 
-def penalty(params, mask, l1, l2):
+def penalty(params: FloatArray, mask: NDArray[np.bool_], l1: float,
+            l2: float) -> tuple[float, FloatArray]:
     """λ·penalty(θ) of the lecture's L = Σ l + λ·penalty(θ), on weights only (mask).
 
     value = l2·Σ W² + l1·Σ |W|,   gradient = 2·l2·W + l1·sign(W)   (sign(0) = 0)

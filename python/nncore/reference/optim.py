@@ -11,15 +11,24 @@ writes it.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
+from numpy.typing import NDArray
+
+from ..checks import FloatArray
+from ..optim import Optimizer, OptimizerState
 
 
-def _sgd(opt, params, g, state, lr, weight_mask):
+def _sgd(opt: Optimizer, params: FloatArray, g: FloatArray, state: OptimizerState,
+         lr: float, weight_mask: Optional[NDArray[np.bool_]]) -> None:
     params -= lr * g
 
 
-def _momentum(opt, params, g, state, lr, weight_mask):
+def _momentum(opt: Optimizer, params: FloatArray, g: FloatArray, state: OptimizerState,
+              lr: float, weight_mask: Optional[NDArray[np.bool_]]) -> None:
     gamma, m = opt.gamma, state["m"]  # m (ema) or the velocity v (classic, nesterov)
+    assert m is not None  # new_state gives Momentum its buffer
     if opt.form == "ema":
         m[:] = gamma * m + (1 - gamma) * g
         params -= lr * m
@@ -31,8 +40,10 @@ def _momentum(opt, params, g, state, lr, weight_mask):
         params -= lr * (g + gamma * m)
 
 
-def _rmsprop(opt, params, g, state, lr, weight_mask):
+def _rmsprop(opt: Optimizer, params: FloatArray, g: FloatArray, state: OptimizerState,
+             lr: float, weight_mask: Optional[NDArray[np.bool_]]) -> None:
     gamma, eps, v = opt.gamma, opt.eps, state["v"]  # v: running average of g²
+    assert v is not None  # new_state gives RMSprop its buffer
     v[:] = gamma * v + (1 - gamma) * g * g
     if opt.eps_inside:
         params -= lr * g / np.sqrt(v + eps)
@@ -40,12 +51,14 @@ def _rmsprop(opt, params, g, state, lr, weight_mask):
         params -= lr * g / (np.sqrt(v) + eps)
 
 
-def _adam(opt, params, g, state, lr, weight_mask):
+def _adam(opt: Optimizer, params: FloatArray, g: FloatArray, state: OptimizerState,
+          lr: float, weight_mask: Optional[NDArray[np.bool_]]) -> None:
     b1, b2, t = opt.beta1, opt.beta2, state["t"]
     if opt.weight_decay:
         w = slice(None) if weight_mask is None else weight_mask
         params[w] -= lr * opt.weight_decay * params[w]
     m, v = state["m"], state["v"]  # first moment (mean of g), second (mean of g²)
+    assert m is not None and v is not None  # new_state gives Adam both buffers
     m[:] = b1 * m + (1 - b1) * g
     v[:] = b2 * v + (1 - b2) * g * g
     m_hat = m / (1 - b1 ** t)
@@ -56,7 +69,8 @@ def _adam(opt, params, g, state, lr, weight_mask):
 _RULES = {"sgd": _sgd, "momentum": _momentum, "rmsprop": _rmsprop, "adam": _adam}
 
 
-def update(optimizer, params, grads, state, lr=None, weight_mask=None):
+def update(optimizer: Optimizer, params: FloatArray, grads: FloatArray, state: OptimizerState,
+           lr: Optional[float] = None, weight_mask: Optional[NDArray[np.bool_]] = None) -> None:
     """One step θ ← θ − … of `optimizer`'s rule on the flat arrays, in place; t ← t + 1 first.
 
     lr defaults to optimizer.lr; weight_mask (bool, like params) marks weights.
