@@ -25,8 +25,10 @@ from ..checks import FloatArray
 _T = TypeVar("_T")
 
 
-class ReferenceLayer:
-    """Mixin: parameter views and the forward/backward protocol.
+class ReferenceLayer(spec.Layer):
+    """Mixin after the spec, as in Dense(spec.Dense, ReferenceLayer): parameter views and
+    the forward/backward protocol. It derives from spec.Layer so that a reference layer
+    is a Layer to the type checker as well; it overrides nothing of the spec.
 
     `bind` is called by the model before every pass: it hands the layer views
     into the model's parameter arena (`self.W`, `self.b`, `self.alpha`) and
