@@ -47,8 +47,9 @@ class ModelBase:
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"Sequential: seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
-        # Every entry was checked to be a Layer just above.
-        self.layers: list[Layer] = cast("list[Layer]", list(layers))
+        # Every entry was checked to be a Layer just above. (Sequence: the layers are fixed
+        # once the arena is laid out; the reference model narrows the element type.)
+        self.layers: Sequence[Layer] = cast("list[Layer]", list(layers))
         self.n_features, self.n_outputs, self.layout = plan(self.layers)
         self._slots = {s.name: s for s in self.layout}
         offset = sum(s.size for s in self.layout)

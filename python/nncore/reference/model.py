@@ -6,11 +6,20 @@ layout, and each layer writes its ∂J/∂θ into its views of it.
 """
 from __future__ import annotations
 
-import numpy as np
+from typing import Optional, Sequence, Union
 
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+from .. import layers as spec
 from .._base import ModelBase
+from ..checks import FloatArray, LabelArray
+from ..fit_args import StoppingSpec
+from ..history import History
+from ..optim import Optimizer
+from ..schedules import Schedule
 from . import training
-from .layers import as_reference
+from .layers import ReferenceLayer, as_reference
 from .losses import LOSSES, one_hot, penalty
 
 
@@ -23,18 +32,21 @@ class Sequential(ModelBase):
     backward, so one model must not be used from several threads at once.
     """
 
-    def __init__(self, *layers, dtype=np.float64, seed=0):
+    layers: list[ReferenceLayer]  # as_reference turned every layer into its NumPy twin
+
+    def __init__(self, *layers: Union[spec.Layer, Sequence[spec.Layer]],
+                 dtype: DTypeLike = np.float64, seed: int = 0) -> None:
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
         super().__init__(*[as_reference(layer) for layer in layers], dtype=dtype, seed=seed)
         self._weight_mask = self.penalty_mask  # True on 'weight' params (penalty, AdamW decay)
 
     # -- ModelBase hooks ------------------------------------------------------
-    def _new_arena(self, size):
-        self._grad = np.zeros(size, dtype=self.dtype)
+    def _new_arena(self, size: int) -> FloatArray:
+        self._grad: FloatArray = np.zeros(size, dtype=self.dtype)
         return np.zeros(size, dtype=self.dtype)
 
-    def _bind(self):
+    def _bind(self) -> None:
         """Give every layer its views into the parameter and gradient arenas."""
         for i, layer in enumerate(self.layers):
             names = [pname for pname, _, _ in layer.param_specs()]
@@ -45,10 +57,10 @@ class Sequential(ModelBase):
                      for n, s in zip(names, slots)}
             layer.bind(params, grads)
 
-    def _forward(self, X):
+    def _forward(self, X: FloatArray) -> FloatArray:
         return self._trace(X)[-1]
 
-    def _trace(self, X):
+    def _trace(self, X: FloatArray) -> list[FloatArray]:
         self._bind()
         outputs, h = [], X
         for layer in self.layers:
@@ -56,7 +68,9 @@ class Sequential(ModelBase):
             outputs.append(h)
         return outputs
 
-    def _loss_and_grad(self, X, Y, labels, loss, l1, l2, want_grad):
+    def _loss_and_grad(self, X: FloatArray, Y: Optional[FloatArray], labels: Optional[LabelArray],
+                       loss: str, l1: float, l2: float,
+                       want_grad: bool) -> tuple[float, Optional[FloatArray]]:
         """L = J(h^L, c) + λ·penalty(θ) and, if asked, ∂L/∂θ (the gradient arena itself).
 
         Backpropagation (lecture "Neuronale Netze: Backpropagation"): the forward
@@ -73,6 +87,7 @@ class Sequential(ModelBase):
             out = layer.forward(out)
         if labels is not None:
             Y = one_hot(labels, self.n_outputs, self.dtype)
+        assert Y is not None  # check_y returns targets or labels
         value, delta = loss_fn(out, Y)
         if l1 or l2:
             pen_value, pen_grad = penalty(self._arena, self._weight_mask, l1, l2)
@@ -90,9 +105,13 @@ class Sequential(ModelBase):
     # -- training (docs/design.md "Training"; the loop is in training.py) ------
     # The optimizer state and its bookkeeping live in ModelBase (one shape for both models).
 
-    def fit(self, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle=True,
-            seed=None, l1=0.0, l2=0.0, validation_data=None, validation_split=0.0,
-            lr_schedule=None, clip_norm=None, early_stopping=None):
+    def fit(self, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
+            optimizer: Optional[Optimizer] = None, epochs: int = 1, batch_size: int = 32,
+            shuffle: bool = True, seed: Optional[int] = None, l1: float = 0.0, l2: float = 0.0,
+            validation_data: Optional[Sequence[ArrayLike]] = None,
+            validation_split: float = 0.0, lr_schedule: Optional[Schedule] = None,
+            clip_norm: Optional[float] = None,
+            early_stopping: Union[None, int, StoppingSpec] = None) -> History:
         """Minibatch training; returns a History (`.history["loss"|"val_loss"|"lr"]`).
 
         loss=None: "bce" after Sigmoid, "ce" after Softmax, else "mse";
@@ -106,8 +125,9 @@ class Sequential(ModelBase):
                             early_stopping=early_stopping)
         return self.history_
 
-    def train_step(self, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None,
-                   clip_norm=None):
+    def train_step(self, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
+                   optimizer: Optional[Optimizer] = None, l1: float = 0.0, l2: float = 0.0,
+                   lr: Optional[float] = None, clip_norm: Optional[float] = None) -> float:
         """One optimizer step on the batch (X, y); returns the batch loss L before the step."""
         return training.train_step(self, X, y, loss=loss, optimizer=optimizer, l1=l1, l2=l2,
                                    lr=lr, clip_norm=clip_norm)

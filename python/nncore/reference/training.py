@@ -6,24 +6,36 @@ checked by `nncore.fit_args`, shared with the native model.
 """
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING, Optional, Sequence, Union
 
-from ..fit_args import check_fit_arguments, check_step_arguments
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ..checks import FloatArray, LabelArray
+from ..fit_args import StoppingSpec, check_fit_arguments, check_step_arguments
 from ..history import History
+from ..optim import Optimizer
+from ..schedules import Schedule, ScheduleState
 from ..shuffle import permutation
 from .optim import update
 
+if TYPE_CHECKING:
+    from .model import Sequential
 
-def clip_by_global_norm(grads, clip_norm):
+
+def clip_by_global_norm(grads: FloatArray, clip_norm: float) -> None:
     """g ← g·min(1, c/‖g‖₂), ‖g‖₂ over ALL parameters (in place)."""
     norm = float(np.sqrt(np.sum(np.square(grads, dtype=np.float64))))
     if norm > clip_norm:  # min(1, c/‖g‖) < 1 exactly then (and ‖g‖ = 0 needs no care)
         grads *= clip_norm / norm
 
 
-def _step(model, X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm):
+def _step(model: Sequential, X: FloatArray, Y: Optional[FloatArray], labels: Optional[LabelArray],
+          loss: str, optimizer: Optimizer, l1: float, l2: float, lr: float,
+          clip_norm: Optional[float]) -> float:
     """Steps 3 of the loop for one batch: gradient, clipping, optimizer update. Returns L."""
     value, grads = model._loss_and_grad(X, Y, labels, loss, l1, l2, want_grad=True)
+    assert grads is not None  # want_grad=True always returns the gradient
     if clip_norm is not None:
         clip_by_global_norm(grads, clip_norm)
     update(optimizer, model._arena, grads, model._optimizer_state(optimizer), lr,
@@ -31,7 +43,9 @@ def _step(model, X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm):
     return float(value)
 
 
-def train_step(model, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None, clip_norm=None):
+def train_step(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
+               optimizer: Optional[Optimizer] = None, l1: float = 0.0, l2: float = 0.0,
+               lr: Optional[float] = None, clip_norm: Optional[float] = None) -> float:
     """One step on one batch: (L, g) = loss_and_grad, optional clipping, then the optimizer
     with lr (default: the optimizer's lr). Returns L, measured before the step."""
     X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm = check_step_arguments(
@@ -39,9 +53,12 @@ def train_step(model, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None, 
     return _step(model, X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm)
 
 
-def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle=True,
-        seed=None, l1=0.0, l2=0.0, validation_data=None, validation_split=0.0,
-        lr_schedule=None, clip_norm=None, early_stopping=None):
+def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
+        optimizer: Optional[Optimizer] = None, epochs: int = 1, batch_size: int = 32,
+        shuffle: bool = True, seed: Optional[int] = None, l1: float = 0.0, l2: float = 0.0,
+        validation_data: Optional[Sequence[ArrayLike]] = None, validation_split: float = 0.0,
+        lr_schedule: Optional[Schedule] = None, clip_norm: Optional[float] = None,
+        early_stopping: Union[None, int, StoppingSpec] = None) -> History:
     """Minibatch training (lecture "Training: Gradient Descent plus Tricks").
 
     Epochs are numbered on from earlier fits of the model: E = epochs done before
@@ -73,8 +90,9 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
 
     n = X.shape[0]
     first_epoch = model._epochs_done
-    schedule_state = {}
+    schedule_state: ScheduleState = {}
     history = History(validation is not None)
+    best_params: Optional[FloatArray]
     best_loss, wait, best_params = float("inf"), 0, None
     for e in range(first_epoch, first_epoch + epochs):
         # 1. this epoch's learning rate
