@@ -8,10 +8,39 @@ model is checked through a float64 copy (differences need float64).
 """
 from __future__ import annotations
 
+from typing import Any, Mapping, Optional, Protocol, Sequence, TypeVar
+
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+from .checks import FloatArray
+from .layers import Layer
 
 
-def _float64_copy(model):
+class GradModel(Protocol):
+    """What check_gradients needs: nncore.Sequential and nncore.reference.Sequential
+    (their ModelBase is a floor above)."""
+
+    def __init__(self, *layers: Layer, dtype: DTypeLike = ..., seed: int = ...) -> None: ...
+    @property
+    def dtype(self) -> type[np.floating[Any]]: ...
+    @property
+    def layers(self) -> Sequence[Layer]: ...
+    @property
+    def seed(self) -> int: ...
+    def state_dict(self) -> dict[str, FloatArray]: ...
+    def load_state_dict(self, state_dict: Mapping[str, ArrayLike]) -> None: ...
+    def named_parameters(self) -> dict[str, FloatArray]: ...
+    def loss(self, X: ArrayLike, y: ArrayLike, loss: str = ..., l1: float = ...,
+             l2: float = ...) -> float: ...
+    def loss_and_grad(self, X: ArrayLike, y: ArrayLike, loss: str = ..., l1: float = ...,
+                      l2: float = ...) -> tuple[float, dict[str, FloatArray]]: ...
+
+
+_M = TypeVar("_M", bound=GradModel)
+
+
+def _float64_copy(model: _M) -> _M:
     if model.dtype == np.float64:
         return model
     twin = type(model)(*model.layers, dtype=np.float64, seed=model.seed)
@@ -19,8 +48,10 @@ def _float64_copy(model):
     return twin
 
 
-def check_gradients(model, X, y, loss="mse", l1=0.0, l2=0.0, eps=1e-6, max_entries=None,
-                    seed=0, floor=1e-12):
+def check_gradients(model: GradModel, X: ArrayLike, y: ArrayLike, loss: str = "mse",
+                    l1: float = 0.0, l2: float = 0.0, eps: float = 1e-6,
+                    max_entries: Optional[int] = None, seed: int = 0,
+                    floor: float = 1e-12) -> dict[str, float]:
     """Relative error max_i |g_i − ĝ_i| / max(max_i |g_i|, max_i |ĝ_i|, floor) per parameter.
 
     ĝ_i = (L(θ + ε e_i) − L(θ − ε e_i)) / 2ε. The error is relative to the
@@ -34,7 +65,7 @@ def check_gradients(model, X, y, loss="mse", l1=0.0, l2=0.0, eps=1e-6, max_entri
     _, grads = m.loss_and_grad(X, y, loss=loss, l1=l1, l2=l2)
     params = m.named_parameters()
     rng = np.random.default_rng(seed)
-    errors = {}
+    errors: dict[str, float] = {}
     for name, p in params.items():
         flat = p.reshape(-1)
         g = grads[name].reshape(-1)
