@@ -5,10 +5,19 @@ of how they were computed.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+from typing import TYPE_CHECKING, Optional, Union, cast
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
+
+    from .engine import Graph, Node
 
 
 class GraphvizUnavailable(RuntimeError):
@@ -18,7 +27,7 @@ class GraphvizUnavailable(RuntimeError):
 _PENALTY_OPS = ("sqsum", "abssum", "penalty")
 
 
-def to_dot(graph):
+def to_dot(graph: Graph) -> str:
     """Graphviz DOT text: leaves as ellipses, operations as boxes, the loss as a
     double octagon; each label shows the formula, the value's shape and, after
     backward(), the gradient."""
@@ -39,7 +48,8 @@ def to_dot(graph):
     lines.append("}")
     return "\n".join(lines) + "\n"
 
-def render(graph, path, format=None):
+def render(graph: Graph, path: Union[str, os.PathLike[str]],
+           format: Optional[str] = None) -> str:
     """Render to PNG/SVG/PDF (from the file extension, or `format`) with Graphviz.
 
     Uses the Python package `graphviz` if installed, else the `dot` program.
@@ -49,8 +59,8 @@ def render(graph, path, format=None):
     path = str(path)
     fmt = format or (path.rsplit(".", 1)[-1].lower() if "." in path else "png")
     dot = graph.to_dot()
-    data = None
-    problems = []
+    data: Optional[bytes] = None
+    problems: list[str] = []
     try:
         import graphviz  # optional
         try:
@@ -79,24 +89,26 @@ def render(graph, path, format=None):
         f.write(data)
     return path
 
-def draw(graph, path=None, ax=None):
+def draw(graph: Graph, path: Union[str, os.PathLike[str], None] = None,
+         ax: Optional[Axes] = None) -> Union[Figure, SubFigure]:
     """Draw the graph with matplotlib (no Graphviz needed), left to right in
     columns by depth. Saves to `path` if given; returns the figure."""
     from matplotlib.patches import FancyBboxPatch
 
     pos = layout(graph)
     ncols = max(c for c, _ in pos.values()) + 1
-    col_sizes = {}
+    col_sizes: dict[int, int] = {}
     for c, _ in pos.values():
         col_sizes[c] = col_sizes.get(c, 0) + 1
     nrows = max(col_sizes.values())
     own = ax is None
     size = (max(6.0, 2.3 * ncols), max(3.0, 1.25 * nrows + 1))
-    if own and path is not None:  # no pyplot: leaves the user's backend alone
+    fig: Union[Figure, SubFigure]
+    if ax is None and path is not None:  # no pyplot: leaves the user's backend alone
         from matplotlib.figure import Figure
         fig = Figure(figsize=size)
         ax = fig.add_subplot()
-    elif own:
+    elif ax is None:
         import matplotlib.pyplot as plt
         fig, ax = plt.subplots(figsize=size)
     else:
@@ -135,15 +147,15 @@ def draw(graph, path=None, ax=None):
     ax.axis("off")
     if graph.title:
         ax.set_title(graph.title, fontsize=11)
-    if own and path is not None:
-        fig.savefig(path, dpi=110, bbox_inches="tight")
+    if own and path is not None:  # fig is the Figure made above
+        cast("Figure", fig).savefig(path, dpi=110, bbox_inches="tight")
     return fig
 
-def layout(graph):
+def layout(graph: Graph) -> dict[int, tuple[int, int]]:
     """(column, row) per node: operations one column right of their deepest input;
     leaves and the penalty branch one column left of their first consumer; the
     penalty branch below the main chain."""
-    depth = {}
+    depth: dict[int, int] = {}
     for n in graph.nodes:
         if not n.is_leaf:
             depth[id(n)] = 1 + max((depth.get(id(i), 0) for i in n.inputs), default=0)
@@ -152,7 +164,8 @@ def layout(graph):
         cons = [depth[id(c)] for c in graph.consumers(n)]
         depth[id(n)] = max(0, min(cons) - 1) if cons else depth.get(id(n), 0)
     order = sorted(graph.nodes, key=lambda n: (n.op in _PENALTY_OPS, graph.nodes.index(n)))
-    rows, pos = {}, {}
+    rows: dict[int, int] = {}
+    pos: dict[int, tuple[int, int]] = {}
     for n in order:
         c = depth[id(n)]
         pos[id(n)] = (c, rows.get(c, 0))
@@ -162,19 +175,20 @@ def layout(graph):
 
 # -- formatting helpers -----------------------------------------------------------------
 
-def _describe(a):
+def _describe(a: ArrayLike) -> str:
     a = np.asarray(a)
     if a.ndim == 0:
         return f"{float(a):.6g}"
     return f"{tuple(a.shape)} ‖·‖={np.linalg.norm(a):.4g}"
 
 
-def _label_lines(n, short=False):
+def _label_lines(n: Node, short: bool = False) -> list[str]:
     lines = [n.name]
     if n.is_leaf:
         lines.append(f"{n.op}" + (f" ({n.param})" if n.param else ""))
     else:
         lines.append(n.formula if not short or len(n.formula) <= 26 else n.op)
+    assert n.value is not None  # every node of a built graph has a value
     lines.append("value " + (f"= {float(n.value):.4g}" if n.value.ndim == 0
                              else f"{tuple(n.value.shape)}"))
     if n.grad is not None:
@@ -184,7 +198,7 @@ def _label_lines(n, short=False):
     return lines
 
 
-def _style(n):
+def _style(n: Node) -> tuple[str, str]:
     if n.op == "param":
         return "ellipse", "#fde2b8"
     if n.op in ("input", "target"):
@@ -196,5 +210,5 @@ def _style(n):
     return "box", "#dcefd9"
 
 
-def _esc(s):
+def _esc(s: object) -> str:
     return str(s).replace("\\", "\\\\").replace('"', '\\"')

@@ -8,10 +8,32 @@ inputs; `backward()` sets ∂L/∂node for every node from the output back
 """
 from __future__ import annotations
 
+import os
+from typing import (TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, Protocol,
+                    Sequence, Union)
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import drawing
 from .drawing import _describe
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
+
+Array = NDArray[np.float64]
+# forward(*input values) -> value; backward(∂L/∂node, value, *input values) -> ∂L/∂input
+# for every input (None where not needed).
+Forward = Callable[..., ArrayLike]
+Backward = Callable[..., Sequence[Optional[ArrayLike]]]
+
+
+class LossModel(Protocol):
+    """What compare_with_model needs: nncore.Sequential or nncore.reference.Sequential."""
+
+    def loss_and_grad(self, X: ArrayLike, y: ArrayLike, loss: str = ..., l1: float = ...,
+                      l2: float = ...) -> tuple[float, dict[str, NDArray[np.floating[Any]]]]: ...
 
 
 class Node:
@@ -27,8 +49,10 @@ class Node:
     param     -- the model's parameter name for parameter leaves ("0.W")
     """
 
-    def __init__(self, name, op, inputs=(), forward=None, backward=None, formula="",
-                 rules=(), value=None, param=None, requires_grad=True):
+    def __init__(self, name: str, op: str, inputs: Iterable[Node] = (),
+                 forward: Optional[Forward] = None, backward: Optional[Backward] = None,
+                 formula: str = "", rules: Iterable[str] = (), value: Optional[ArrayLike] = None,
+                 param: Optional[str] = None, requires_grad: bool = True) -> None:
         self.name = name
         self.op = op
         self.inputs = list(inputs)
@@ -36,21 +60,23 @@ class Node:
         self._backward = backward
         self.formula = formula or name
         self.rules = list(rules)
-        self.value = None if value is None else np.asarray(value, dtype=np.float64)
-        self.grad = None
+        self.value: Optional[Array] = (None if value is None
+                                       else np.asarray(value, dtype=np.float64))
+        self.grad: Optional[Array] = None
         self.param = param
         self.requires_grad = requires_grad
-        self.fused_input_grad = None  # bce/ce: ∂L/∂logits handed past the final Sigmoid/Softmax
+        # bce/ce: ∂L/∂logits handed past the final Sigmoid/Softmax
+        self.fused_input_grad: Optional[Array] = None
 
     @property
-    def is_leaf(self):
+    def is_leaf(self) -> bool:
         return self._forward is None
 
     @property
-    def shape(self):
+    def shape(self) -> Optional[tuple[int, ...]]:
         return None if self.value is None else tuple(self.value.shape)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         g = "" if self.grad is None else f", grad {tuple(np.shape(self.grad))}"
         return f"Node({self.name!r}, {self.op}, value {self.shape}{g})"
 
@@ -58,26 +84,34 @@ class Node:
 class Graph:
     """Nodes in topological order; the last node added is the output (a scalar loss)."""
 
-    def __init__(self, title=""):
+    # Set by build_graph for a graph of a model (read by compare_with_model).
+    model: LossModel
+    loss_name: str
+    l1: float
+    l2: float
+
+    def __init__(self, title: str = "") -> None:
         self.title = title
-        self.nodes = []
-        self._names = set()
+        self.nodes: list[Node] = []
+        self._names: set[str] = set()
 
     # -- building ---------------------------------------------------------------------
-    def _unique(self, name):
+    def _unique(self, name: str) -> str:
         if name in self._names:
             raise ValueError(f"Graph: a node named {name!r} already exists")
         self._names.add(name)
         return name
 
-    def leaf(self, name, value, op="input", param=None, requires_grad=True):
+    def leaf(self, name: str, value: ArrayLike, op: str = "input", param: Optional[str] = None,
+             requires_grad: bool = True) -> Node:
         """A leaf: data ("input", "target") or a parameter ("param")."""
         node = Node(self._unique(name), op, value=value, param=param,
                     requires_grad=requires_grad and op != "target")
         self.nodes.append(node)
         return node
 
-    def op(self, name, op, inputs, forward, backward, formula="", rules=()):
+    def op(self, name: str, op: str, inputs: Sequence[Node], forward: Forward, backward: Backward,
+           formula: str = "", rules: Iterable[str] = ()) -> Node:
         """An operation node; `forward(*values) -> value`, `backward(g, out, *values)`
         returns ∂L/∂input for every input (None where not needed)."""
         node = Node(self._unique(name), op, inputs, forward, backward, formula, rules)
@@ -86,34 +120,35 @@ class Graph:
         return node
 
     @property
-    def output(self):
+    def output(self) -> Node:
         return self.nodes[-1]
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str) -> Node:
         for node in self.nodes:
             if node.name == name:
                 return node
         raise KeyError(f"Graph has no node named {name!r}; nodes: {[n.name for n in self.nodes]}")
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.nodes)
 
-    def consumers(self, node):
+    def consumers(self, node: Node) -> list[Node]:
         return [n for n in self.nodes if any(i is node for i in n.inputs)]
 
     # -- computing --------------------------------------------------------------------
-    def forward(self):
+    def forward(self) -> Union[float, Array]:
         """Recompute every operation's value from the leaves; returns the output value."""
         for node in self.nodes:
-            if not node.is_leaf:
+            if node._forward is not None:  # not a leaf
                 node.value = np.asarray(node._forward(*[i.value for i in node.inputs]),
                                         dtype=np.float64)
+        assert self.output.value is not None  # every node of a built graph has a value
         return float(self.output.value) if self.output.value.ndim == 0 else self.output.value
 
-    def backward(self):
+    def backward(self) -> dict[str, Array]:
         """∂L/∂node for every node, by the chain rule from the output back.
 
         Each node adds its contribution (∂consumer/∂node)ᵀ·∂L/∂consumer to the
@@ -121,6 +156,7 @@ class Graph:
         parameter leaves that come from a model, else {leaf name: gradient}.
         """
         out = self.output
+        assert out.value is not None  # every node of a built graph has a value
         if out.value.ndim != 0:
             raise ValueError(f"Graph.backward: the output {out.name!r} must be a scalar, "
                              f"got shape {out.shape}")
@@ -131,9 +167,11 @@ class Graph:
         for node in reversed(self.nodes):
             if node.is_leaf or node.grad is None:
                 continue
+            grads: Sequence[Optional[ArrayLike]]
             if node.fused_input_grad is not None:  # Sigmoid/Softmax right before bce/ce
                 grads = [node.fused_input_grad]
             else:
+                assert node._backward is not None  # Graph.op gives every operation its rule
                 grads = node._backward(node.grad, node.value, *[i.value for i in node.inputs])
             for inp, g in zip(node.inputs, grads):
                 if g is None or not inp.requires_grad:
@@ -142,17 +180,18 @@ class Graph:
                 inp.grad = g.copy() if inp.grad is None else inp.grad + g
         return self.gradients()
 
-    def gradients(self):
+    def gradients(self) -> dict[str, Array]:
         """{model parameter name or leaf name: ∂L/∂leaf} after backward()."""
         return {(n.param or n.name): n.grad for n in self.nodes
                 if n.is_leaf and n.requires_grad and n.grad is not None}
 
-    def numeric_gradients(self, eps=1e-6):
+    def numeric_gradients(self, eps: float = 1e-6) -> dict[str, Array]:
         """Central differences (L(θ + εe_i) − L(θ − εe_i)) / 2ε for every differentiable leaf."""
-        out = {}
+        out: dict[str, Array] = {}
         for node in self.nodes:
             if not (node.is_leaf and node.requires_grad):
                 continue
+            assert node.value is not None  # every node of a built graph has a value
             flat = node.value.reshape(-1)  # a view: perturb in place
             num = np.zeros(flat.size)
             for i in range(flat.size):
@@ -167,12 +206,12 @@ class Graph:
         self.forward()
         return out
 
-    def check(self, eps=1e-6, floor=1e-7):
+    def check(self, eps: float = 1e-6, floor: float = 1e-7) -> dict[str, float]:
         """Max relative error |g − ĝ| / max(|g|, |ĝ|, floor) per leaf, ĝ by central differences
         (the measure of `nncore.check_gradients`)."""
         analytic = self.backward()
         numeric = self.numeric_gradients(eps)
-        errors = {}
+        errors: dict[str, float] = {}
         for name, g in analytic.items():
             n = numeric[name]
             err = np.abs(g - n) / np.maximum(np.maximum(np.abs(g), np.abs(n)), floor)
@@ -180,7 +219,7 @@ class Graph:
         return errors
 
     # -- showing ----------------------------------------------------------------------
-    def chain_rule(self):
+    def chain_rule(self) -> list[str]:
         """The chain rule per node, output first: the gradient arriving at each node and
         how it is passed on to the node's inputs (with shapes and, after backward, norms)."""
         lines = []
@@ -197,10 +236,11 @@ class Graph:
                 lines.append(f"    → {rule}")
         return lines
 
-    def table(self):
+    def table(self) -> str:
         """A text table: node, operation, value shape, gradient shape and size."""
         rows = [("node", "op", "formula", "value", "∂L/∂node")]
         for n in self.nodes:
+            assert n.value is not None  # every node of a built graph has a value
             val = _describe(n.value)
             grad = "-" if n.grad is None else _describe(n.grad)
             rows.append((n.name, n.op, n.formula, val, grad))
@@ -210,7 +250,7 @@ class Graph:
         lines.insert(1, "  ".join("-" * w for w in widths))
         return "\n".join(lines)
 
-    def compare_with_model(self, model=None):
+    def compare_with_model(self, model: Optional[LossModel] = None) -> dict[str, float]:
         """Max |difference| between the graph's loss/gradients and the model's own
         `loss_and_grad` (the C++ core for `nncore.Sequential`)."""
         model = model or getattr(self, "model", None)
@@ -220,6 +260,8 @@ class Graph:
         grads = self.backward()
         X = self["x"].value
         c = self["c"].value
+        # every node of a built graph has a value
+        assert X is not None and c is not None and self.output.value is not None
         value, mgrads = model.loss_and_grad(X, c, loss=self.loss_name, l1=self.l1, l2=self.l2)
         out = {"loss": abs(float(self.output.value) - value)}
         for name, gm in mgrads.items():
@@ -227,17 +269,18 @@ class Graph:
         return out
 
     # -- pictures (nncore.graph.drawing) -------------------------------------------
-    def to_dot(self):
+    def to_dot(self) -> str:
         """Graphviz DOT text: leaves as ellipses, operations as boxes, the loss as a
         double octagon; each label shows the formula, the value's shape and, after
         backward(), the gradient."""
         return drawing.to_dot(self)
 
-    def render(self, path, format=None):
+    def render(self, path: Union[str, os.PathLike[str]], format: Optional[str] = None) -> str:
         """Render to PNG/SVG/PDF with Graphviz (raises GraphvizUnavailable without it;
         `to_dot()` and `draw()` always work)."""
         return drawing.render(self, path, format=format)
 
-    def draw(self, path=None, ax=None):
+    def draw(self, path: Union[str, os.PathLike[str], None] = None,
+             ax: Optional[Axes] = None) -> Union[Figure, SubFigure]:
         """Draw the graph with matplotlib (no Graphviz needed); returns the figure."""
         return drawing.draw(self, path=path, ax=ax)
