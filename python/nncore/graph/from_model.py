@@ -6,24 +6,43 @@ imports neither.
 """
 from __future__ import annotations
 
-import numpy as np
+from typing import NoReturn, Optional, Protocol, Sequence, cast
 
-from .engine import Graph
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ..checks import FloatArray
+from ..fit_args import Targets
+from ..layers import ELU, Layer, LeakyReLU, PReLU
+from .engine import Array, Backward, Forward, Graph, LossModel, Node
+
+
+class GraphModel(LossModel, Protocol):
+    """What build_graph reads of a model: nncore.Sequential or nncore.reference.Sequential."""
+
+    @property
+    def layers(self) -> Sequence[Layer]: ...
+    @property
+    def n_outputs(self) -> int: ...
+    def state_dict(self) -> dict[str, FloatArray]: ...
+    def _check_targets(self, X: ArrayLike, y: ArrayLike, loss: str, l1: float, l2: float,
+                       fn: str) -> Targets: ...
 
 
 # -- the operations -----------------------------------------------------------------------
 
-def _sigmoid(a):
+def _sigmoid(a: Array) -> Array:
     e = np.exp(-np.abs(a))
     return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def _softmax(a):
+def _softmax(a: Array) -> Array:
     e = np.exp(a - a.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    h: Array = e / e.sum(axis=1, keepdims=True)
+    return h
 
 
-def _activation(kind, layer):
+def _activation(kind: str, layer: Layer) -> tuple[Forward, Backward, str, str]:
     """(forward(a), backward(g, h, a), text of h, text of h') with "{a}" for the input."""
     if kind == "identity":
         return (lambda a: a), (lambda g, h, a: [g]), "{a}", "1"
@@ -35,28 +54,29 @@ def _activation(kind, layer):
         return ((lambda a: np.maximum(a, 0)), (lambda g, h, a: [np.where(a > 0, g, 0.0)]),
                 "max(0, {a})", "[{a} > 0]")
     if kind == "leaky_relu":
-        s = layer.slope
+        s = cast(LeakyReLU, layer).slope  # the layer of kind 'leaky_relu'
         return ((lambda a: np.where(a > 0, a, s * a)),
                 (lambda g, h, a: [np.where(a > 0, g, s * g)]),
                 f"max({s:g}·{{a}}, {{a}})", f"(1 if {{a}} > 0 else {s:g})")
     if kind == "elu":
-        al = layer.alpha
+        al = cast(ELU, layer).alpha  # the layer of kind 'elu'
         return ((lambda a: np.where(a > 0, a, al * np.expm1(np.minimum(a, 0)))),
                 (lambda g, h, a: [np.where(a > 0, g, g * al * np.exp(np.minimum(a, 0)))]),
                 f"ELU({{a}}; α={al:g})", "(1 if {a} > 0 else α·exp({a}))")
     if kind == "step":
-        def no_grad(g, h, a):
+        def no_grad(g: Array, h: Array, a: Array) -> NoReturn:
             raise ValueError("Graph.backward: Step has no gradient (its derivative is 0 or "
                              "undefined); use Sigmoid or Tanh to train")
         return (lambda a: (a > 0).astype(np.float64)), no_grad, "step({a})", "(no gradient)"
     if kind == "softmax":
-        def back(g, h, a):
+        def back(g: Array, h: Array, a: Array) -> list[Array]:
             return [h * (g - (g * h).sum(axis=1, keepdims=True))]
         return _softmax, back, "softmax({a})", ""
     raise ValueError(f"Graph: no graph operation for layer kind {kind!r}")
 
 
-def build_graph(model, X, y, loss="mse", l1=0.0, l2=0.0):
+def build_graph(model: GraphModel, X: ArrayLike, y: ArrayLike, loss: str = "mse", l1: float = 0.0,
+                l2: float = 0.0) -> Graph:
     """The computational graph of `model` on (X, y): what `model.graph(...)` returns.
 
     Nodes, for Dense layer k (counting Dense/Maxout layers from 1):
@@ -78,7 +98,7 @@ def build_graph(model, X, y, loss="mse", l1=0.0, l2=0.0):
     h = g.leaf("x", Xc.astype(np.float64), op="input", requires_grad=False)
     g.model = model
     g.loss_name, g.l1, g.l2 = loss, l1, l2
-    weights = []
+    weights: list[Node] = []
     k = 0
     layers = model.layers
     for i, layer in enumerate(layers):
@@ -102,11 +122,12 @@ def build_graph(model, X, y, loss="mse", l1=0.0, l2=0.0):
             b = g.leaf(f"b{k}", params[f"{i}.b"], op="param", param=f"{i}.b")
             weights.append(W)
 
-            def mo_fwd(x, w, bb):
+            def mo_fwd(x: Array, w: Array, bb: Array) -> Array:
                 pieces = np.stack([x @ w[j] + bb[j] for j in range(w.shape[0])])
-                return pieces.max(axis=0)
+                h: Array = pieces.max(axis=0)
+                return h
 
-            def mo_bwd(gr, out, x, w, bb):
+            def mo_bwd(gr: Array, out: Array, x: Array, w: Array, bb: Array) -> list[Array]:
                 pieces = np.stack([x @ w[j] + bb[j] for j in range(w.shape[0])])
                 win = np.argmax(pieces, axis=0)
                 gx, gw, gb = np.zeros_like(x), np.zeros_like(w), np.zeros_like(bb)
@@ -128,12 +149,13 @@ def build_graph(model, X, y, loss="mse", l1=0.0, l2=0.0):
                 name += "'"
             if layer.kind == "prelu":
                 alpha = g.leaf(f"alpha{k}", params[f"{i}.alpha"], op="param", param=f"{i}.alpha")
-                shared = layer.num_parameters == 1
+                shared = cast(PReLU, layer).num_parameters == 1  # the layer of kind 'prelu'
 
-                def pr_fwd(a, al):
+                def pr_fwd(a: Array, al: Array) -> Array:
                     return np.where(a > 0, a, al * a)
 
-                def pr_bwd(gr, out, a, al, shared=shared):
+                def pr_bwd(gr: Array, out: Array, a: Array, al: Array,
+                           shared: bool = shared) -> list[Array]:
                     per_unit = (gr * np.minimum(a, 0)).sum(axis=0)
                     ga = per_unit.sum(keepdims=True) if shared else per_unit
                     return [np.where(a > 0, gr, al * gr), ga]
@@ -151,10 +173,12 @@ def build_graph(model, X, y, loss="mse", l1=0.0, l2=0.0):
                                 if layer.kind != "softmax" else
                                 f"∂L/∂{src} = (diag({name}) − {name}{name}ᵀ) ∂L/∂{name} per row"])
     out = h
+    assert Y is not None  # check_y returns targets or labels (made one-hot above)
     c = g.leaf("c", Y.astype(np.float64), op="target", requires_grad=False)
     J = _loss_node(g, loss, out, c)
     if weights and (l1 or l2):
-        terms, coefs = [], []
+        terms: list[Node] = []
+        coefs: list[float] = []
         for W in weights:
             kk = W.name[1:]
             if l2:
@@ -180,14 +204,15 @@ def build_graph(model, X, y, loss="mse", l1=0.0, l2=0.0):
     return g
 
 
-def _loss_node(g, loss, out, c):
+def _loss_node(g: Graph, loss: str, out: Node, c: Node) -> Node:
     node = _loss_node_y(g, loss, out, c)
     node.formula = node.formula.replace("y_hat", out.name)
     node.rules = [r.replace("y_hat", out.name) for r in node.rules]
     return node
 
 
-def _loss_node_y(g, loss, out, c):
+def _loss_node_y(g: Graph, loss: str, out: Node, c: Node) -> Node:
+    assert out.value is not None  # every node of a built graph has a value
     n = out.value.shape[0]
     if loss == "mse":
         return g.op("J", "loss", [out, c], lambda h, cc: np.sum((h - cc) ** 2) / (2 * n),
@@ -204,27 +229,31 @@ def _loss_node_y(g, loss, out, c):
     if loss == "bce":
         size = out.value.size
 
-        def fwd(h, cc):
+        def bce_fwd(h: Array, cc: Array) -> float:
             z = logits.value
-            return np.sum(np.maximum(z, 0) - cc * z + np.log1p(np.exp(-np.abs(z)))) / size
+            assert z is not None  # every node of a built graph has a value
+            J: float = np.sum(np.maximum(z, 0) - cc * z + np.log1p(np.exp(-np.abs(z)))) / size
+            return J
 
-        def bwd(gr, v, h, cc):
+        def bce_bwd(gr: Array, v: Array, h: Array, cc: Array) -> list[Optional[Array]]:
             out.fused_input_grad = gr * (h - cc) / size
             with np.errstate(divide="ignore", invalid="ignore"):
                 return [gr * (h - cc) / (h * (1 - h) * size), None]
-        return g.op("J", "loss", [out, c], fwd, bwd,
+        return g.op("J", "loss", [out, c], bce_fwd, bce_bwd,
                     formula="J = −mean[c log y_hat + (1 − c) log(1 − y_hat)]",
                     rules=["∂L/∂y_hat = ∂L/∂J · (y_hat − c)/(y_hat(1 − y_hat)·m);  through σ: ∂L/∂z = (y_hat − c)/m"])
 
-    def fwd(h, cc):
+    def ce_fwd(h: Array, cc: Array) -> float:
         z = logits.value
+        assert z is not None  # every node of a built graph has a value
         zmax = z.max(axis=1, keepdims=True)
         lse = zmax + np.log(np.exp(z - zmax).sum(axis=1, keepdims=True))
-        return np.sum(cc * (lse - z)) / n
+        J: float = np.sum(cc * (lse - z)) / n
+        return J
 
-    def bwd(gr, v, h, cc):
+    def ce_bwd(gr: Array, v: Array, h: Array, cc: Array) -> list[Optional[Array]]:
         out.fused_input_grad = gr * (h * cc.sum(axis=1, keepdims=True) - cc) / n
         with np.errstate(divide="ignore", invalid="ignore"):
             return [np.where(cc != 0, -gr * cc / (h * n), 0.0), None]
-    return g.op("J", "loss", [out, c], fwd, bwd, formula="J = −1/m Σ c log y_hat",
+    return g.op("J", "loss", [out, c], ce_fwd, ce_bwd, formula="J = −1/m Σ c log y_hat",
                 rules=["∂L/∂y_hat = −∂L/∂J · c/(y_hat·m);  through softmax: ∂L/∂z = (y_hat − c)/m"])
