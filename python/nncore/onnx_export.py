@@ -29,8 +29,17 @@ ValueError naming the layer.
 from __future__ import annotations
 
 import os
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Protocol, Sequence, Union, cast
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from .checks import FloatArray
+from .layers import ELU, Layer, LeakyReLU
+
+if TYPE_CHECKING:
+    from onnx import ModelProto, NodeProto, TensorProto
 
 DEFAULT_OPSET = 17
 MIN_OPSET = 13  # Softmax over one axis (opset 13 semantics) and every op below exist
@@ -39,7 +48,21 @@ SUPPORTED = ("dense", "maxout", "identity", "sigmoid", "tanh", "relu", "leaky_re
              "elu", "step", "softmax")
 
 
-def _require_onnx():
+class OnnxModel(Protocol):
+    """What the export reads of a model: nncore.Sequential or nncore.reference.Sequential."""
+
+    @property
+    def layers(self) -> Sequence[Layer]: ...
+    @property
+    def dtype(self) -> type[np.floating[Any]]: ...
+    @property
+    def n_features(self) -> int: ...
+    @property
+    def n_outputs(self) -> int: ...
+    def named_parameters(self) -> dict[str, FloatArray]: ...
+
+
+def _require_onnx() -> ModuleType:
     try:
         import onnx  # noqa: F401
     except ImportError as e:
@@ -48,7 +71,7 @@ def _require_onnx():
     return onnx
 
 
-def _check_opset(opset, onnx):
+def _check_opset(opset: Optional[int], onnx: ModuleType) -> int:
     if opset is None:
         return DEFAULT_OPSET
     newest = onnx.defs.onnx_opset_version()
@@ -63,30 +86,33 @@ def _check_opset(opset, onnx):
 class _Graph:
     """Collects nodes and initializers with unique names."""
 
-    def __init__(self, onnx, np_dtype):
+    def __init__(self, onnx: ModuleType, np_dtype: DTypeLike) -> None:
         self.onnx = onnx
         self.np_dtype = np.dtype(np_dtype)
-        self.elem = (onnx.TensorProto.DOUBLE if self.np_dtype == np.float64
+        self.elem: int = (onnx.TensorProto.DOUBLE if self.np_dtype == np.float64
                      else onnx.TensorProto.FLOAT)
-        self.nodes, self.inits, self._n = [], [], 0
+        self.nodes: list[NodeProto] = []
+        self.inits: list[TensorProto] = []
+        self._n = 0
 
-    def name(self, hint):
+    def name(self, hint: str) -> str:
         self._n += 1
         return f"{hint}_{self._n}"
 
-    def const(self, name, value):
+    def const(self, name: str, value: ArrayLike) -> str:
         arr = np.ascontiguousarray(np.asarray(value, dtype=self.np_dtype))
         self.inits.append(self.onnx.numpy_helper.from_array(arr, name=name))
         return name
 
-    def node(self, op, inputs, hint, output=None, **attrs):
+    def node(self, op: str, inputs: Iterable[str], hint: str, output: Optional[str] = None,
+             **attrs: Any) -> str:
         out = output or self.name(hint)
         self.nodes.append(self.onnx.helper.make_node(op, list(inputs), [out],
                                                      name=self.name(op), **attrs))
         return out
 
 
-def _layer(g, i, layer, params, x):
+def _layer(g: _Graph, i: int, layer: Layer, params: Mapping[str, NDArray[Any]], x: str) -> str:
     """Append the nodes of layer i to g; return the name of its output."""
     kind = getattr(layer, "kind", None)
     if kind == "dense":
@@ -109,11 +135,13 @@ def _layer(g, i, layer, params, x):
     if kind in ("leaky_relu", "prelu", "elu") and g.np_dtype == np.float64:
         return _piecewise64(g, i, layer, params, x)
     if kind == "leaky_relu":  # float32: the float attribute holds float32(slope) exactly
-        return g.node("LeakyRelu", [x], f"leaky_relu{i}", alpha=float(layer.slope))
+        slope = cast(LeakyReLU, layer).slope  # the layer of kind 'leaky_relu'
+        return g.node("LeakyRelu", [x], f"leaky_relu{i}", alpha=float(slope))
     if kind == "prelu":
         return g.node("PRelu", [x, g.const(f"{i}.alpha", params[f"{i}.alpha"])], f"prelu{i}")
     if kind == "elu":
-        return g.node("Elu", [x], f"elu{i}", alpha=float(layer.alpha))
+        alpha = cast(ELU, layer).alpha  # the layer of kind 'elu'
+        return g.node("Elu", [x], f"elu{i}", alpha=float(alpha))
     if kind == "step":
         zero = g.const(f"{i}.zero", np.zeros((), dtype=g.np_dtype))
         positive = g.node("Greater", [x, zero], f"step{i}_positive")
@@ -124,7 +152,8 @@ def _layer(g, i, layer, params, x):
                      f"exportable layer kinds are {', '.join(SUPPORTED)}")
 
 
-def _piecewise64(g, i, layer, params, x):
+def _piecewise64(g: _Graph, i: int, layer: Layer, params: Mapping[str, NDArray[Any]],
+                 x: str) -> str:
     """LeakyReLU / PReLU / ELU in float64: Where(x > 0, x, negative part).
 
     onnxruntime (1.32) has no double kernel for Elu, and double LeakyRelu/PRelu
@@ -135,21 +164,22 @@ def _piecewise64(g, i, layer, params, x):
     kind = layer.kind
     zero = g.const(f"{i}.zero", np.zeros((), dtype=g.np_dtype))
     if kind == "leaky_relu":
-        slope = g.const(f"{i}.slope", np.asarray(layer.slope, dtype=g.np_dtype))
+        slope = g.const(f"{i}.slope", np.asarray(cast(LeakyReLU, layer).slope, dtype=g.np_dtype))
         neg = g.node("Mul", [x, slope], f"leaky_relu{i}_neg")
     elif kind == "prelu":
         alpha = g.const(f"{i}.alpha", params[f"{i}.alpha"])
         neg = g.node("Mul", [x, alpha], f"prelu{i}_neg")
     else:  # elu: alpha·(Exp(Min(x, 0)) − 1)
         one = g.const(f"{i}.one", np.ones((), dtype=g.np_dtype))
-        alpha = g.const(f"{i}.elu_alpha", np.asarray(layer.alpha, dtype=g.np_dtype))
+        alpha = g.const(f"{i}.elu_alpha", np.asarray(cast(ELU, layer).alpha, dtype=g.np_dtype))
         e = g.node("Exp", [g.node("Min", [x, zero], f"elu{i}_min")], f"elu{i}_exp")
         neg = g.node("Mul", [g.node("Sub", [e, one], f"elu{i}_expm1"), alpha], f"elu{i}_neg")
     positive = g.node("Greater", [x, zero], f"{kind}{i}_positive")
     return g.node("Where", [positive, x, neg], f"{kind}{i}")
 
 
-def build(model, opset=None, output=None, input_name="X", output_name="Y"):
+def build(model: OnnxModel, opset: Optional[int] = None, output: Optional[str] = None,
+          input_name: str = "X", output_name: str = "Y") -> ModelProto:
     """The onnx.ModelProto of `model` (checked with onnx.checker).
 
     output: None (the network's output, (N, n_outputs)), "binary_proba"
@@ -199,14 +229,14 @@ def build(model, opset=None, output=None, input_name="X", output_name="Y"):
         [helper.make_tensor_value_info(input_name, g.elem, ["N", int(model.n_features)])],
         [helper.make_tensor_value_info(output_name, g.elem, out_shape)],
         initializer=g.inits)
-    proto = helper.make_model(graph, producer_name="nncore",
+    proto: ModelProto = helper.make_model(graph, producer_name="nncore",
                               opset_imports=[helper.make_opsetid("", opset)])
     proto.ir_version = min(proto.ir_version, _ir_version_for(onnx, opset))
     onnx.checker.check_model(proto, full_check=True)
     return proto
 
 
-def _ir_version_for(onnx, opset):
+def _ir_version_for(onnx: ModuleType, opset: int) -> int:
     """The IR version that goes with `opset` (so older runtimes accept the file)."""
     try:
         from onnx.helper import VERSION_TABLE
@@ -215,10 +245,12 @@ def _ir_version_for(onnx, opset):
                 return ir
     except ImportError:  # pragma: no cover - very old onnx
         pass
-    return onnx.IR_VERSION
+    newest: int = onnx.IR_VERSION
+    return newest
 
 
-def to_onnx(model, path=None, opset=None, output=None):
+def to_onnx(model: OnnxModel, path: Union[str, os.PathLike[str], None] = None,
+            opset: Optional[int] = None, output: Optional[str] = None) -> ModelProto:
     """Write `model` as an ONNX graph to `path` (if given); return the onnx.ModelProto."""
     proto = build(model, opset=opset, output=output)
     if path is not None:
