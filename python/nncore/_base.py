@@ -10,7 +10,8 @@ differ only in who computes: the C++ core or NumPy. Subclasses implement
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Optional, Sequence, Union, cast
+from typing import (TYPE_CHECKING, Any, Callable, Literal, Mapping, Optional, Sequence, TypeVar,
+                    Union, cast)
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from .graph import Graph
     from .history import History
     from .optim import Optimizer, OptimizerState
+
+_Model = TypeVar("_Model", bound="ModelBase")
 
 
 class ModelBase:
@@ -100,12 +103,12 @@ class ModelBase:
         return (f"{type(self).__name__}({inner}\n    dtype=np.{np.dtype(self.dtype).name}, "
                 f"seed={self.seed},\n)")
 
-    def summary(self, print_fn=print):
+    def summary(self, print_fn: Callable[[str], object] = print) -> None:
         """Print (or hand to `print_fn`) the per-layer table: type, output width,
         parameters and bytes per layer, and the totals (nncore.summary)."""
         print_fn(summary.text(self))
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         return summary.to_html(self)
 
     # -- parameters in and out ----------------------------------------------
@@ -252,20 +255,22 @@ class ModelBase:
 
     # -- other libraries (nncore.convert) --------------------------------------
     @classmethod
-    def from_torch(cls, module, seed=0):
+    def from_torch(cls: type[_Model], module: Any, seed: int = 0) -> _Model:
         """This kind of model with the layers and weights of a torch.nn.Sequential."""
-        return convert.from_torch(module, cls, seed=seed)
+        model: _Model = convert.from_torch(module, cls, seed=seed)  # module: torch (optional)
+        return model
 
     @classmethod
-    def from_sklearn(cls, mlp, seed=0):
+    def from_sklearn(cls: type[_Model], mlp: Any, seed: int = 0) -> _Model:
         """This kind of model with the network of a fitted scikit-learn MLP."""
-        return convert.from_sklearn(mlp, cls, seed=seed)
+        model: _Model = convert.from_sklearn(mlp, cls, seed=seed)  # mlp: sklearn (untyped)
+        return model
 
-    def to_torch(self):
+    def to_torch(self) -> Any:  # a torch.nn.Sequential (torch is optional)
         """A torch.nn.Sequential computing the same function (weights copied)."""
         return convert.to_torch(self)
 
-    def to_sklearn(self, classes=None):
+    def to_sklearn(self, classes: Optional[ArrayLike] = None) -> Any:  # sklearn is untyped
         """A fitted scikit-learn MLPClassifier/MLPRegressor with these weights."""
         return convert.to_sklearn(self, classes=classes)
 
