@@ -12,7 +12,7 @@ file → {native model, reference} → adapters (sklearn, lecture, CLI).
 from __future__ import annotations
 
 from . import init, reference
-from ._version import __version__
+from ._version import __version__ as __version__  # re-exported (not in __all__)
 from .gradcheck import check_gradients
 from .history import EarlyStopping, History
 from .layers import (ELU, Dense, Identity, LeakyReLU, Maxout, PReLU, ReLU, Sigmoid, Softmax,

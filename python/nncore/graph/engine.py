@@ -9,12 +9,13 @@ inputs; `backward()` sets ∂L/∂node for every node from the output back
 from __future__ import annotations
 
 import os
-from typing import (TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, Protocol,
-                    Sequence, Union)
+from typing import (TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Protocol, Sequence,
+                    Union)
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..checks import FloatArray
 from . import drawing
 from .drawing import _describe
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure, SubFigure
 
-Array = NDArray[np.float64]
+Array = NDArray[np.float64]  # a graph computes in float64, whatever the model's dtype
 # forward(*input values) -> value; backward(∂L/∂node, value, *input values) -> ∂L/∂input
 # for every input (None where not needed).
 Forward = Callable[..., ArrayLike]
@@ -33,7 +34,7 @@ class LossModel(Protocol):
     """What compare_with_model needs: nncore.Sequential or nncore.reference.Sequential."""
 
     def loss_and_grad(self, X: ArrayLike, y: ArrayLike, loss: str = ..., l1: float = ...,
-                      l2: float = ...) -> tuple[float, dict[str, NDArray[np.floating[Any]]]]: ...
+                      l2: float = ...) -> tuple[float, dict[str, FloatArray]]: ...
 
 
 class Node:
