@@ -108,9 +108,18 @@ class Context:
             return False
         return True
 
+    def _folder(self, fn):
+        if self.out is None:
+            raise RuntimeError(f"Context.{fn}: there is no output folder (out=None); "
+                               "ask can_plot() first")
+        return self.out
+
     def save(self, fig, filename, what):
-        os.makedirs(self.out, exist_ok=True)
-        path = os.path.join(self.out, filename)
+        if self.plt is None:
+            raise RuntimeError(f"Context.save: {self.no_plot_reason}; ask can_plot() first")
+        folder = self._folder("save")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, filename)
         fig.savefig(path, dpi=110, bbox_inches="tight")
         self.plt.close(fig)
         self.pictures.append((self.section, path, what))
@@ -118,8 +127,9 @@ class Context:
         return path
 
     def write_text(self, filename, text, what):
-        os.makedirs(self.out, exist_ok=True)
-        path = os.path.join(self.out, filename)
+        folder = self._folder("write_text")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, filename)
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
         self.say(f"  file: {path}  ({what})")
