@@ -8,13 +8,24 @@ from __future__ import annotations
 import os
 import sys
 import time
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Sequence, TextIO
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 DEMO_HINT = "pip install 'nncore[demo]'  (matplotlib and scikit-learn)"
 
+# (section, path, what) of a written picture; (section, what, reason) of a skipped one.
+# The section is None when a section's run() is called on its own.
+Picture = tuple[Optional[str], str, str]
+Skipped = tuple[Optional[str], str, str]
 
-def get_pyplot():
+
+def get_pyplot() -> ModuleType | None:
     """matplotlib.pyplot with the headless Agg backend, or None if matplotlib is missing."""
     try:
         import matplotlib
@@ -25,21 +36,21 @@ def get_pyplot():
     return plt
 
 
-def fmt_matrix(a, decimals=2):
+def fmt_matrix(a: ArrayLike, decimals: int = 2) -> list[str]:
     """A small matrix as aligned text rows, like the slides."""
-    a = np.atleast_2d(np.asarray(a, dtype=np.float64))
-    cells = [[_num(v, decimals) for v in row] for row in a]
+    m = np.atleast_2d(np.asarray(a, dtype=np.float64))
+    cells = [[_num(v, decimals) for v in row] for row in m]
     width = max(len(c) for row in cells for c in row)
     return ["[ " + "  ".join(c.rjust(width) for c in row) + " ]" for row in cells]
 
 
-def _num(v, decimals):
+def _num(v: float, decimals: int) -> str:
     if float(v).is_integer() and abs(v) < 1e6:
         return f"{v:.0f}" if decimals == 0 else f"{v:.{min(decimals, 1)}f}"
     return f"{v:.{decimals}f}"
 
 
-def side_by_side(blocks, gap=4):
+def side_by_side(blocks: Sequence[tuple[str, Sequence[str]]], gap: int = 4) -> list[str]:
     """Print several (title, lines) blocks next to each other."""
     heights = max(len(lines) for _, lines in blocks)
     widths = [max(len(t), *(len(s) for s in lines)) for t, lines in blocks]
@@ -50,12 +61,12 @@ def side_by_side(blocks, gap=4):
     return out
 
 
-def fmt_table(headers, rows):
+def fmt_table(headers: Sequence[object], rows: Iterable[Iterable[object]]) -> list[str]:
     """Rows of values as an aligned text table (first column left, others right)."""
     text = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in text) for i in range(len(headers))]
 
-    def line(r):
+    def line(r: Sequence[str]) -> str:
         return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                          for i, (c, w) in enumerate(zip(r, widths)))
     return [line(text[0]), "  ".join("-" * w for w in widths)] + [line(r) for r in text[1:]]
@@ -64,41 +75,47 @@ def fmt_table(headers, rows):
 class Context:
     """Options and the record of one walkthrough run (or one section called alone)."""
 
-    def __init__(self, out="nncore-out", quick=False, plots=True, stream=None, echo=True):
+    total_seconds: float  # set by run_all at the end of the walkthrough
+
+    def __init__(self, out: str | os.PathLike[str] | None = "nncore-out", quick: bool = False,
+                 plots: bool = True, stream: TextIO | None = None, echo: bool = True) -> None:
         self.out = os.path.abspath(out) if out is not None else None
         self.quick = bool(quick)
         self.stream = stream or sys.stdout
         self.echo = echo
-        self.lines = []
-        self.pictures = []      # (section, path, what)
-        self.skipped = []       # (section, what, reason)
-        self.results = {}       # section name -> dict of numbers
-        self.timings = {}
-        self.section = None
+        self.lines: list[str] = []
+        self.pictures: list[Picture] = []
+        self.skipped: list[Skipped] = []
+        # section name -> the numbers its run() returned (that section's TypedDict), or None
+        # for a skipped section
+        self.results: dict[str, Mapping[str, Any] | None] = {}
+        self.timings: dict[str, float] = {}
+        self.section: str | None = None
         self.plt = get_pyplot() if plots else None
         self.no_plot_reason = (None if self.plt is not None else
                                ("matplotlib is not installed" if plots else "pictures disabled"))
 
     # -- text -----------------------------------------------------------------------
-    def say(self, *lines):
+    def say(self, *lines: object) -> None:
         for line in lines:
             for part in str(line).split("\n"):
                 self.lines.append(part)
                 if self.echo:
                     print(part, file=self.stream, flush=True)
 
-    def heading(self, number, title):
+    def heading(self, number: int, title: str) -> None:
         bar = f"== {number}. {title} "
         self.say("", bar + "=" * max(4, 78 - len(bar)))
 
-    def sub(self, title):
+    def sub(self, title: str) -> None:
         self.say("", f"-- {title}")
 
-    def table(self, headers, rows, indent="  "):
+    def table(self, headers: Sequence[object], rows: Iterable[Iterable[object]],
+              indent: str = "  ") -> None:
         self.say(*[indent + l for l in fmt_table(headers, rows)])
 
     # -- pictures -------------------------------------------------------------------
-    def can_plot(self, filename, what):
+    def can_plot(self, filename: str, what: str) -> bool:
         """True if pictures can be drawn; otherwise records the skip and returns False."""
         if self.plt is None or self.out is None:
             reason = self.no_plot_reason or "no output folder"
@@ -108,25 +125,30 @@ class Context:
             return False
         return True
 
-    def _folder(self, fn):
+    def _folder(self, fn: str) -> str:
         if self.out is None:
             raise RuntimeError(f"Context.{fn}: there is no output folder (out=None); "
                                "ask can_plot() first")
         return self.out
 
-    def save(self, fig, filename, what):
+    def pyplot(self) -> ModuleType:
+        """matplotlib.pyplot, for drawing a picture that can_plot() allowed."""
         if self.plt is None:
-            raise RuntimeError(f"Context.save: {self.no_plot_reason}; ask can_plot() first")
+            raise RuntimeError(f"Context: {self.no_plot_reason}; ask can_plot() first")
+        return self.plt
+
+    def save(self, fig: Figure, filename: str, what: str) -> str:
+        plt = self.pyplot()
         folder = self._folder("save")
         os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, filename)
         fig.savefig(path, dpi=110, bbox_inches="tight")
-        self.plt.close(fig)
+        plt.close(fig)
         self.pictures.append((self.section, path, what))
         self.say(f"  picture: {path}  ({what})")
         return path
 
-    def write_text(self, filename, text, what):
+    def write_text(self, filename: str, text: str, what: str) -> str:
         folder = self._folder("write_text")
         os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, filename)
@@ -135,19 +157,22 @@ class Context:
         self.say(f"  file: {path}  ({what})")
         return path
 
-    def skip(self, what, reason):
+    def skip(self, what: str, reason: str) -> None:
         self.skipped.append((self.section, what, reason))
         self.say(f"  [skipped {what}: {reason}]")
 
 
 class Timer:
-    def __enter__(self):
+    t0: float
+    seconds: float
+
+    def __enter__(self) -> Timer:
         self.t0 = time.perf_counter()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self.t0
 
 
-def pct(x):
+def pct(x: float) -> str:
     return f"{100 * x:.1f} %"

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 # The 2-D classification example (section 3): 100 training points, 1000 held-out
 # test points, Gaussian noise 0.1 around the half-circles. With this noise the two
@@ -18,8 +19,14 @@ MOONS_TEST_SEED = 1003
 MOONS_N_TRAIN = 100
 MOONS_N_TEST = 1000
 
+FloatArray = NDArray[np.float64]
+LabelArray = NDArray[np.int64]
+XY = tuple[FloatArray, FloatArray]                # (X (n, features), y (n,)), float64
+MoonsSplit = tuple[XY, XY]                        # ((X_train, y_train), (X_test, y_test))
+DigitsXY = tuple[FloatArray, LabelArray]          # (X (n, 64) in [0, 1], y (n,) int labels)
 
-def make_moons(n=100, noise=0.1, seed=0):
+
+def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> XY:
     """Two interleaved half-circles (as scikit-learn's make_moons), labels 0/1.
 
     Class 0: (cos t, sin t); class 1: (1 − cos t, 0.5 − sin t), t ~ U(0, π),
@@ -41,20 +48,21 @@ def make_moons(n=100, noise=0.1, seed=0):
     return X[order], y[order]
 
 
-def moons_split(n_train=MOONS_N_TRAIN, n_test=MOONS_N_TEST, noise=MOONS_NOISE,
-                seed=MOONS_TRAIN_SEED, test_seed=MOONS_TEST_SEED):
+def moons_split(n_train: int = MOONS_N_TRAIN, n_test: int = MOONS_N_TEST,
+                noise: float = MOONS_NOISE, seed: int = MOONS_TRAIN_SEED,
+                test_seed: int = MOONS_TEST_SEED) -> MoonsSplit:
     """The section-3 data: ((X_train, y_train), (X_test, y_test)), independent draws."""
     return make_moons(n_train, noise, seed), make_moons(n_test, noise, test_seed)
 
 
-def xor_data():
+def xor_data() -> XY:
     """The lecture's XOR table: X = [[0,0],[0,1],[1,0],[1,1]], y = [0,1,1,0]."""
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
     y = np.array([0, 1, 1, 0], dtype=np.float64)
     return X, y
 
 
-def have_sklearn():
+def have_sklearn() -> bool:
     try:
         import sklearn  # noqa: F401
         return True
@@ -62,7 +70,8 @@ def have_sklearn():
         return False
 
 
-def load_digits_split(test_fraction=0.25, seed=0):
+def load_digits_split(test_fraction: float = 0.25,
+                      seed: int = 0) -> tuple[DigitsXY, DigitsXY]:
     """scikit-learn's bundled digits (1797 8×8 images, shipped with scikit-learn,
     no download), scaled to [0, 1], split per class (stratified) with a seeded
     permutation. Returns ((X_train, y_train), (X_test, y_test)); y are int labels.
@@ -76,12 +85,13 @@ def load_digits_split(test_fraction=0.25, seed=0):
     X = d.data.astype(np.float64) / 16.0
     y = d.target.astype(np.int64)
     rng = np.random.default_rng(seed)
-    train, test = [], []
+    train: list[np.intp] = []
+    test: list[np.intp] = []
     for k in np.unique(y):
         idx = rng.permutation(np.flatnonzero(y == k))
         n_test = int(round(test_fraction * idx.size))
         test.extend(idx[:n_test])
         train.extend(idx[n_test:])
-    train = rng.permutation(np.array(train))
-    test = rng.permutation(np.array(test))
-    return (X[train], y[train]), (X[test], y[test])
+    train_rows = rng.permutation(np.array(train))
+    test_rows = rng.permutation(np.array(test))
+    return (X[train_rows], y[train_rows]), (X[test_rows], y[test_rows])
