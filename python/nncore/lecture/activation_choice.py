@@ -9,34 +9,74 @@ training accuracy.
 """
 from __future__ import annotations
 
+from types import ModuleType
+from typing import TYPE_CHECKING, Callable, Optional, Sequence, TypedDict
+
 import numpy as np
 
 import nncore as nc
+from nncore.layers import Layer
 
-from ._report import pct
-from .data import make_moons
+from ._report import Context, pct
+from .data import FloatArray, MoonsSplit, make_moons
 
-ACTIVATIONS = (("ReLU", nc.ReLU), ("Leaky ReLU (0.1)", nc.LeakyReLU), ("ELU", nc.ELU),
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+class Task(TypedDict):
+    n_train: int
+    n_test: int
+    noise: float
+    seed: int
+    test_seed: int
+
+
+# (activation, mean final train acc, mean test acc, median epochs to the target train acc
+# or None if a seed never got there, runs that reached it)
+ChoiceRow = tuple[str, float, float, Optional[int], int]
+
+
+class ActivationChoice(TypedDict):
+    rows: list[ChoiceRow]
+    curves: dict[str, FloatArray]   # activation -> mean train accuracy per epoch
+    target: float
+    epochs: int
+    seeds: Sequence[int]
+    lr: float
+    batch_size: int
+
+
+class ActivationChoiceSummary(TypedDict):
+    rows: list[ChoiceRow]
+
+
+ACTIVATIONS: tuple[tuple[str, Callable[[], Layer]], ...] = (("ReLU", nc.ReLU), ("Leaky ReLU (0.1)", nc.LeakyReLU), ("ELU", nc.ELU),
                ("tanh", nc.Tanh), ("sigmoid", nc.Sigmoid))
-TASK = {"n_train": 300, "n_test": 1000, "noise": 0.2, "seed": 11, "test_seed": 1011}
+TASK: Task = {"n_train": 300, "n_test": 1000, "noise": 0.2, "seed": 11, "test_seed": 1011}
 
 
-def task_data():
+def task_data() -> MoonsSplit:
     X, y = make_moons(TASK["n_train"], TASK["noise"], TASK["seed"])
     Xt, yt = make_moons(TASK["n_test"], TASK["noise"], TASK["test_seed"])
     return (X, y), (Xt, yt)
 
 
-def activation_choice(epochs=150, seeds=(0, 1, 2), target=0.95, lr=0.05, batch_size=32):
+def activation_choice(epochs: int = 150, seeds: Sequence[int] = (0, 1, 2), target: float = 0.95,
+                      lr: float = 0.05, batch_size: int = 32) -> ActivationChoice:
     """For each activation: 2-32-32-1 (sigmoid output, BCE), plain minibatch SGD with
     the same lr, default init (He for ReLU-like, Glorot otherwise). Returns {"rows":
     [(name, mean final train acc, mean test acc, median epochs to target train acc
     (None if a seed never got there), runs that reached it)], "curves": {name: mean
     train-accuracy curve}, ...}."""
     (X, y), (Xt, yt) = task_data()
-    rows, curves = [], {}
+    rows: list[ChoiceRow] = []
+    curves: dict[str, FloatArray] = {}
     for name, act in ACTIVATIONS:
-        accs, tests, hits, curve = [], [], [], []
+        accs: list[float] = []
+        tests: list[float] = []
+        hits: list[int | None] = []
+        curve: list[FloatArray] = []
         for s in seeds:
             m = nc.Sequential(nc.Dense(2, 32), act(), nc.Dense(32, 32), act(), nc.Dense(32, 1),
                               nc.Sigmoid(), seed=s)
@@ -56,7 +96,7 @@ def activation_choice(epochs=150, seeds=(0, 1, 2), target=0.95, lr=0.05, batch_s
             "lr": lr, "batch_size": batch_size}
 
 
-def run(ctx):
+def run(ctx: Context) -> ActivationChoiceSummary:
     ctx.heading(6, "Activation choice in practice")
     epochs = 60 if ctx.quick else 150
     seeds = (0,) if ctx.quick else (0, 1, 2)
@@ -72,14 +112,16 @@ def run(ctx):
     ctx.say("  fastest to the target: " + ", ".join(
         f"{n} ({'-' if e is None else e})" for n, _, _, e, _ in ranked) +
         "  (lecture: ReLU family first, tanh next, sigmoid last)")
-    ctx.results["activation_choice"] = {"rows": r["rows"]}
+    summary: ActivationChoiceSummary = {"rows": r["rows"]}
+    ctx.results["activation_choice"] = summary
     if ctx.can_plot("06_activation_choice.png", "training accuracy per activation"):
-        ctx.save(plot_choice(r, ctx.plt), "06_activation_choice.png",
+        ctx.save(plot_choice(r, ctx.pyplot()), "06_activation_choice.png",
                  "training accuracy per epoch for each hidden activation")
-    return ctx.results["activation_choice"]
+    return summary
 
 
-def plot_choice(r, plt):
+def plot_choice(r: ActivationChoice, plt: ModuleType) -> Figure:
+    fig: Figure
     fig, ax = plt.subplots(figsize=(8.5, 5))
     for (name, curve), c in zip(r["curves"].items(),
                                 ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")):

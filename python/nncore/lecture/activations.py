@@ -8,10 +8,20 @@ forward/backward, the same formulas the core uses).
 """
 from __future__ import annotations
 
+from types import ModuleType
+from typing import TYPE_CHECKING, Mapping, TypedDict
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 import nncore as nc
 from nncore.reference import layers as rl
+
+from ._report import Context
+from .data import FloatArray
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "prelu", "maxout", "step")
 TITLES = {"sigmoid": "Sigmoid  σ(a) = 1/(1+e^−a)", "tanh": "tanh(a)", "relu": "ReLU  max(0, a)",
@@ -19,8 +29,27 @@ TITLES = {"sigmoid": "Sigmoid  σ(a) = 1/(1+e^−a)", "tanh": "tanh(a)", "relu":
           "prelu": "PReLU  max(αa, a), α learned (0.25)",
           "maxout": "Maxout  max(w₁a + b₁, w₂a + b₂) = max(a, −0.5a − 0.5)", "step": "step(a) (XOR example)"}
 
+Curve = tuple[FloatArray, FloatArray, FloatArray]   # (a, h(a), h′(a)), all (len(a),)
 
-def linear_collapse(n_in=3, n_hidden=4, n_samples=5, seed=0):
+
+class LinearCollapse(TypedDict):
+    X: FloatArray
+    W: FloatArray
+    w: FloatArray
+    w_prime: FloatArray
+    f_network: FloatArray
+    f_linear: FloatArray
+    max_abs_diff: float
+    single_layer_diff: float
+
+
+class ActivationsSummary(TypedDict):
+    max_abs_diff: float
+    single_layer_diff: float
+
+
+def linear_collapse(n_in: int = 3, n_hidden: int = 4, n_samples: int = 5,
+                    seed: int = 0) -> LinearCollapse:
     """A network of two linear layers (no activation, zero biases) equals one linear map.
 
     Returns {"X", "W", "w", "w_prime", "f_network", "f_linear", "max_abs_diff",
@@ -43,7 +72,7 @@ def linear_collapse(n_in=3, n_hidden=4, n_samples=5, seed=0):
             "single_layer_diff": float(np.max(np.abs(f_net - f_single)))}
 
 
-def _maxout_layer():
+def _maxout_layer() -> rl.Maxout:
     layer = rl.Maxout(1, 1, k=2)
     W = np.array([[[1.0]], [[-0.5]]])
     b = np.array([[0.0], [-0.5]])
@@ -51,7 +80,7 @@ def _maxout_layer():
     return layer
 
 
-def activation_curves(a=None):
+def activation_curves(a: ArrayLike | None = None) -> dict[str, Curve]:
     """{name: (a, h(a), h'(a))} for the lecture's activations.
 
     h and h′ come from nncore.reference's layers (forward, then backward of ones:
@@ -61,15 +90,17 @@ def activation_curves(a=None):
     """
     a = np.linspace(-4, 4, 801) if a is None else np.asarray(a, dtype=np.float64)
     col = a.reshape(-1, 1)
-    out = {}
+    out: dict[str, Curve] = {}
     for name in ACTIVATION_NAMES:
+        layer: rl.ReferenceLayer
         if name == "maxout":
             layer = _maxout_layer()
         elif name == "prelu":
             layer = rl.PReLU()
             layer.bind({"alpha": np.array([0.25])}, {"alpha": np.zeros(1)})
-        else:
-            layer = rl.REFERENCE_LAYERS[name]()
+        else:  # a parameter-free activation (the registry also holds Dense and Maxout)
+            cls: type[rl.ReferenceLayer] = rl.REFERENCE_LAYERS[name]
+            layer = cls()
         h = layer.forward(col)
         if name == "step":
             d = np.zeros_like(col)
@@ -79,7 +110,7 @@ def activation_curves(a=None):
     return out
 
 
-def run(ctx):
+def run(ctx: Context) -> ActivationsSummary:
     ctx.heading(2, "Why activation functions? Linear layers collapse")
     r = linear_collapse()
     ctx.say("  2-layer nncore network without activation (3 → 4 → 1, biases 0): f(x) = xᵀW w",
@@ -96,15 +127,17 @@ def run(ctx):
                "h′(0.5)", "h′(2)"],
               [(name, *[f"{v:.3f}" for v in h], *[f"{v:.3f}" for v in d])
                for name, (_, h, d) in curves.items()])
-    ctx.results["activations"] = {"max_abs_diff": r["max_abs_diff"],
-                                  "single_layer_diff": r["single_layer_diff"]}
+    summary: ActivationsSummary = {"max_abs_diff": r["max_abs_diff"],
+                                   "single_layer_diff": r["single_layer_diff"]}
+    ctx.results["activations"] = summary
     if ctx.can_plot("02_activations.png", "activation functions and derivatives"):
-        ctx.save(plot_activations(activation_curves(), ctx.plt), "02_activations.png",
+        ctx.save(plot_activations(activation_curves(), ctx.pyplot()), "02_activations.png",
                  "8 activation functions (solid) with their derivatives (dashed)")
-    return ctx.results["activations"]
+    return summary
 
 
-def plot_activations(curves, plt):
+def plot_activations(curves: Mapping[str, Curve], plt: ModuleType) -> Figure:
+    fig: Figure
     fig, axes = plt.subplots(2, 4, figsize=(15, 6.8), sharex=True)
     for ax, (name, (a, h, d)) in zip(axes.ravel(), curves.items()):
         ax.axhline(0, color="#999999", lw=0.6)

@@ -10,29 +10,65 @@ hidden width.
 """
 from __future__ import annotations
 
+from types import ModuleType
+from typing import TYPE_CHECKING, Sequence, TypedDict
+
 import numpy as np
 
 import nncore as nc
 
-from ._report import pct
+from ._report import Context, pct
 from .data import MOONS_N_TEST, MOONS_N_TRAIN, MOONS_NOISE, MOONS_TEST_SEED, MOONS_TRAIN_SEED
-from .data import moons_split
+from .data import FloatArray, MoonsSplit, moons_split
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NN_EPOCHS = 1500
 NN_LR = 0.02
 
+ModelRow = tuple[str, int, float, float]   # (name, parameters, train acc, test acc)
 
-def network(hidden=10, seed=0):
+
+class FitModels(TypedDict):
+    data: MoonsSplit
+    models: dict[str, nc.Sequential]
+    rows: list[ModelRow]
+
+
+class OverfittingCurve(TypedDict):
+    """One entry per hidden width."""
+    widths: list[int]
+    parameters: list[int]
+    train_acc: list[float]
+    test_acc: list[float]
+    train_loss: list[float]
+    test_loss: list[float]
+
+
+class ClassificationSummary(TypedDict):
+    rows: list[ModelRow]
+    nn_parameters: int
+    nn_train: float
+    nn_test: float
+    overfitting: OverfittingCurve
+    noise: float
+    train_seed: int
+
+
+def network(hidden: int = 10, seed: int = 0) -> nc.Sequential:
     """The lecture's network: a¹ = θ¹ᵀx, h¹ = tanh(a¹), f(x) = σ(θ²ᵀh¹) (with biases)."""
     return nc.Sequential(nc.Dense(2, hidden), nc.Tanh(), nc.Dense(hidden, 1), nc.Sigmoid(),
                          seed=seed)
 
 
-def accuracy(model, X, y, threshold=0.5):
+def accuracy(model: nc.Sequential, X: FloatArray, y: FloatArray,
+             threshold: float = 0.5) -> float:
     return float(np.mean((model.predict(X).ravel() > threshold) == (y > 0.5)))
 
 
-def fit_models(data=None, seed=0, epochs=NN_EPOCHS):
+def fit_models(data: MoonsSplit | None = None, seed: int = 0,
+               epochs: int = NN_EPOCHS) -> FitModels:
     """Fit the three models of the slide. Returns {"data", "models": {name: model},
     "rows": [(name, parameters, train acc, test acc)]}.
 
@@ -59,12 +95,14 @@ def fit_models(data=None, seed=0, epochs=NN_EPOCHS):
     return {"data": ((X, y), (Xt, yt)), "models": models, "rows": rows}
 
 
-def overfitting_curve(widths=(1, 2, 3, 5, 10, 20, 50, 100), data=None, seed=0, epochs=NN_EPOCHS):
+def overfitting_curve(widths: Sequence[int] = (1, 2, 3, 5, 10, 20, 50, 100),
+                      data: MoonsSplit | None = None, seed: int = 0,
+                      epochs: int = NN_EPOCHS) -> OverfittingCurve:
     """Train and test accuracy and BCE loss of 2-w-1 networks as the width w grows.
     Returns {"widths", "parameters", "train_acc", "test_acc", "train_loss", "test_loss"}."""
     (X, y), (Xt, yt) = data or moons_split()
-    out = {k: [] for k in ("widths", "parameters", "train_acc", "test_acc", "train_loss",
-                           "test_loss")}
+    out: OverfittingCurve = {"widths": [], "parameters": [], "train_acc": [], "test_acc": [],
+                             "train_loss": [], "test_loss": []}
     for w in widths:
         m = network(w, seed)
         m.fit(X, y, loss="bce", optimizer=nc.Adam(lr=NN_LR), epochs=epochs, batch_size=len(y),
@@ -78,7 +116,7 @@ def overfitting_curve(widths=(1, 2, 3, 5, 10, 20, 50, 100), data=None, seed=0, e
     return out
 
 
-def overfitting_answer(oc):
+def overfitting_answer(oc: OverfittingCurve) -> str:
     """The slide's question answered from the numbers of `overfitting_curve`."""
     w = np.array(oc["widths"])
     big = w >= 10
@@ -100,7 +138,7 @@ def overfitting_answer(oc):
     return text
 
 
-def run(ctx):
+def run(ctx: Context) -> ClassificationSummary:
     ctx.heading(3, "The 2-D classification example: network vs linear and logistic regression")
     ctx.say(f"  data: two interleaved half-circles (make_moons), noise σ = {MOONS_NOISE}, "
             f"{MOONS_N_TRAIN} training points (seed {MOONS_TRAIN_SEED}), "
@@ -121,21 +159,23 @@ def run(ctx):
                zip(oc["widths"], oc["parameters"], oc["train_acc"], oc["test_acc"],
                    oc["train_loss"], oc["test_loss"])])
     ctx.say("  " + overfitting_answer(oc))
-    ctx.results["classification"] = {
+    summary: ClassificationSummary = {
         "rows": [(n, p, a, b) for n, p, a, b in r["rows"]], "nn_parameters": r["rows"][2][1],
         "nn_train": nn_train, "nn_test": nn_test, "overfitting": oc,
         "noise": MOONS_NOISE, "train_seed": MOONS_TRAIN_SEED}
+    ctx.results["classification"] = summary
     if ctx.can_plot("03_decision_boundaries.png", "decision boundaries"):
-        ctx.save(plot_boundaries(r, ctx.plt), "03_decision_boundaries.png",
+        ctx.save(plot_boundaries(r, ctx.pyplot()), "03_decision_boundaries.png",
                  "decision boundaries: linear regression, logistic regression, network")
     if ctx.can_plot("03_overfitting.png", "train vs test as width grows"):
-        ctx.save(plot_overfitting(oc, ctx.plt), "03_overfitting.png",
+        ctx.save(plot_overfitting(oc, ctx.pyplot()), "03_overfitting.png",
                  "train vs test accuracy and loss against hidden width")
-    return ctx.results["classification"]
+    return summary
 
 
-def plot_boundaries(r, plt):
+def plot_boundaries(r: FitModels, plt: ModuleType) -> Figure:
     (X, y), (Xt, yt) = r["data"]
+    fig: Figure
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.8), sharey=True)
     lo = np.minimum(X.min(0), Xt.min(0)) - 0.4
     hi = np.maximum(X.max(0), Xt.max(0)) + 0.4
@@ -164,7 +204,8 @@ def plot_boundaries(r, plt):
     return fig
 
 
-def plot_overfitting(oc, plt):
+def plot_overfitting(oc: OverfittingCurve, plt: ModuleType) -> Figure:
+    fig: Figure
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.3))
     w = oc["widths"]
     a1.plot(w, 100 * np.array(oc["train_acc"]), "o-", label="train (100 points)")

@@ -9,13 +9,52 @@ nodes); `measure()` times real nncore predict and fit calls.
 from __future__ import annotations
 
 import time
+from types import ModuleType
+from typing import TYPE_CHECKING, Callable, Sequence, TypedDict
 
 import numpy as np
+from numpy.typing import NDArray
 
 import nncore as nc
+from nncore.layers import Layer
+
+from ._report import Context
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+MacRow = tuple[str, int, int, int]   # (matmul node, weights, forward MACs, backward MACs)
+# (architecture, weights, forward MACs, backward MACs, forward µs/sample, train µs/sample)
+ScalingRow = tuple[str, int, int, int, float, float]
 
 
-def count_macs(model):
+class MacCount(TypedDict):
+    """Multiply-adds per sample."""
+    layers: list[MacRow]
+    forward: int
+    backward: int
+    weights: int
+    other_forward: int
+    parameters: int
+
+
+class Timing(TypedDict):
+    """Seconds per sample."""
+    forward_s: float
+    train_s: float
+    ratio: float
+
+
+class CostSummary(TypedDict):
+    forward_macs: int
+    backward_macs: int
+    weights: int
+    forward_us: float
+    train_us: float
+    scaling: list[ScalingRow]
+
+
+def count_macs(model: nc.Sequential) -> MacCount:
     """Multiply-adds per sample, counted on the model's computational graph.
 
     Every matmul node m = h·W with h (1, i), W (i, o) costs i·o forward;
@@ -30,7 +69,8 @@ def count_macs(model):
     loss = {"sigmoid": "bce", "softmax": "ce"}.get(kind, "mse")
     y = np.zeros(1, dtype=np.int64) if loss == "ce" else np.zeros((1, model.n_outputs))
     g = model.graph(X, y, loss=loss)
-    rows, fwd, bwd, other = [], 0, 0, 0
+    rows: list[MacRow] = []
+    fwd, bwd, other = 0, 0, 0
     for node in g.nodes:
         if node.op in ("matmul", "maxout"):
             h, W = node.inputs[0], node.inputs[1]
@@ -47,7 +87,7 @@ def count_macs(model):
             "other_forward": other, "parameters": model.num_parameters}
 
 
-def _best_time(fn, repeats):
+def _best_time(fn: Callable[[], object], repeats: int) -> float:
     best = np.inf
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -56,13 +96,15 @@ def _best_time(fn, repeats):
     return best
 
 
-def measure(model, n=4096, batch_size=64, repeats=5, seed=0):
+def measure(model: nc.Sequential, n: int = 4096, batch_size: int = 64, repeats: int = 5,
+            seed: int = 0) -> Timing:
     """Seconds per sample for a forward pass (predict on n samples) and for training
     (one fit epoch over n samples: forward, backward and the SGD update), best of
     `repeats`. Returns {"forward_s", "train_s", "ratio"}."""
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, model.n_features))
     kind = model.layers[-1].kind
+    y: NDArray[np.int64] | NDArray[np.float64]
     if kind == "softmax":
         y = rng.integers(0, model.n_outputs, n)
     elif kind == "sigmoid":
@@ -79,8 +121,8 @@ def measure(model, n=4096, batch_size=64, repeats=5, seed=0):
     return {"forward_s": fwd, "train_s": train, "ratio": train / fwd}
 
 
-def mlp(widths, seed=0):
-    layers = []
+def mlp(widths: Sequence[int], seed: int = 0) -> nc.Sequential:
+    layers: list[Layer] = []
     for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
         layers.append(nc.Dense(a, b))
         if i < len(widths) - 2:
@@ -89,13 +131,13 @@ def mlp(widths, seed=0):
     return nc.Sequential(*layers, seed=seed)
 
 
-def scaling(quick=False):
+def scaling(quick: bool = False) -> list[ScalingRow]:
     """Measured forward time per sample against the width (quadratic) and the depth
     (linear) of ReLU networks. Returns rows (architecture, weights, forward MACs, µs)."""
     archs = ([[64, 128, 10], [64, 256, 256, 10], [64, 512, 512, 10]] if quick else
              [[64, 128, 128, 10], [64, 256, 256, 10], [64, 512, 512, 10], [64, 1024, 1024, 10],
               [64, 256, 10], [64, 256, 256, 256, 10], [64, 256, 256, 256, 256, 256, 10]])
-    rows = []
+    rows: list[ScalingRow] = []
     for w in archs:
         m = mlp(w)
         c = count_macs(m)
@@ -105,7 +147,7 @@ def scaling(quick=False):
     return rows
 
 
-def run(ctx):
+def run(ctx: Context) -> CostSummary:
     ctx.heading(8, "Computational cost: multiply-adds per weight, time per sample")
     m = mlp([64, 128, 64, 10])
     c = count_macs(m)
@@ -131,16 +173,18 @@ def run(ctx):
     ctx.table(["architecture", "weights", "fwd MACs", "bwd MACs", "fwd µs/sample",
                "train µs/sample"],
               [(a, w, f, b, f"{tf:.2f}", f"{tt:.2f}") for a, w, f, b, tf, tt in rows])
-    ctx.results["cost"] = {"forward_macs": c["forward"], "backward_macs": c["backward"],
-                           "weights": c["weights"], "forward_us": 1e6 * t["forward_s"],
-                           "train_us": 1e6 * t["train_s"], "scaling": rows}
+    summary: CostSummary = {"forward_macs": c["forward"], "backward_macs": c["backward"],
+                            "weights": c["weights"], "forward_us": 1e6 * t["forward_s"],
+                            "train_us": 1e6 * t["train_s"], "scaling": rows}
+    ctx.results["cost"] = summary
     if ctx.can_plot("08_cost.png", "time per sample vs multiply-adds"):
-        ctx.save(plot_cost(rows, ctx.plt), "08_cost.png",
+        ctx.save(plot_cost(rows, ctx.pyplot()), "08_cost.png",
                  "measured time per sample against counted multiply-adds")
-    return ctx.results["cost"]
+    return summary
 
 
-def plot_cost(rows, plt):
+def plot_cost(rows: Sequence[ScalingRow], plt: ModuleType) -> Figure:
+    fig: Figure
     fig, ax = plt.subplots(figsize=(8.5, 5.2))
     f = np.array([r[2] for r in rows], dtype=float)
     b = np.array([r[3] for r in rows], dtype=float)

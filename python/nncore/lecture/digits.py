@@ -11,31 +11,63 @@ ships with it; nothing is downloaded).
 """
 from __future__ import annotations
 
+from types import ModuleType
+from typing import TYPE_CHECKING, TypedDict
+
 import numpy as np
+from numpy.typing import NDArray
 
 import nncore as nc
 
-from ._report import pct
-from .data import have_sklearn, load_digits_split
+from ._report import Context, pct
+from .data import FloatArray, LabelArray, have_sklearn, load_digits_split
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
-def digits_network(seed=0):
+class Digits(TypedDict):
+    model: nc.Sequential
+    history: dict[str, list[float]]   # History.history: loss, accuracy, val_* per epoch
+    train_acc: float
+    test_acc: float
+    confusion: NDArray[np.int64]      # (10, 10): rows true digit, columns predicted
+    n_train: int
+    n_test: int
+    X_test: FloatArray                # test pixels in [0, 1] (not standardised), (n_test, 64)
+    y_test: LabelArray
+    pred: NDArray[np.intp]
+    epochs: int
+
+
+class DigitsSummary(TypedDict):
+    train_acc: float
+    test_acc: float
+    parameters: int
+    confusion: list[list[int]]
+
+
+def digits_network(seed: int = 0) -> nc.Sequential:
     return nc.Sequential(nc.Dense(64, 128), nc.ReLU(), nc.Dense(128, 64), nc.ReLU(),
                          nc.Dense(64, 10), nc.Softmax(), seed=seed)
 
 
-def confusion_matrix(y_true, y_pred, n_classes=10):
+def confusion_matrix(y_true: NDArray[np.integer], y_pred: NDArray[np.integer],
+                     n_classes: int = 10) -> NDArray[np.int64]:
     cm = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(cm, (y_true, y_pred), 1)
     return cm
 
 
-def standardise(X, Xt, floor=0.1):
+def standardise(X: FloatArray, Xt: FloatArray,
+                floor: float = 0.1) -> tuple[FloatArray, FloatArray]:
     mu, sd = X.mean(axis=0), np.maximum(X.std(axis=0), floor)
     return (X - mu) / sd, (Xt - mu) / sd
 
 
-def digits(epochs=40, seed=0, lr=1e-3, batch_size=32, l2=1e-3, split_seed=0):
+def digits(epochs: int = 40, seed: int = 0, lr: float = 1e-3, batch_size: int = 32,
+           l2: float = 1e-3, split_seed: int = 0) -> Digits:
     """Train the 64-128-64-10 network. Returns {"model", "history", "train_acc",
     "test_acc", "confusion" (rows true, columns predicted), "n_train", "n_test",
     "X_test" (pixels in [0, 1], for pictures), "y_test", "pred"}."""
@@ -51,7 +83,7 @@ def digits(epochs=40, seed=0, lr=1e-3, batch_size=32, l2=1e-3, split_seed=0):
             "epochs": epochs}
 
 
-def run(ctx):
+def run(ctx: Context) -> DigitsSummary | None:
     ctx.heading(7, "A real data set: handwritten digits (scikit-learn, 8×8 pixels)")
     if not have_sklearn():
         ctx.skip("section 7 (digits)", "scikit-learn is not installed; pip install 'nncore[demo]'")
@@ -70,17 +102,18 @@ def run(ctx):
     ctx.say("  confusion matrix (rows: true digit, columns: predicted):")
     ctx.say("        " + " ".join(f"{j:>3}" for j in range(10)))
     ctx.say(*[f"    {i:>2}  " + " ".join(f"{v:>3}" for v in row) for i, row in enumerate(cm)])
-    ctx.results["digits"] = {"train_acc": r["train_acc"], "test_acc": r["test_acc"],
-                             "parameters": m.num_parameters, "confusion": cm.tolist()}
+    summary: DigitsSummary = {"train_acc": r["train_acc"], "test_acc": r["test_acc"],
+                              "parameters": m.num_parameters, "confusion": cm.tolist()}
+    ctx.results["digits"] = summary
     if ctx.can_plot("07_digits_confusion.png", "confusion matrix"):
-        ctx.save(plot_digits(r, ctx.plt), "07_digits_confusion.png",
+        ctx.save(plot_digits(r, ctx.pyplot()), "07_digits_confusion.png",
                  "digits: confusion matrix, learning curves and misclassified test images")
-    return ctx.results["digits"]
+    return summary
 
 
-def plot_digits(r, plt):
+def plot_digits(r: Digits, plt: ModuleType) -> Figure:
     cm = r["confusion"]
-    fig = plt.figure(figsize=(14, 6))
+    fig: Figure = plt.figure(figsize=(14, 6))
     gs = fig.add_gridspec(2, 3, width_ratios=[1.25, 1, 1], height_ratios=[1, 1])
     ax = fig.add_subplot(gs[:, 0])
     im = ax.imshow(cm, cmap="Blues")
@@ -104,7 +137,7 @@ def plot_digits(r, plt):
     ax2.legend(loc="lower right")
     wrong = np.flatnonzero(r["pred"] != r["y_test"])[:8]
     sub = gs[1, 1:].subgridspec(1, 8)
-    small = []
+    small: list[Axes] = []
     for k in range(8):
         a = fig.add_subplot(sub[0, k])
         small.append(a)

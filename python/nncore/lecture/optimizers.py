@@ -11,17 +11,54 @@ update rule (`Optimizer.update`, the NumPy step the core mirrors) walks it.
 """
 from __future__ import annotations
 
+from types import ModuleType
+from typing import TYPE_CHECKING, Callable, Optional, TypedDict
+
 import numpy as np
 
 import nncore as nc
 from nncore.optim import new_state
 from nncore.reference.optim import update
 
-from ._report import pct
-from .data import moons_split
+from ._report import Context, pct
+from .data import FloatArray, moons_split
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+# (label, final loss, epochs to loss < target or None, train acc, test acc)
+OptimizerRow = tuple[str, float, Optional[int], float, float]
+
+
+class OptimizerComparison(TypedDict):
+    labels: list[str]
+    histories: dict[str, FloatArray]   # label -> loss per epoch
+    lr: dict[str, FloatArray]          # label -> learning rate per epoch
+    rows: list[OptimizerRow]
+    target: float
+    epochs: int
+    batch_size: int
+
+
+class ValleyPaths(TypedDict):
+    model: nc.Sequential
+    X: FloatArray
+    y: FloatArray
+    w_star: FloatArray
+    paths: dict[str, FloatArray]       # label -> (steps+1, 2)
+    losses: dict[str, FloatArray]      # label -> (steps+1,)
+    start: FloatArray
+    steps: int
+
+
+class OptimizersSummary(TypedDict):
+    rows: list[OptimizerRow]
+    valley_final_loss: dict[str, float]
+
 
 # (label, optimizer, schedule): one learning rate per method, from its usual range
-CONFIGS = (
+OptimizerConfig = tuple[str, Callable[[], nc.Optimizer], Callable[[], Optional[nc.Schedule]]]
+CONFIGS: tuple[OptimizerConfig, ...] = (
     ("gradient descent (SGD, lr 1)", lambda: nc.SGD(lr=1.0), lambda: None),
     ("momentum (γ 0.9, lr 1)", lambda: nc.Momentum(lr=1.0, gamma=0.9), lambda: None),
     ("RMSprop (γ 0.9, lr 0.01)", lambda: nc.RMSprop(lr=0.01, gamma=0.9), lambda: None),
@@ -31,14 +68,15 @@ CONFIGS = (
 )
 
 
-def optimizer_comparison(epochs=200, batch_size=20, seed=0, target=0.05):
+def optimizer_comparison(epochs: int = 200, batch_size: int = 20, seed: int = 0,
+                         target: float = 0.05) -> OptimizerComparison:
     """Train a 2-10-1 tanh network on the section-3 data with each optimizer of
     CONFIGS (same initial weights, same minibatch order: real `fit` runs).
     Returns {"labels", "histories": {label: loss per epoch}, "lr": {label: lr per
     epoch}, "rows": [(label, final loss, epochs to loss < target, train acc, test acc)]}."""
     (X, y), (Xt, yt) = moons_split()
-    out = {"labels": [], "histories": {}, "lr": {}, "rows": [], "target": target,
-           "epochs": epochs, "batch_size": batch_size}
+    out: OptimizerComparison = {"labels": [], "histories": {}, "lr": {}, "rows": [],
+                                "target": target, "epochs": epochs, "batch_size": batch_size}
     acc = lambda m, A, b: float(np.mean((m.predict(A).ravel() > 0.5) == (b > 0.5)))
     for label, make_opt, make_sched in CONFIGS:
         m = nc.Sequential(nc.Dense(2, 10), nc.Tanh(), nc.Dense(10, 1), nc.Sigmoid(), seed=seed)
@@ -56,7 +94,8 @@ def optimizer_comparison(epochs=200, batch_size=20, seed=0, target=0.05):
 
 # -- the valley ---------------------------------------------------------------------
 
-def valley_problem(n=200, rho=0.95, seed=0):
+def valley_problem(n: int = 200, rho: float = 0.95,
+                   seed: int = 0) -> tuple[nc.Sequential, FloatArray, FloatArray, FloatArray]:
     """Linear regression y ≈ x₁w₁ + x₂w₂ with corr(x₁, x₂) = rho (centred data).
     Returns (model Dense(2, 1), X, y, w_star)."""
     rng = np.random.default_rng(seed)
@@ -71,14 +110,16 @@ def valley_problem(n=200, rho=0.95, seed=0):
     return model, X, y, w_star
 
 
-def valley_loss(model, X, y, w):
+def valley_loss(model: nc.Sequential, X: FloatArray, y: FloatArray,
+                w: FloatArray) -> float:
     p = model.named_parameters()
     p["0.W"][:, 0] = w
     p["0.b"][...] = 0.0
     return model.loss(X, y, loss="mse")
 
 
-def valley_grad(model, X, y, w):
+def valley_grad(model: nc.Sequential, X: FloatArray, y: FloatArray,
+                w: FloatArray) -> tuple[float, FloatArray]:
     p = model.named_parameters()
     p["0.W"][:, 0] = w
     p["0.b"][...] = 0.0
@@ -86,7 +127,8 @@ def valley_grad(model, X, y, w):
     return value, g["0.W"][:, 0].copy()
 
 
-VALLEY_CONFIGS = (
+# (label, optimizer, learning-rate decay factor per step or None)
+VALLEY_CONFIGS: tuple[tuple[str, Callable[[], nc.Optimizer], float | None], ...] = (
     ("gradient descent (lr 0.95)", lambda: nc.SGD(lr=0.95), None),
     ("momentum (γ 0.9, lr 0.95)", lambda: nc.Momentum(lr=0.95, gamma=0.9), None),
     ("RMSprop (γ 0.9, lr 0.05)", lambda: nc.RMSprop(lr=0.05), None),
@@ -95,16 +137,19 @@ VALLEY_CONFIGS = (
 )
 
 
-def valley_paths(steps=50, start=(-1.5, 2.5)):
+def valley_paths(steps: int = 50,
+                 start: tuple[float, float] = (-1.5, 2.5)) -> ValleyPaths:
     """Each optimizer's path on the valley, from `start`. Returns {"model", "X", "y",
     "w_star", "paths": {label: (steps+1, 2)}, "losses": {label: (steps+1,)}}."""
     model, X, y, w_star = valley_problem()
-    paths, losses = {}, {}
+    paths: dict[str, FloatArray] = {}
+    losses: dict[str, FloatArray] = {}
     for label, make_opt, decay in VALLEY_CONFIGS:
         opt = make_opt()
         w = np.array(start, dtype=np.float64)
         state = new_state(opt, w.size, np.float64)
-        path, ls = [w.copy()], []
+        path = [w.copy()]
+        ls: list[float] = []
         for t in range(steps):
             value, g = valley_grad(model, X, y, w)
             ls.append(value)
@@ -117,7 +162,7 @@ def valley_paths(steps=50, start=(-1.5, 2.5)):
             "start": np.array(start), "steps": steps}
 
 
-def run(ctx):
+def run(ctx: Context) -> OptimizersSummary:
     ctx.heading(5, "Optimizers: gradient descent, momentum, RMSprop, Adam, learning-rate decay")
     epochs = 60 if ctx.quick else 200
     r = optimizer_comparison(epochs=epochs)
@@ -136,22 +181,24 @@ def run(ctx):
                "distance to w*"],
               [(l, f"{v['losses'][l][10]:.4f}", f"{v['losses'][l][-1]:.5f}",
                 f"{np.linalg.norm(v['paths'][l][-1] - v['w_star']):.4f}") for l in v["paths"]])
-    ctx.results["optimizers"] = {"rows": r["rows"],
-                                 "valley_final_loss": {l: float(v["losses"][l][-1])
-                                                       for l in v["paths"]}}
+    summary: OptimizersSummary = {"rows": r["rows"],
+                                  "valley_final_loss": {l: float(v["losses"][l][-1])
+                                                        for l in v["paths"]}}
+    ctx.results["optimizers"] = summary
     if ctx.can_plot("05_optimizer_loss_curves.png", "loss curves"):
-        ctx.save(plot_loss_curves(r, ctx.plt), "05_optimizer_loss_curves.png",
+        ctx.save(plot_loss_curves(r, ctx.pyplot()), "05_optimizer_loss_curves.png",
                  "training loss per epoch for each optimizer")
     if ctx.can_plot("05_optimizer_valley.png", "loss surface with optimizer paths"):
-        ctx.save(plot_valley(v, ctx.plt), "05_optimizer_valley.png",
+        ctx.save(plot_valley(v, ctx.pyplot()), "05_optimizer_valley.png",
                  "2-D loss surface (valley) with each optimizer's path")
-    return ctx.results["optimizers"]
+    return summary
 
 
 COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
 
 
-def plot_loss_curves(r, plt):
+def plot_loss_curves(r: OptimizerComparison, plt: ModuleType) -> Figure:
+    fig: Figure
     fig, ax = plt.subplots(figsize=(8.5, 5))
     for label, c in zip(r["labels"], COLORS):
         loss = r["histories"][label]
@@ -166,7 +213,7 @@ def plot_loss_curves(r, plt):
     return fig
 
 
-def plot_valley(v, plt):
+def plot_valley(v: ValleyPaths, plt: ModuleType) -> Figure:
     model, X, y, w_star = v["model"], v["X"], v["y"], v["w_star"]
     allp = np.concatenate(list(v["paths"].values()))
     lo = np.minimum(allp.min(0), w_star) - 0.3
@@ -175,6 +222,7 @@ def plot_valley(v, plt):
     J = np.array([valley_loss(model, X, y, w) for w in np.c_[g1.ravel(), g2.ravel()]])
     J = J.reshape(g1.shape)
     levels = np.geomspace(max(J.min(), 1e-3) * 1.05, J.max(), 16)
+    fig: Figure
     fig, axes = plt.subplots(2, 3, figsize=(15, 9.2))
     for ax, (label, path), c in zip(axes.ravel(), v["paths"].items(), COLORS):
         ax.contourf(g1, g2, J, levels=levels, cmap="Greys", alpha=0.45)

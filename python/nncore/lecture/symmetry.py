@@ -8,20 +8,49 @@ records every hidden unit's incoming weights after each epoch.
 """
 from __future__ import annotations
 
+from types import ModuleType
+from typing import TYPE_CHECKING, Callable, Mapping, TypedDict, Union
+
 import numpy as np
 
 import nncore as nc
 
-from ._report import pct
-from .data import moons_split
+from ._report import Context, pct
+from .data import FloatArray, MoonsSplit, moons_split
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+# A layer's `init=`: a name, or f(shape, fan_in, fan_out, rng) -> float64 array, or None for
+# the default (docs/design.md, "Initialisation").
+Init = Union[str, Callable[[tuple[int, ...], int, int, np.random.Generator], FloatArray], None]
 
 
-def _model(init, seed):
+class Recording(TypedDict):
+    model: nc.Sequential
+    W_history: FloatArray     # (epochs+1, 2, 4)
+    b_history: FloatArray     # (epochs+1, 4)
+    spread: FloatArray        # (epochs+1,)
+    train_acc: float
+    test_acc: float
+
+
+class SymmetrySummary(TypedDict):
+    constant_spread: float
+    random_spread: float
+    constant_train_acc: float
+    random_train_acc: float
+    constant_test_acc: float
+    random_test_acc: float
+
+
+def _model(init: Init, seed: int) -> nc.Sequential:
     return nc.Sequential(nc.Dense(2, 4, init=init), nc.Tanh(), nc.Dense(4, 1, init=init),
                          nc.Sigmoid(), seed=seed)
 
 
-def train_recording(init, epochs=300, seed=0, data=None):
+def train_recording(init: Init, epochs: int = 300, seed: int = 0,
+                    data: MoonsSplit | None = None) -> Recording:
     """Train a 2-4-1 tanh network from `init` (full batch, Adam lr 0.05, BCE) and record
     the hidden layer after every epoch. Returns {"model", "W_history" (epochs+1, 2, 4),
     "b_history" (epochs+1, 4), "spread" (max over units of the distance to unit 0's
@@ -31,7 +60,7 @@ def train_recording(init, epochs=300, seed=0, data=None):
     Ws = [m.named_parameters()["0.W"].copy()]
     bs = [m.named_parameters()["0.b"].copy()]
 
-    def record(epoch, logs):
+    def record(epoch: int, logs: Mapping[str, float]) -> None:
         p = m.named_parameters()
         Ws.append(p["0.W"].copy())
         bs.append(p["0.b"].copy())
@@ -44,7 +73,8 @@ def train_recording(init, epochs=300, seed=0, data=None):
             "train_acc": acc(X, y), "test_acc": acc(Xt, yt)}
 
 
-def symmetry_experiment(epochs=300, seed=0, constant=0.5):
+def symmetry_experiment(epochs: int = 300, seed: int = 0,
+                        constant: float = 0.5) -> dict[str, Recording]:
     """Constant init (every weight = `constant`, biases 0) vs the default random init.
     Returns {"constant": train_recording(...), "random": train_recording(...)}."""
     data = moons_split()
@@ -52,12 +82,12 @@ def symmetry_experiment(epochs=300, seed=0, constant=0.5):
             "random": train_recording(None, epochs, seed, data)}
 
 
-def run(ctx):
+def run(ctx: Context) -> SymmetrySummary:
     ctx.heading(4, "Symmetric initialisation: identical hidden units stay identical")
     epochs = 150 if ctx.quick else 300
     r = symmetry_experiment(epochs)
     ctx.say(f"  2-4-1 tanh network on the section-3 data, full-batch Adam (lr 0.05), {epochs} epochs")
-    rows = []
+    rows: list[tuple[str, str, str, str, str]] = []
     for name, label in (("constant", "constant 0.5 (all weights equal)"),
                         ("random", "random (Glorot uniform)")):
         d = r[name]
@@ -72,20 +102,22 @@ def run(ctx):
     ctx.say(f"  -> the four units are still one unit repeated (spread {c['spread'][-1]:.1e}); "
             f"the network acts like a 2-1-1 network. Random init: spread "
             f"{r['random']['spread'][-1]:.2f}, the units learned different features.")
-    ctx.results["symmetry"] = {"constant_spread": float(c["spread"].max()),
-                               "random_spread": float(r["random"]["spread"][-1]),
-                               "constant_train_acc": c["train_acc"],
-                               "random_train_acc": r["random"]["train_acc"],
-                               "constant_test_acc": c["test_acc"],
-                               "random_test_acc": r["random"]["test_acc"]}
+    summary: SymmetrySummary = {"constant_spread": float(c["spread"].max()),
+                                "random_spread": float(r["random"]["spread"][-1]),
+                                "constant_train_acc": c["train_acc"],
+                                "random_train_acc": r["random"]["train_acc"],
+                                "constant_test_acc": c["test_acc"],
+                                "random_test_acc": r["random"]["test_acc"]}
+    ctx.results["symmetry"] = summary
     if ctx.can_plot("04_symmetry.png", "hidden weights during training"):
-        ctx.save(plot_symmetry(r, ctx.plt), "04_symmetry.png",
+        ctx.save(plot_symmetry(r, ctx.pyplot()), "04_symmetry.png",
                  "hidden units' weights during training: constant vs random init")
-    return ctx.results["symmetry"]
+    return summary
 
 
-def plot_symmetry(r, plt):
+def plot_symmetry(r: Mapping[str, Recording], plt: ModuleType) -> Figure:
     from matplotlib.lines import Line2D
+    fig: Figure
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), sharey=False)
     colors = ["tab:blue", "tab:orange", "tab:green", "tab:red"]
     styles = ["-", "--", "-.", ":"]

@@ -10,20 +10,54 @@ and returns the learned hidden representation, which is linearly separable.
 """
 from __future__ import annotations
 
+from types import ModuleType
+from typing import TYPE_CHECKING, Literal, TypedDict
+
 import numpy as np
+from numpy.typing import NDArray
 
 import nncore as nc
 
-from ._report import fmt_matrix, side_by_side
-from .data import xor_data
+from ._report import Context, fmt_matrix, side_by_side
+from .data import FloatArray, xor_data
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 W_HAND = np.array([[1.0, 1.0], [1.0, 1.0]])
 C_HAND = np.array([-0.5, -1.5])
 W_OUT_HAND = np.array([[1.0], [-1.0]])
 B_HAND = np.array([0.0])
 
+# The slide's matrices by name; "model" is the network that computed them.
+XorByHand = TypedDict("XorByHand", {
+    "X": FloatArray, "W": FloatArray, "c": FloatArray, "w": FloatArray, "b": float,
+    "XW": FloatArray, "XW+c": FloatArray, "step(XW+c)": FloatArray, "output": FloatArray,
+    "model": "nc.Sequential"})
 
-def xor_by_hand():
+HiddenActivation = Literal["tanh", "sigmoid", "relu", "elu"]
+
+
+class XorLearned(TypedDict):
+    model: nc.Sequential
+    probabilities: FloatArray        # p(y = 1) per point, (4,)
+    predictions: NDArray[np.int_]    # 0/1, (4,)
+    accuracy: float
+    hidden: FloatArray               # the learned representation h, (4, hidden)
+    loss: float
+    epochs: int
+    activation: HiddenActivation
+    seed: int
+
+
+class XorSummary(TypedDict):
+    output: list[float]
+    learned_accuracy: float
+    learned_predictions: list[int]
+
+
+def xor_by_hand() -> XorByHand:
     """The lecture's hand-made 2-2-1 step network, step by step.
 
     Returns {"X", "W", "c", "w", "b", "XW", "XW+c", "step(XW+c)", "output", "model"}:
@@ -42,7 +76,8 @@ def xor_by_hand():
             "output": np.asarray(out).ravel(), "model": model}
 
 
-def xor_learned(hidden=2, activation="tanh", seed=0, epochs=300, lr=0.1):
+def xor_learned(hidden: int = 2, activation: HiddenActivation = "tanh", seed: int = 0,
+                epochs: int = 300, lr: float = 0.1) -> XorLearned:
     """Learn XOR from random initialisation: 2-hidden-1 net, `activation` hidden layer,
     sigmoid output, BCE, full-batch Adam. Returns {"model", "probabilities",
     "predictions", "accuracy", "hidden" (the learned representation h, (4, hidden)),
@@ -61,7 +96,7 @@ def xor_learned(hidden=2, activation="tanh", seed=0, epochs=300, lr=0.1):
             "activation": activation, "seed": seed}
 
 
-def run(ctx):
+def run(ctx: Context) -> XorSummary:
     ctx.heading(1, "XOR by hand, then learned")
     r = xor_by_hand()
     ctx.say("  f(x) = wᵀ step(Wᵀx + c) + b  with  W = [[1,1],[1,1]], c = [−0.5, −1.5], "
@@ -86,25 +121,27 @@ def run(ctx):
                                           xor_data()[1], L["hidden"])])
     ctx.say(f"  accuracy {100 * L['accuracy']:.0f} %, final loss {L['loss']:.4f}; in the hidden "
             "space the two classes are separated by one straight line (the picture)")
-    ctx.results["xor"] = {"output": out.tolist(), "learned_accuracy": L["accuracy"],
-                          "learned_predictions": L["predictions"].tolist()}
+    summary: XorSummary = {"output": out.tolist(), "learned_accuracy": L["accuracy"],
+                           "learned_predictions": L["predictions"].tolist()}
+    ctx.results["xor"] = summary
     if ctx.can_plot("01_xor_representation.png", "XOR: input space and hidden representations"):
-        ctx.save(plot_xor(r, L, ctx.plt), "01_xor_representation.png",
+        ctx.save(plot_xor(r, L, ctx.pyplot()), "01_xor_representation.png",
                  "XOR: input space, hand-made and learned hidden representations")
-    return ctx.results["xor"]
+    return summary
 
 
-def plot_xor(hand, learned, plt):
+def plot_xor(hand: XorByHand, learned: XorLearned, plt: ModuleType) -> Figure:
     X, y = xor_data()
     model = learned["model"]
+    fig: Figure
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.4))
 
-    def points(ax, P, annotate=True):
+    def points(ax: Axes, P: FloatArray, annotate: bool = True) -> None:
         for cls, col, lab in ((0, "tab:blue", "XOR = 0"), (1, "tab:red", "XOR = 1")):
             sel = y == cls
             ax.scatter(P[sel, 0], P[sel, 1], s=140, c=col, edgecolor="k", zorder=3, label=lab)
         if annotate:  # one label per spot; points that coincide share it
-            done = []
+            done: list[int] = []
             for i, p in enumerate(P):
                 if any(np.linalg.norm(p - P[j]) < 0.08 for j in done):
                     continue
