@@ -12,13 +12,43 @@ differences (and, for models, `nncore.check_gradients` and the core's own
 """
 from __future__ import annotations
 
+from typing import Literal, Sequence, TypedDict, Union
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 import nncore as nc
 from nncore.graph import Graph, GraphvizUnavailable
 
+from ._report import Context
+from .data import FloatArray
 
-def product_graph(x=3.0, y=-2.0):
+LossName = Literal["mse", "mse_mean", "bce", "ce"]
+# A gradient per leaf: a number for the scalar graphs, an array shaped like the parameter
+# for a model's graph.
+Gradient = Union[float, FloatArray]
+
+
+class _GraphResultBase(TypedDict):
+    graph: Graph
+    grads: dict[str, Gradient]     # leaf -> ∂L/∂leaf from the graph's backward pass
+    numeric: dict[str, Gradient]   # leaf -> central differences
+    errors: dict[str, float]       # leaf -> relative error between the two
+
+
+class GraphResult(_GraphResultBase, total=False):
+    """The keys of a model's graph (not of product_graph)."""
+    model: nc.Sequential
+    check_gradients: dict[str, float]   # nncore.check_gradients per parameter
+    vs_model: dict[str, float]          # max |graph − core loss_and_grad| per parameter
+
+
+class GraphSummary(TypedDict):
+    max_error: float
+    vs_model: float | None
+
+
+def product_graph(x: float = 3.0, y: float = -2.0) -> GraphResult:
     """z = x·y: ∂z/∂x = y, ∂z/∂y = x. Returns {"graph", "grads", "numeric", "errors"}."""
     g = Graph(title="z = x·y")
     xn = g.leaf("x", x, op="input")
@@ -32,7 +62,8 @@ def product_graph(x=3.0, y=-2.0):
             "numeric": {k: float(v) for k, v in numeric.items()}, "errors": errors}
 
 
-def _model_graph_result(model, X, y, loss, l2=0.0):
+def _model_graph_result(model: nc.Sequential, X: FloatArray, y: FloatArray, loss: LossName,
+                        l2: float = 0.0) -> GraphResult:
     g = model.graph(X, y, loss=loss, l2=l2)
     grads = g.backward()
     return {"graph": g, "model": model, "grads": grads, "numeric": g.numeric_gradients(),
@@ -41,7 +72,8 @@ def _model_graph_result(model, X, y, loss, l2=0.0):
             "vs_model": g.compare_with_model()}
 
 
-def logistic_regression_graph(x=(1.0, 2.0), c=1.0, w=(0.5, -0.3), b=0.1):
+def logistic_regression_graph(x: Sequence[float] = (1.0, 2.0), c: float = 1.0,
+                              w: Sequence[float] = (0.5, -0.3), b: float = 0.1) -> GraphResult:
     """ŷ = σ(xᵀw + b), J = −[c log ŷ + (1 − c) log(1 − ŷ)] for one sample, as an nncore
     model Dense(2, 1) → Sigmoid with these weights."""
     model = nc.Sequential(nc.Dense(len(x), 1), nc.Sigmoid(), seed=0)
@@ -52,8 +84,9 @@ def logistic_regression_graph(x=(1.0, 2.0), c=1.0, w=(0.5, -0.3), b=0.1):
                                "bce")
 
 
-def linear_regression_graph(X=((1.0, 2.0), (0.5, -1.0), (-1.5, 0.5)), c=(1.0, -0.5, 0.25),
-                            w=(0.3, -0.2), lam=0.1):
+def linear_regression_graph(X: ArrayLike = ((1.0, 2.0), (0.5, -1.0), (-1.5, 0.5)),
+                            c: ArrayLike = (1.0, -0.5, 0.25), w: Sequence[float] = (0.3, -0.2),
+                            lam: float = 0.1) -> GraphResult:
     """ŷ = xᵀw, L = 1/(2m) Σ (ŷ − c)² + λ Σ w² (the bias is there but 0: nncore's Dense
     always has one; it is not penalised)."""
     X = np.asarray(X, dtype=float)
@@ -62,7 +95,7 @@ def linear_regression_graph(X=((1.0, 2.0), (0.5, -1.0), (-1.5, 0.5)), c=(1.0, -0
     return _model_graph_result(model, X, np.asarray(c, dtype=float), "mse", l2=lam)
 
 
-def network_graph(seed=0):
+def network_graph(seed: int = 0) -> GraphResult:
     """The graph of a real 2-3-1 network (tanh, sigmoid, BCE, l2 = 0.01) on 4 points."""
     from .data import make_moons
     X, y = make_moons(4, 0.1, seed)
@@ -70,7 +103,7 @@ def network_graph(seed=0):
     return _model_graph_result(model, X, y, "bce", l2=0.01)
 
 
-def _grad_rows(r):
+def _grad_rows(r: GraphResult) -> list[tuple[str, str, str, str, str]]:
     rows = []
     for name, g in r["grads"].items():
         n = r["numeric"][name]
@@ -82,7 +115,7 @@ def _grad_rows(r):
     return rows
 
 
-def run(ctx):
+def run(ctx: Context) -> dict[str, GraphSummary]:
     ctx.heading(9, "Computational graphs: the lecture's examples and a real model's graph")
     results = {"product": product_graph(), "logistic": logistic_regression_graph(),
                "linear": linear_regression_graph(), "network": network_graph()}
@@ -90,7 +123,8 @@ def run(ctx):
               "logistic": "logistic regression ŷ = σ(xᵀw + b), BCE, x = (1, 2), c = 1",
               "linear": "linear regression xᵀw + λ Σ w², λ = 0.1, 3 samples",
               "network": "model.graph of a 2-3-1 network (tanh, sigmoid, BCE, l2 = 0.01), 4 points"}
-    summary = {}
+    summary: dict[str, GraphSummary] = {}
+    graphviz_noted = False   # say once that Graphviz is missing
     for key, r in results.items():
         g = r["graph"]
         ctx.sub(titles[key])
@@ -115,14 +149,13 @@ def run(ctx):
                 ctx.pictures.append((ctx.section, path, f"graph {key} (Graphviz)"))
                 ctx.say(f"  picture: {path}  (rendered with Graphviz)")
             except GraphvizUnavailable:
-                if not summary.get("_graphviz_noted"):
+                if not graphviz_noted:
                     ctx.skip("Graphviz rendering of the DOT files",
                              "Graphviz (`dot`) not found; install it (apt install graphviz) "
                              "for SVG/PNG from the .dot files — drawing with matplotlib instead")
-                    summary["_graphviz_noted"] = True
+                    graphviz_noted = True
             if ctx.can_plot(f"09_graph_{key}.png", "graph drawn with matplotlib"):
                 fig = g.draw()
                 ctx.save(fig, f"09_graph_{key}.png", f"computational graph: {titles[key]}")
-    summary.pop("_graphviz_noted", None)
     ctx.results["graphs"] = summary
     return summary

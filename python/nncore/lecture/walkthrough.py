@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import time
+from types import ModuleType
+from typing import Sequence, TextIO
 
 import nncore as nc
 
@@ -12,7 +14,7 @@ from ._report import DEMO_HINT, Context
 
 # name -> (number, module name in nncore.lecture, title). Modules are looked up by name:
 # the package rebinds some of these names (e.g. `digits`) to the section functions.
-SECTIONS = {
+SECTIONS: dict[str, tuple[int, str, str]] = {
     "xor": (1, "xor", "XOR by hand, then learned"),
     "activations": (2, "activations", "why activations; activation functions"),
     "classification": (3, "classification", "2-D classification vs linear/logistic regression"),
@@ -25,12 +27,12 @@ SECTIONS = {
 }
 
 
-def section_module(key):
+def section_module(key: str) -> ModuleType:
     return importlib.import_module(f"{__package__}.{SECTIONS[key][1]}")
 ALIASES = {"activation_choice": "activation-choice", "graphs": "graph"}
 
 
-def resolve_section(name):
+def resolve_section(name: str | int) -> str:
     """Section key from a name, alias or number ("3", "classification")."""
     key = str(name).strip().lower()
     key = ALIASES.get(key, key)
@@ -43,8 +45,10 @@ def resolve_section(name):
                      + ", ".join(f"{k} ({n})" for k, (n, _, _) in SECTIONS.items()))
 
 
-def run_all(out="nncore-out", quick=False, only=None, plots=True, threads=1, echo=True,
-            stream=None):
+def run_all(out: str | os.PathLike[str] | None = "nncore-out", quick: bool = False,
+            only: str | int | None = None, plots: bool = True,
+            threads: int | None = 1, echo: bool = True,
+            stream: TextIO | None = None) -> Context:
     """Run the walkthrough (all sections, or `only` one name/number). Returns the Context
     (ctx.results: the numbers per section; ctx.pictures; ctx.skipped; ctx.lines)."""
     keys = list(SECTIONS) if only is None else [resolve_section(only)]
@@ -78,7 +82,7 @@ def run_all(out="nncore-out", quick=False, only=None, plots=True, threads=1, ech
     return ctx
 
 
-def _summary(ctx, keys, total):
+def _summary(ctx: Context, keys: Sequence[str], total: float) -> None:
     ctx.say("", "== Summary " + "=" * 67)
     ctx.table(["section", "seconds"],
               [(f"{SECTIONS[k][0]}. {k}", f"{ctx.timings.get(k, 0):.1f}") for k in keys]
