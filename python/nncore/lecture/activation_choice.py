@@ -18,7 +18,7 @@ import nncore as nc
 from nncore.layers import Layer
 
 from ._report import Context, pct
-from .data import FloatArray, MoonsSplit, make_moons
+from .data import Float64Array, MoonsSplit, make_moons
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -39,7 +39,7 @@ ChoiceRow = tuple[str, float, float, Optional[int], int]
 
 class ActivationChoice(TypedDict):
     rows: list[ChoiceRow]
-    curves: dict[str, FloatArray]   # activation -> mean train accuracy per epoch
+    curves: dict[str, Float64Array]   # activation -> mean train accuracy per epoch
     target: float
     epochs: int
     seeds: Sequence[int]
@@ -71,12 +71,12 @@ def activation_choice(epochs: int = 150, seeds: Sequence[int] = (0, 1, 2), targe
     train-accuracy curve}, ...}."""
     (X, y), (Xt, yt) = task_data()
     rows: list[ChoiceRow] = []
-    curves: dict[str, FloatArray] = {}
+    curves: dict[str, Float64Array] = {}
     for name, act in ACTIVATIONS:
         accs: list[float] = []
         tests: list[float] = []
         hits: list[int | None] = []
-        curve: list[FloatArray] = []
+        curve: list[Float64Array] = []
         for s in seeds:
             m = nc.Sequential(nc.Dense(2, 32), act(), nc.Dense(32, 32), act(), nc.Dense(32, 1),
                               nc.Sigmoid(), seed=s)

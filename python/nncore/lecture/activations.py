@@ -18,7 +18,7 @@ import nncore as nc
 from nncore.reference import layers as rl
 
 from ._report import Context
-from .data import FloatArray
+from .data import Float64Array, FloatingArray
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -29,16 +29,16 @@ TITLES = {"sigmoid": "Sigmoid  σ(a) = 1/(1+e^−a)", "tanh": "tanh(a)", "relu":
           "prelu": "PReLU  max(αa, a), α learned (0.25)",
           "maxout": "Maxout  max(w₁a + b₁, w₂a + b₂) = max(a, −0.5a − 0.5)", "step": "step(a) (XOR example)"}
 
-Curve = tuple[FloatArray, FloatArray, FloatArray]   # (a, h(a), h′(a)), all (len(a),)
+Curve = tuple[Float64Array, FloatingArray, FloatingArray]   # (a, h(a), h′(a)), all (len(a),)
 
 
 class LinearCollapse(TypedDict):
-    X: FloatArray
-    W: FloatArray
-    w: FloatArray
-    w_prime: FloatArray
-    f_network: FloatArray
-    f_linear: FloatArray
+    X: Float64Array
+    W: FloatingArray
+    w: FloatingArray
+    w_prime: FloatingArray
+    f_network: FloatingArray
+    f_linear: FloatingArray
     max_abs_diff: float
     single_layer_diff: float
 

@@ -19,7 +19,7 @@ import nncore as nc
 
 from ._report import Context, pct
 from .data import MOONS_N_TEST, MOONS_N_TRAIN, MOONS_NOISE, MOONS_TEST_SEED, MOONS_TRAIN_SEED
-from .data import FloatArray, MoonsSplit, moons_split
+from .data import Float64Array, MoonsSplit, moons_split
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -62,7 +62,7 @@ def network(hidden: int = 10, seed: int = 0) -> nc.Sequential:
                          seed=seed)
 
 
-def accuracy(model: nc.Sequential, X: FloatArray, y: FloatArray,
+def accuracy(model: nc.Sequential, X: Float64Array, y: Float64Array,
              threshold: float = 0.5) -> float:
     return float(np.mean((model.predict(X).ravel() > threshold) == (y > 0.5)))
 

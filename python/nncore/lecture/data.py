@@ -6,6 +6,8 @@
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -19,11 +21,12 @@ MOONS_TEST_SEED = 1003
 MOONS_N_TRAIN = 100
 MOONS_N_TEST = 1000
 
-FloatArray = NDArray[np.float64]
+Float64Array = NDArray[np.float64]            # arrays the lecture makes itself
+FloatingArray = NDArray[np.floating[Any]]      # float32 or float64: what a model hands back
 LabelArray = NDArray[np.int64]
-XY = tuple[FloatArray, FloatArray]                # (X (n, features), y (n,)), float64
+XY = tuple[Float64Array, Float64Array]                # (X (n, features), y (n,)), float64
 MoonsSplit = tuple[XY, XY]                        # ((X_train, y_train), (X_test, y_test))
-DigitsXY = tuple[FloatArray, LabelArray]          # (X (n, 64) in [0, 1], y (n,) int labels)
+DigitsXY = tuple[Float64Array, LabelArray]          # (X (n, 64) in [0, 1], y (n,) int labels)
 
 
 def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> XY:

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 import nncore as nc
 
 from ._report import Context, pct
-from .data import FloatArray, LabelArray, have_sklearn, load_digits_split
+from .data import Float64Array, LabelArray, have_sklearn, load_digits_split
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -35,7 +35,7 @@ class Digits(TypedDict):
     confusion: NDArray[np.int64]      # (10, 10): rows true digit, columns predicted
     n_train: int
     n_test: int
-    X_test: FloatArray                # test pixels in [0, 1] (not standardised), (n_test, 64)
+    X_test: Float64Array                # test pixels in [0, 1] (not standardised), (n_test, 64)
     y_test: LabelArray
     pred: NDArray[np.intp]
     epochs: int
@@ -60,8 +60,8 @@ def confusion_matrix(y_true: NDArray[np.integer], y_pred: NDArray[np.integer],
     return cm
 
 
-def standardise(X: FloatArray, Xt: FloatArray,
-                floor: float = 0.1) -> tuple[FloatArray, FloatArray]:
+def standardise(X: Float64Array, Xt: Float64Array,
+                floor: float = 0.1) -> tuple[Float64Array, Float64Array]:
     mu, sd = X.mean(axis=0), np.maximum(X.std(axis=0), floor)
     return (X - mu) / sd, (Xt - mu) / sd
 

@@ -21,12 +21,12 @@ import nncore as nc
 from nncore.graph import Graph, GraphvizUnavailable
 
 from ._report import Context
-from .data import FloatArray
+from .data import Float64Array, FloatingArray
 
 LossName = Literal["mse", "mse_mean", "bce", "ce"]
 # A gradient per leaf: a number for the scalar graphs, an array shaped like the parameter
 # for a model's graph.
-Gradient = Union[float, FloatArray]
+Gradient = Union[float, FloatingArray]
 
 
 class _GraphResultBase(TypedDict):
@@ -62,8 +62,8 @@ def product_graph(x: float = 3.0, y: float = -2.0) -> GraphResult:
             "numeric": {k: float(v) for k, v in numeric.items()}, "errors": errors}
 
 
-def _model_graph_result(model: nc.Sequential, X: FloatArray, y: FloatArray, loss: LossName,
-                        l2: float = 0.0) -> GraphResult:
+def _model_graph_result(model: nc.Sequential, X: Float64Array, y: Float64Array,
+                        loss: LossName, l2: float = 0.0) -> GraphResult:
     g = model.graph(X, y, loss=loss, l2=l2)
     grads = g.backward()
     return {"graph": g, "model": model, "grads": grads, "numeric": g.numeric_gradients(),

@@ -21,7 +21,7 @@ from nncore.optim import new_state
 from nncore.reference.optim import update
 
 from ._report import Context, pct
-from .data import FloatArray, moons_split
+from .data import Float64Array, FloatingArray, moons_split
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -32,8 +32,8 @@ OptimizerRow = tuple[str, float, Optional[int], float, float]
 
 class OptimizerComparison(TypedDict):
     labels: list[str]
-    histories: dict[str, FloatArray]   # label -> loss per epoch
-    lr: dict[str, FloatArray]          # label -> learning rate per epoch
+    histories: dict[str, Float64Array]   # label -> loss per epoch
+    lr: dict[str, Float64Array]          # label -> learning rate per epoch
     rows: list[OptimizerRow]
     target: float
     epochs: int
@@ -42,12 +42,12 @@ class OptimizerComparison(TypedDict):
 
 class ValleyPaths(TypedDict):
     model: nc.Sequential
-    X: FloatArray
-    y: FloatArray
-    w_star: FloatArray
-    paths: dict[str, FloatArray]       # label -> (steps+1, 2)
-    losses: dict[str, FloatArray]      # label -> (steps+1,)
-    start: FloatArray
+    X: Float64Array
+    y: Float64Array
+    w_star: Float64Array
+    paths: dict[str, Float64Array]       # label -> (steps+1, 2)
+    losses: dict[str, Float64Array]      # label -> (steps+1,)
+    start: Float64Array
     steps: int
 
 
@@ -95,7 +95,8 @@ def optimizer_comparison(epochs: int = 200, batch_size: int = 20, seed: int = 0,
 # -- the valley ---------------------------------------------------------------------
 
 def valley_problem(n: int = 200, rho: float = 0.95,
-                   seed: int = 0) -> tuple[nc.Sequential, FloatArray, FloatArray, FloatArray]:
+                   seed: int = 0) -> tuple[nc.Sequential, Float64Array, Float64Array,
+                                           Float64Array]:
     """Linear regression y ≈ x₁w₁ + x₂w₂ with corr(x₁, x₂) = rho (centred data).
     Returns (model Dense(2, 1), X, y, w_star)."""
     rng = np.random.default_rng(seed)
@@ -110,16 +111,16 @@ def valley_problem(n: int = 200, rho: float = 0.95,
     return model, X, y, w_star
 
 
-def valley_loss(model: nc.Sequential, X: FloatArray, y: FloatArray,
-                w: FloatArray) -> float:
+def valley_loss(model: nc.Sequential, X: Float64Array, y: Float64Array,
+                w: Float64Array) -> float:
     p = model.named_parameters()
     p["0.W"][:, 0] = w
     p["0.b"][...] = 0.0
     return model.loss(X, y, loss="mse")
 
 
-def valley_grad(model: nc.Sequential, X: FloatArray, y: FloatArray,
-                w: FloatArray) -> tuple[float, FloatArray]:
+def valley_grad(model: nc.Sequential, X: Float64Array, y: Float64Array,
+                w: Float64Array) -> tuple[float, FloatingArray]:
     p = model.named_parameters()
     p["0.W"][:, 0] = w
     p["0.b"][...] = 0.0
@@ -142,8 +143,8 @@ def valley_paths(steps: int = 50,
     """Each optimizer's path on the valley, from `start`. Returns {"model", "X", "y",
     "w_star", "paths": {label: (steps+1, 2)}, "losses": {label: (steps+1,)}}."""
     model, X, y, w_star = valley_problem()
-    paths: dict[str, FloatArray] = {}
-    losses: dict[str, FloatArray] = {}
+    paths: dict[str, Float64Array] = {}
+    losses: dict[str, Float64Array] = {}
     for label, make_opt, decay in VALLEY_CONFIGS:
         opt = make_opt()
         w = np.array(start, dtype=np.float64)

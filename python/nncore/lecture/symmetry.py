@@ -12,25 +12,26 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Callable, Mapping, TypedDict, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 import nncore as nc
 
 from ._report import Context, pct
-from .data import FloatArray, MoonsSplit, moons_split
+from .data import FloatingArray, MoonsSplit, moons_split
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-# A layer's `init=`: a name, or f(shape, fan_in, fan_out, rng) -> float64 array, or None for
-# the default (docs/design.md, "Initialisation").
-Init = Union[str, Callable[[tuple[int, ...], int, int, np.random.Generator], FloatArray], None]
+# A layer's `init=`: a name, or f(shape, fan_in, fan_out, rng) -> values, or None for the
+# default (docs/design.md, "Initialisation").
+Init = Union[str, Callable[[tuple[int, ...], int, int, np.random.Generator], ArrayLike], None]
 
 
 class Recording(TypedDict):
     model: nc.Sequential
-    W_history: FloatArray     # (epochs+1, 2, 4)
-    b_history: FloatArray     # (epochs+1, 4)
-    spread: FloatArray        # (epochs+1,)
+    W_history: FloatingArray    # (epochs+1, 2, 4)
+    b_history: FloatingArray    # (epochs+1, 4)
+    spread: FloatingArray       # (epochs+1,)
     train_acc: float
     test_acc: float
 

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 import nncore as nc
 
 from ._report import Context, fmt_matrix, side_by_side
-from .data import FloatArray, xor_data
+from .data import Float64Array, FloatingArray, xor_data
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -30,21 +30,21 @@ C_HAND = np.array([-0.5, -1.5])
 W_OUT_HAND = np.array([[1.0], [-1.0]])
 B_HAND = np.array([0.0])
 
-# The slide's matrices by name; "model" is the network that computed them.
+# The slide's matrices by name ("XW+c" onwards computed by the network "model").
 XorByHand = TypedDict("XorByHand", {
-    "X": FloatArray, "W": FloatArray, "c": FloatArray, "w": FloatArray, "b": float,
-    "XW": FloatArray, "XW+c": FloatArray, "step(XW+c)": FloatArray, "output": FloatArray,
-    "model": "nc.Sequential"})
+    "X": Float64Array, "W": Float64Array, "c": Float64Array, "w": Float64Array, "b": float,
+    "XW": Float64Array, "XW+c": FloatingArray, "step(XW+c)": FloatingArray,
+    "output": FloatingArray, "model": "nc.Sequential"})
 
 HiddenActivation = Literal["tanh", "sigmoid", "relu", "elu"]
 
 
 class XorLearned(TypedDict):
     model: nc.Sequential
-    probabilities: FloatArray        # p(y = 1) per point, (4,)
+    probabilities: FloatingArray     # p(y = 1) per point, (4,)
     predictions: NDArray[np.int_]    # 0/1, (4,)
     accuracy: float
-    hidden: FloatArray               # the learned representation h, (4, hidden)
+    hidden: FloatingArray            # the learned representation h, (4, hidden)
     loss: float
     epochs: int
     activation: HiddenActivation
@@ -136,7 +136,7 @@ def plot_xor(hand: XorByHand, learned: XorLearned, plt: ModuleType) -> Figure:
     fig: Figure
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.4))
 
-    def points(ax: Axes, P: FloatArray, annotate: bool = True) -> None:
+    def points(ax: Axes, P: FloatingArray, annotate: bool = True) -> None:
         for cls, col, lab in ((0, "tab:blue", "XOR = 0"), (1, "tab:red", "XOR = 1")):
             sel = y == cls
             ax.scatter(P[sel, 0], P[sel, 1], s=140, c=col, edgecolor="k", zorder=3, label=lab)
