@@ -18,6 +18,7 @@ import nncore as nc
 from nncore.layers import Layer
 
 from ._report import Context, pct
+from .classification import accuracy
 from .data import Float64Array, MoonsSplit, make_moons
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ def activation_choice(epochs: int = 150, seeds: Sequence[int] = (0, 1, 2), targe
             hit = np.flatnonzero(acc >= target)
             hits.append(int(hit[0]) + 1 if hit.size else None)
             accs.append(float(acc[-1]))
-            tests.append(float(np.mean((m.predict(Xt).ravel() > 0.5) == (yt > 0.5))))
+            tests.append(accuracy(m, Xt, yt))
         reached = [v for v in hits if v is not None]
         med = int(np.median(reached)) if len(reached) == len(hits) else None
         rows.append((name, float(np.mean(accs)), float(np.mean(tests)), med, len(reached)))

@@ -21,6 +21,7 @@ from nncore.optim import new_state
 from nncore.reference.optim import update
 
 from ._report import Context, pct
+from .classification import accuracy
 from .data import Float64Array, FloatingArray, moons_split
 
 if TYPE_CHECKING:
@@ -77,7 +78,6 @@ def optimizer_comparison(epochs: int = 200, batch_size: int = 20, seed: int = 0,
     (X, y), (Xt, yt) = moons_split()
     out: OptimizerComparison = {"labels": [], "histories": {}, "lr": {}, "rows": [],
                                 "target": target, "epochs": epochs, "batch_size": batch_size}
-    acc = lambda m, A, b: float(np.mean((m.predict(A).ravel() > 0.5) == (b > 0.5)))
     for label, make_opt, make_sched in CONFIGS:
         m = nc.Sequential(nc.Dense(2, 10), nc.Tanh(), nc.Dense(10, 1), nc.Sigmoid(), seed=seed)
         h = m.fit(X, y, loss="bce", optimizer=make_opt(), epochs=epochs, batch_size=batch_size,
@@ -88,7 +88,7 @@ def optimizer_comparison(epochs: int = 200, batch_size: int = 20, seed: int = 0,
         out["histories"][label] = loss
         out["lr"][label] = np.array(h.history["lr"])
         out["rows"].append((label, float(loss[-1]), int(hit[0]) + 1 if hit.size else None,
-                            acc(m, X, y), acc(m, Xt, yt)))
+                            accuracy(m, X, y), accuracy(m, Xt, yt)))
     return out
 
 

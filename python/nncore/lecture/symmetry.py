@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike
 import nncore as nc
 
 from ._report import Context, pct
+from .classification import accuracy
 from .data import FloatingArray, MoonsSplit, moons_split
 
 if TYPE_CHECKING:
@@ -69,9 +70,8 @@ def train_recording(init: Init, epochs: int = 300, seed: int = 0,
           verbose=0, callbacks=[record])
     W, b = np.array(Ws), np.array(bs)
     spread = np.maximum(np.abs(W - W[:, :, :1]).max(axis=(1, 2)), np.abs(b - b[:, :1]).max(axis=1))
-    acc = lambda X_, y_: float(np.mean((m.predict(X_).ravel() > 0.5) == (y_ > 0.5)))
     return {"model": m, "W_history": W, "b_history": b, "spread": spread,
-            "train_acc": acc(X, y), "test_acc": acc(Xt, yt)}
+            "train_acc": accuracy(m, X, y), "test_acc": accuracy(m, Xt, yt)}
 
 
 def symmetry_experiment(epochs: int = 300, seed: int = 0,
