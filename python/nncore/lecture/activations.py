@@ -102,6 +102,7 @@ def activation_curves(a: ArrayLike | None = None) -> dict[str, Curve]:
             cls: type[rl.ReferenceLayer] = rl.REFERENCE_LAYERS[name]
             layer = cls()
         h = layer.forward(col)
+        d: FloatingArray
         if name == "step":
             d = np.zeros_like(col)
         else:
