@@ -52,8 +52,9 @@ class ActivationChoiceSummary(TypedDict):
     rows: list[ChoiceRow]
 
 
-ACTIVATIONS: tuple[tuple[str, Callable[[], Layer]], ...] = (("ReLU", nc.ReLU), ("Leaky ReLU (0.1)", nc.LeakyReLU), ("ELU", nc.ELU),
-               ("tanh", nc.Tanh), ("sigmoid", nc.Sigmoid))
+ACTIVATIONS: tuple[tuple[str, Callable[[], Layer]], ...] = (
+    ("ReLU", nc.ReLU), ("Leaky ReLU (0.1)", nc.LeakyReLU), ("ELU", nc.ELU), ("tanh", nc.Tanh),
+    ("sigmoid", nc.Sigmoid))
 TASK: Task = {"n_train": 300, "n_test": 1000, "noise": 0.2, "seed": 11, "test_seed": 1011}
 
 

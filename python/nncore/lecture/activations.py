@@ -29,7 +29,8 @@ TITLES = {"sigmoid": "Sigmoid  σ(a) = 1/(1+e^−a)", "tanh": "tanh(a)", "relu":
           "prelu": "PReLU  max(αa, a), α learned (0.25)",
           "maxout": "Maxout  max(w₁a + b₁, w₂a + b₂) = max(a, −0.5a − 0.5)", "step": "step(a) (XOR example)"}
 
-Curve = tuple[Float64Array, FloatingArray, FloatingArray]   # (a, h(a), h′(a)), all (len(a),)
+# (a, h(a), h′(a)), each (len(a),)
+Curve = tuple[Float64Array, FloatingArray, FloatingArray]
 
 
 class LinearCollapse(TypedDict):

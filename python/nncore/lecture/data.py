@@ -21,12 +21,12 @@ MOONS_TEST_SEED = 1003
 MOONS_N_TRAIN = 100
 MOONS_N_TEST = 1000
 
-Float64Array = NDArray[np.float64]            # arrays the lecture makes itself
-FloatingArray = NDArray[np.floating[Any]]      # float32 or float64: what a model hands back
+Float64Array = NDArray[np.float64]          # arrays the lecture makes itself
+FloatingArray = NDArray[np.floating[Any]]   # float32 or float64: what a model hands back
 LabelArray = NDArray[np.int64]
-XY = tuple[Float64Array, Float64Array]                # (X (n, features), y (n,)), float64
-MoonsSplit = tuple[XY, XY]                        # ((X_train, y_train), (X_test, y_test))
-DigitsXY = tuple[Float64Array, LabelArray]          # (X (n, 64) in [0, 1], y (n,) int labels)
+XY = tuple[Float64Array, Float64Array]      # (X (n, features), y (n,))
+MoonsSplit = tuple[XY, XY]                  # ((X_train, y_train), (X_test, y_test))
+DigitsXY = tuple[Float64Array, LabelArray]  # (X (n, 64) in [0, 1], y (n,) int labels)
 
 
 def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> XY:

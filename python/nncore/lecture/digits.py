@@ -35,7 +35,7 @@ class Digits(TypedDict):
     confusion: NDArray[np.int64]      # (10, 10): rows true digit, columns predicted
     n_train: int
     n_test: int
-    X_test: Float64Array                # test pixels in [0, 1] (not standardised), (n_test, 64)
+    X_test: Float64Array              # test pixels in [0, 1] (not standardised), (n_test, 64)
     y_test: LabelArray
     pred: NDArray[np.intp]
     epochs: int
