@@ -71,9 +71,10 @@ def count_macs(model: nc.Sequential) -> MacCount:
     g = model.graph(X, y, loss=loss)
     rows: list[MacRow] = []
     fwd, bwd, other = 0, 0, 0
-    for node in g.nodes:
+    for node in g.nodes:  # model.graph ran the forward pass: every node has its value
         if node.op in ("matmul", "maxout"):
             h, W = node.inputs[0], node.inputs[1]
+            assert W.value is not None
             per = int(np.prod(W.value.shape))  # i·o, times k for maxout
             f = per
             b = per + (per if h.requires_grad or not h.is_leaf else 0)
@@ -81,6 +82,7 @@ def count_macs(model: nc.Sequential) -> MacCount:
             fwd += f
             bwd += b
         elif not node.is_leaf and node.op not in ("loss", "total", "penalty"):
+            assert node.value is not None
             other += int(node.value.size)
     weights = sum(r[1] for r in rows)
     return {"layers": rows, "forward": fwd, "backward": bwd, "weights": weights,

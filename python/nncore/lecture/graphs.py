@@ -12,7 +12,7 @@ differences (and, for models, `nncore.check_gradients` and the core's own
 """
 from __future__ import annotations
 
-from typing import Literal, Sequence, TypedDict, Union
+from typing import Literal, Mapping, Sequence, TypedDict, Union
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -31,9 +31,9 @@ Gradient = Union[float, FloatingArray]
 
 class _GraphResultBase(TypedDict):
     graph: Graph
-    grads: dict[str, Gradient]     # leaf -> ∂L/∂leaf from the graph's backward pass
-    numeric: dict[str, Gradient]   # leaf -> central differences
-    errors: dict[str, float]       # leaf -> relative error between the two
+    grads: Mapping[str, Gradient]     # leaf -> ∂L/∂leaf from the graph's backward pass
+    numeric: Mapping[str, Gradient]   # leaf -> central differences
+    errors: dict[str, float]          # leaf -> relative error between the two
 
 
 class GraphResult(_GraphResultBase, total=False):
