@@ -89,7 +89,8 @@ void grid(int nt, Index M, Index N, Index K, Index mu, Index nu, int& tm, int& t
   for (int a = 1; a <= nt; ++a) {
     if (nt % a) continue;
     const int b = nt / a;
-    double cost = (double(b) * M + double(a) * N) * double(K) + double(b - 1) * M * 256.0;
+    double cost = (double(b) * double(M) + double(a) * double(N)) * double(K) +
+                  double(b - 1) * double(M) * 256.0;
     // Avoid empty shares: a thread with no tile still costs a pack.
     if ((M + mu - 1) / mu < a || (N + nu - 1) / nu < b) cost *= 4;
     if (best < 0 || cost < best) best = cost, tm = a, tn = b;

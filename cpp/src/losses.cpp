@@ -20,8 +20,8 @@ NNCORE_SIMD_CLONES double loss_forward_backward(LossKind kind, const T* in, Targ
     case LossKind::MSEMean: {
       // Lecture: J = 1/(2m) Σ (h − c)²; PyTorch/Keras: mean of (h − c)².
       const bool lecture = kind == LossKind::MSE;
-      const double denom = lecture ? 2.0 * rows : double(n);
-      const T g = lecture ? T(1.0 / rows) : T(2.0 / n);
+      const double denom = lecture ? 2.0 * double(rows) : double(n);
+      const T g = lecture ? T(1.0 / double(rows)) : T(2.0 / double(n));
       for (Index i = 0; i < n; ++i) {
         const double d = double(in[i]) - double(t.Y[i]);
         total += d * d;
@@ -32,7 +32,7 @@ NNCORE_SIMD_CLONES double loss_forward_backward(LossKind kind, const T* in, Targ
     }
     case LossKind::BCE: {
       // softplus(z) − c·z = max(z,0) − c·z + log1p(e^{−|z|}): finite for any z.
-      const T g = T(1.0 / n);
+      const T g = T(1.0 / double(n));
       // Terms are computed in blocks (vectorised), then summed in order.
       constexpr Index block = 256;
       T term[block];
@@ -51,7 +51,7 @@ NNCORE_SIMD_CLONES double loss_forward_backward(LossKind kind, const T* in, Targ
     }
     case LossKind::CE: {
       // loss_i = logsumexp(z_i)·Σc − Σ c·z;  δ = (softmax(z)·Σc − c)/m.
-      const T g = T(1.0 / rows);
+      const T g = T(1.0 / double(rows));
       for (Index r = 0; r < rows; ++r) {
         const T* z = in + r * width;
         const T mx = *std::max_element(z, z + width);

@@ -47,7 +47,7 @@ double bench(const gd::KernelSet& ks, const Shape& s) {
     gd::gemm_with<T>(ks, s.ta, s.tb, s.M, s.N, s.K, T(1), A.data(), lda, B.data(), ldb, T(0),
                      C.data(), s.N);
   };
-  const double flop = 2.0 * s.M * s.N * s.K;
+  const double flop = 2.0 * double(s.M) * double(s.N) * double(s.K);
   const int reps = int(std::clamp(2e8 / flop, 1.0, 100000.0));
   for (int i = 0; i < std::max(2, reps / 4); ++i) call();
   double best = 1e30;
