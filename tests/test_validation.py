@@ -686,12 +686,19 @@ def test_bad_thread_counts():
 
 # -- the private core: wrong shapes raise, never crash -------------------------------------
 
+K, S, L = _core.LayerKind, _core.LayerSpec, _core.LossKind
+
+
+def dense(n_in, n_out):
+    return S(K.dense, in_features=n_in, out_features=n_out)
+
+
 def core_net(cls=_core.Network64):
     """Dense(3, 4) → Tanh → Dense(4, 2), as the Python layer builds it."""
-    return cls([(0, 3, 4, 1, 0.0, 0), (3, 0, 0, 1, 0.0, 0), (0, 4, 2, 1, 0.0, 0)])
+    return cls([dense(3, 4), S(K.tanh), dense(4, 2)])
 
 
-def _lag(net, X, Y=None, labels=None, loss=0):
+def _lag(net, X, Y=None, labels=None, loss=L.mse):
     return net.loss_and_grad(X, Y, labels, loss, 0.0, 0.0, True)
 
 
@@ -734,21 +741,21 @@ CORE_BAD_CALLS = {
                                                     labels=np.zeros(5, np.int64)),
                                      ValueError, r"loss_and_grad: labels need loss 'ce'"),
     "loss_and_grad labels shape": (lambda n: _lag(n, np.zeros((5, 3)),
-                                                  labels=np.zeros(4, np.int64), loss=3),
+                                                  labels=np.zeros(4, np.int64), loss=L.ce),
                                    ValueError, r"loss_and_grad: labels must have shape"),
     "loss_and_grad labels int32": (lambda n: _lag(n, np.zeros((5, 3)),
-                                                  labels=np.zeros(5, np.int32), loss=3),
+                                                  labels=np.zeros(5, np.int32), loss=L.ce),
                                    TypeError, r"incompatible function arguments"),
     "loss_and_grad label range": (lambda n: _lag(n, np.zeros((5, 3)),
-                                                 labels=np.full(5, 2, np.int64), loss=3),
+                                                 labels=np.full(5, 2, np.int64), loss=L.ce),
                                   ValueError, r"loss_and_grad: label out of range"),
-    "loss_and_grad loss code": (lambda n: _lag(n, np.zeros((5, 3)), np.zeros((5, 2)), loss=9),
+    "loss_and_grad loss code": (lambda n: _lag(n, np.zeros((5, 3)), np.zeros((5, 2)), loss=L(9)),
                                 ValueError, r"loss_and_grad: unknown loss code"),
     "loss_and_grad bce without Sigmoid": (lambda n: _lag(n, np.zeros((5, 3)),
-                                                         np.zeros((5, 2)), loss=2),
+                                                         np.zeros((5, 2)), loss=L.bce),
                                           ValueError, r"bce needs a final Sigmoid"),
-    "evaluate X": (lambda n: _core.evaluate(n, np.zeros((5, 4)), np.zeros((5, 2)), None, 0,
-                                            0.0, 0.0),
+    "evaluate X": (lambda n: _core.evaluate(n, np.zeros((5, 4)), np.zeros((5, 2)), None,
+                                            L.mse, 0.0, 0.0),
                    ValueError, r"evaluate: X must have shape \(n >= 1, 3\)"),
     "train_step Y": (lambda n: _core.train_step(n, np.zeros((5, 3)), np.zeros((5, 3)), None,
                                                 _core.FitConfig(), _core.OptimizerConfig(),
@@ -767,14 +774,14 @@ def test_private_core_refuses_wrong_shapes(case):
 
 @pytest.mark.parametrize("specs,msg", [
     ([], r"Network: needs at least one layer"),
-    ([(99, 3, 4, 1, 0.0, 0)], r"Network: unknown layer kind 99"),
-    ([(-1, 3, 4, 1, 0.0, 0)], r"Network: unknown layer kind -1"),
-    ([(3, 3, 3, 1, 0.0, 0)], r"Network: the first layer must be Dense or Maxout"),
-    ([(0, 3, 4, 1, 0.0, 0), (0, 5, 2, 1, 0.0, 0)], r"layer 1 \(Dense\) has inconsistent widths"),
-    ([(0, 0, 4, 1, 0.0, 0)], r"layer 0 \(Dense\) has inconsistent widths"),
-    ([(8, 3, 4, 0, 0.0, 0)], r"layer 0 \(Maxout\) has inconsistent widths"),
-    ([(0, 3, 4, 1, 0.0, 0), (6, 0, 0, 1, 0.0, 3)], r"PReLU needs 1 or width parameters"),
-    ([(0, 3, 4, 1, 0.0, 0), (10, 0, 0, 1, 0.0, 0), (0, 4, 2, 1, 0.0, 0)],
+    ([S(K(99), 3, 4)], r"Network: unknown layer kind 99"),
+    ([S(K(-1), 3, 4)], r"Network: unknown layer kind -1"),
+    ([S(K.tanh, 3, 3)], r"Network: the first layer must be Dense or Maxout"),
+    ([dense(3, 4), dense(5, 2)], r"layer 1 \(Dense\) has inconsistent widths"),
+    ([dense(0, 4)], r"layer 0 \(Dense\) has inconsistent widths"),
+    ([S(K.maxout, 3, 4, k=0)], r"layer 0 \(Maxout\) has inconsistent widths"),
+    ([dense(3, 4), S(K.prelu, n_alpha=3)], r"PReLU needs 1 or width parameters"),
+    ([dense(3, 4), S(K.softmax), dense(4, 2)],
      r"Softmax may only be the last layer"),
 ])
 @pytest.mark.parametrize("cls", [_core.Network64, _core.Network32], ids=["64", "32"])
@@ -794,7 +801,8 @@ def run_isolated(code):
     prelude = textwrap.dedent("""
         import numpy as np
         from nncore import _core
-        net = _core.Network64([(0, 3, 4, 1, 0.0, 0), (3, 0, 0, 1, 0.0, 0), (0, 4, 2, 1, 0.0, 0)])
+        K, S = _core.LayerKind, _core.LayerSpec
+        net = _core.Network64([S(K.dense, 3, 4), S(K.tanh), S(K.dense, 4, 2)])
         X = np.zeros((5, 3)); labels = np.zeros(5, np.int64)
     """)
     return subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)],
@@ -802,7 +810,7 @@ def run_isolated(code):
 
 
 CORE_LABEL_MISUSE = {
-    "evaluate": "_core.evaluate(net, X, None, labels, 0, 0.0, 0.0)",
+    "evaluate": "_core.evaluate(net, X, None, labels, _core.LossKind.mse, 0.0, 0.0)",
     "train_step": "_core.train_step(net, X, None, labels, _core.FitConfig(), "
                   "_core.OptimizerConfig(), None, None, 0, 0.1)",
     "fit": "_core.fit(net, X, None, labels, None, None, None, _core.FitConfig(), "
@@ -826,4 +834,25 @@ def test_private_core_labels_with_mse_raise_instead_of_crashing(fn):
 def test_private_core_evaluate_validates_the_loss_code():
     net = core_net()
     with pytest.raises(ValueError, match=r"unknown loss code"):
-        _core.evaluate(net, np.zeros((5, 3)), np.zeros((5, 2)), None, 9, 0.0, 0.0)
+        _core.evaluate(net, np.zeros((5, 3)), np.zeros((5, 2)), None, L(9), 0.0, 0.0)
+
+
+def _config(cls, **fields):
+    c = cls()
+    for name, value in fields.items():
+        setattr(c, name, value)
+    return c
+
+
+@pytest.mark.parametrize("opt,cfg,msg", [
+    (dict(kind=_core.OptimizerKind(9)), {}, r"unknown optimizer kind or momentum form"),
+    (dict(form=_core.MomentumForm(-1)), {}, r"unknown optimizer kind or momentum form"),
+    ({}, dict(schedule=_config(_core.ScheduleConfig, kind=_core.ScheduleKind(7))),
+     r"fit: unknown schedule kind"),
+])
+def test_private_core_refuses_unknown_codes_in_configs(opt, cfg, msg):
+    net = core_net()
+    with pytest.raises(ValueError, match=msg):
+        _core.fit(net, np.zeros((5, 3)), np.zeros((5, 2)), None, None, None, None,
+                  _config(_core.FitConfig, **cfg), _config(_core.OptimizerConfig, **opt),
+                  None, None, 0, None, False)

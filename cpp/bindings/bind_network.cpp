@@ -4,10 +4,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <tuple>
 #include <vector>
 
-#include "nncore/network.hpp"
 #include "pybind.hpp"
 
 namespace nncore_bind {
@@ -19,21 +17,26 @@ using nncore::Network;
 
 namespace {
 
-using SpecTuple = std::tuple<int, Index, Index, Index, double, Index>;
-
-std::vector<LayerSpec> to_specs(const std::vector<SpecTuple>& tuples) {
-  std::vector<LayerSpec> specs;
-  for (const auto& t : tuples) {
-    LayerSpec s;
-    s.kind = LayerKind(std::get<0>(t));
-    s.in = std::get<1>(t);
-    s.out = std::get<2>(t);
-    s.k = std::get<3>(t);
-    s.hyper = std::get<4>(t);
-    s.n_alpha = std::get<5>(t);
-    specs.push_back(s);
-  }
-  return specs;
+void bind_layer_spec(py::module_& m) {
+  py::class_<LayerSpec>(m, "LayerSpec", "One layer of a Network: what Sequential's layer specs say")
+      .def(py::init([](LayerKind kind, Index in_features, Index out_features, Index k,
+                       double hyper, Index n_alpha) {
+             return LayerSpec{kind, in_features, out_features, k, hyper, n_alpha};
+           }),
+           py::arg("kind"), py::arg("in_features") = 0, py::arg("out_features") = 0,
+           py::arg("k") = 1, py::arg("hyper") = 0.0, py::arg("n_alpha") = 0)
+      .def_readwrite("kind", &LayerSpec::kind)
+      .def_readwrite("in_features", &LayerSpec::in)
+      .def_readwrite("out_features", &LayerSpec::out)
+      .def_readwrite("k", &LayerSpec::k)
+      .def_readwrite("hyper", &LayerSpec::hyper)
+      .def_readwrite("n_alpha", &LayerSpec::n_alpha)
+      .def("__repr__", [](const LayerSpec& s) {
+        return "LayerSpec(" + std::string(py::str(py::cast(s.kind))) + ", in_features=" +
+               std::to_string(s.in) + ", out_features=" + std::to_string(s.out) + ", k=" +
+               std::to_string(s.k) + ", hyper=" + std::string(py::str(py::float_(s.hyper))) +
+               ", n_alpha=" + std::to_string(s.n_alpha) + ")";
+      });
 }
 
 template <class A>
@@ -47,9 +50,7 @@ template <class T>
 void bind_one(py::module_& m, const char* name) {
   using Net = Network<T>;
   py::class_<Net>(m, name)
-      .def(py::init([](const std::vector<SpecTuple>& specs) {
-        return new Net(to_specs(specs));
-      }))
+      .def(py::init<const std::vector<LayerSpec>&>(), py::arg("specs"))
       .def_property_readonly("num_params", &Net::num_params)
       .def_property_readonly("n_in", &Net::n_in)
       .def_property_readonly("n_out", &Net::n_out)
@@ -90,7 +91,7 @@ void bind_one(py::module_& m, const char* name) {
         return outs;
       }, py::arg("X").noconvert())
       .def("loss_and_grad", [](Net& n, CArray<T> X, std::optional<CArray<T>> Y,
-                               std::optional<CArray<std::int64_t>> labels, int loss, double l1,
+                               std::optional<CArray<std::int64_t>> labels, LossKind loss, double l1,
                                double l2, bool want_grad) {
         expect_shape(X, X.ndim() == 2 ? X.shape(0) : -1, n.n_in(), "loss_and_grad: X");
         const Index rows = X.shape(0);
@@ -109,8 +110,7 @@ void bind_one(py::module_& m, const char* name) {
         } else {
           throw std::invalid_argument("loss_and_grad: needs Y or labels");
         }
-        check_loss(loss, loss >= 0 && loss <= int(LossKind::CE) && n.fused_with(LossKind(loss)),
-                   bool(labels), "loss_and_grad");
+        check_loss(n, loss, bool(labels), "loss_and_grad");
         // The gradient is copied out under the lock: another thread's call
         // may overwrite the network's gradient arena right after.
         py::array_t<T> grad(want_grad ? n.num_params() : 0);
@@ -120,7 +120,7 @@ void bind_one(py::module_& m, const char* name) {
         {
           py::gil_scoped_release nogil;
           std::lock_guard<std::recursive_mutex> lock(n.mutex());
-          value = n.loss_and_grad(x, rows, LossKind(loss), t, l1, l2, want_grad);
+          value = n.loss_and_grad(x, rows, loss, t, l1, l2, want_grad);
           if (want_grad) std::copy(n.grads(), n.grads() + n.num_params(), g);
         }
         return py::make_tuple(value, want_grad ? py::object(grad) : py::object(py::none()));
@@ -130,16 +130,21 @@ void bind_one(py::module_& m, const char* name) {
 
 }  // namespace
 
-void check_loss(int loss, bool fused_ok, bool has_labels, const char* what) {
+template <class T>
+void check_loss(const Network<T>& net, LossKind loss, bool has_labels, const char* what) {
   const std::string fn(what);
-  if (loss < 0 || loss > int(LossKind::CE)) throw std::invalid_argument(fn + ": unknown loss code");
-  const LossKind k = LossKind(loss);
-  if ((k == LossKind::BCE || k == LossKind::CE) && !fused_ok)
+  if (!known(loss, nncore::kLossKindNames))
+    throw std::invalid_argument(fn + ": unknown loss code");
+  if ((loss == LossKind::BCE || loss == LossKind::CE) && !net.fused_with(loss))
     throw std::invalid_argument(fn + ": bce needs a final Sigmoid, ce a final Softmax");
-  if (has_labels && k != LossKind::CE) throw std::invalid_argument(fn + ": labels need loss 'ce'");
+  if (has_labels && loss != LossKind::CE)
+    throw std::invalid_argument(fn + ": labels need loss 'ce'");
 }
+template void check_loss(const Network<float>&, LossKind, bool, const char*);
+template void check_loss(const Network<double>&, LossKind, bool, const char*);
 
 void bind_network(py::module_& m) {
+  bind_layer_spec(m);
   bind_one<float>(m, "Network32");
   bind_one<double>(m, "Network64");
 }

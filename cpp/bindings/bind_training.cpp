@@ -15,17 +15,10 @@ using namespace nncore;
 namespace {
 
 template <class T>
-struct PyData {
-  std::optional<CArray<T>> X, Y;
-  std::optional<CArray<std::int64_t>> labels;
-};
-
-template <class T>
-Dataset<T> to_dataset(Network<T>& net, int loss, const CArray<T>& X,
+Dataset<T> to_dataset(Network<T>& net, LossKind loss, const CArray<T>& X,
                       const std::optional<CArray<T>>& Y,
                       const std::optional<CArray<std::int64_t>>& labels, const char* what) {
-  check_loss(loss, loss >= 0 && loss <= int(LossKind::CE) && net.fused_with(LossKind(loss)),
-             bool(labels), what);
+  check_loss(net, loss, bool(labels), what);
   if (X.ndim() != 2 || X.shape(1) != net.n_in() || X.shape(0) < 1)
     throw std::invalid_argument(std::string(what) + ": X must have shape (n >= 1, " +
                                 std::to_string(net.n_in()) + ")");
@@ -63,8 +56,10 @@ OptimizerState<T> to_state(Network<T>& net, std::optional<CArray<T>>& m,
 }
 
 void check_opt(const OptimizerConfig& o, bool has_m, bool has_v) {
-  const bool need_m = o.kind == OptKind::Momentum || o.kind == OptKind::Adam;
-  const bool need_v = o.kind == OptKind::RMSprop || o.kind == OptKind::Adam;
+  if (!known(o.kind, kOptimizerKindNames) || !known(o.form, kMomentumFormNames))
+    throw std::invalid_argument("optimizer config: unknown optimizer kind or momentum form");
+  const bool need_m = o.kind == OptimizerKind::Momentum || o.kind == OptimizerKind::Adam;
+  const bool need_v = o.kind == OptimizerKind::RMSprop || o.kind == OptimizerKind::Adam;
   if ((need_m && !has_m) || (need_v && !has_v))
     throw std::invalid_argument("optimizer state: missing m or v buffer for this optimizer");
 }
@@ -107,9 +102,11 @@ void bind_one(py::module_& m) {
                   std::optional<CArray<T>> vbuf, std::int64_t t, py::object on_report,
                   bool poll_signals, py::object on_batch) {
     if (cfg.epochs < 0 || cfg.batch_size < 1) throw std::invalid_argument("fit: bad epochs/batch_size");
-    const Dataset<T> train = to_dataset(net, int(cfg.loss), X, Y, labels, "fit");
+    if (!known(cfg.schedule.kind, kScheduleKindNames))
+      throw std::invalid_argument("fit: unknown schedule kind");
+    const Dataset<T> train = to_dataset(net, cfg.loss, X, Y, labels, "fit");
     std::optional<Dataset<T>> val;
-    if (Xv) val = to_dataset(net, int(cfg.loss), *Xv, Yv, labels_v, "fit (validation)");
+    if (Xv) val = to_dataset(net, cfg.loss, *Xv, Yv, labels_v, "fit (validation)");
     OptimizerState<T> st = to_state(net, mbuf, vbuf, t);
     check_opt(opt, st.m, st.v);
     py::object error = py::none();  // a Python exception raised in a callback
@@ -171,7 +168,7 @@ void bind_one(py::module_& m) {
                          std::optional<CArray<std::int64_t>> labels, const FitConfig& cfg,
                          const OptimizerConfig& opt, std::optional<CArray<T>> mbuf,
                          std::optional<CArray<T>> vbuf, std::int64_t t, double lr) {
-    const Dataset<T> batch = to_dataset(net, int(cfg.loss), X, Y, labels, "train_step");
+    const Dataset<T> batch = to_dataset(net, cfg.loss, X, Y, labels, "train_step");
     OptimizerState<T> st = to_state(net, mbuf, vbuf, t);
     check_opt(opt, st.m, st.v);
     double loss;
@@ -186,14 +183,14 @@ void bind_one(py::module_& m) {
      py::arg("v").noconvert(), py::arg("t"), py::arg("lr"));
 
   m.def("evaluate", [](Net& net, CArray<T> X, std::optional<CArray<T>> Y,
-                       std::optional<CArray<std::int64_t>> labels, int loss, double l1, double l2) {
+                       std::optional<CArray<std::int64_t>> labels, LossKind loss, double l1, double l2) {
     const Dataset<T> d = to_dataset(net, loss, X, Y, labels, "evaluate");
     double value, metric;
     {
       py::gil_scoped_release nogil;
       std::lock_guard<std::recursive_mutex> lock(net.mutex());
       net.reserve(std::min<Index>(d.rows, 4096));
-      value = nncore::evaluate(net, d, LossKind(loss), l1, l2, &metric);
+      value = nncore::evaluate(net, d, loss, l1, l2, &metric);
     }
     return py::make_tuple(value, metric);
   }, py::arg("net"), py::arg("X").noconvert(), py::arg("Y").noconvert(),
@@ -205,8 +202,7 @@ void bind_one(py::module_& m) {
 void bind_training(py::module_& m) {
   py::class_<ScheduleConfig>(m, "ScheduleConfig")
       .def(py::init<>())
-      .def_property("kind", [](const ScheduleConfig& s) { return int(s.kind); },
-                    [](ScheduleConfig& s, int k) { s.kind = ScheduleKind(k); })
+      .def_readwrite("kind", &ScheduleConfig::kind)
       .def_readwrite("step_size", &ScheduleConfig::step_size)
       .def_readwrite("gamma", &ScheduleConfig::gamma)
       .def_readwrite("t_max", &ScheduleConfig::t_max)
@@ -216,8 +212,7 @@ void bind_training(py::module_& m) {
       .def_readwrite("threshold", &ScheduleConfig::threshold);
   py::class_<FitConfig>(m, "FitConfig")
       .def(py::init<>())
-      .def_property("loss", [](const FitConfig& c) { return int(c.loss); },
-                    [](FitConfig& c, int k) { c.loss = LossKind(k); })
+      .def_readwrite("loss", &FitConfig::loss)
       .def_readwrite("l1", &FitConfig::l1)
       .def_readwrite("l2", &FitConfig::l2)
       .def_readwrite("epochs", &FitConfig::epochs)
@@ -237,10 +232,8 @@ void bind_training(py::module_& m) {
       .def_readwrite("poll_seconds", &FitConfig::poll_seconds);
   py::class_<OptimizerConfig>(m, "OptimizerConfig")
       .def(py::init<>())
-      .def_property("kind", [](const OptimizerConfig& o) { return int(o.kind); },
-                    [](OptimizerConfig& o, int k) { o.kind = OptKind(k); })
-      .def_property("form", [](const OptimizerConfig& o) { return int(o.form); },
-                    [](OptimizerConfig& o, int k) { o.form = MomentumForm(k); })
+      .def_readwrite("kind", &OptimizerConfig::kind)
+      .def_readwrite("form", &OptimizerConfig::form)
       .def_readwrite("gamma", &OptimizerConfig::gamma)
       .def_readwrite("beta2", &OptimizerConfig::beta2)
       .def_readwrite("eps", &OptimizerConfig::eps)

@@ -7,6 +7,7 @@
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "nncore's C++ core (private: use the nncore package)";
+  nncore_bind::bind_codes(m);  // first: the signatures below name these enums
   nncore_bind::bind_network(m);
   nncore_bind::bind_training(m);
 

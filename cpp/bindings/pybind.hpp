@@ -1,8 +1,13 @@
 // The single header that includes pybind11 (one place, no ODR surprises).
 #pragma once
+#include <cstddef>
+#include <cstdint>
+
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+
+#include "nncore/network.hpp"
 
 namespace py = pybind11;
 
@@ -18,10 +23,22 @@ py::array_t<T> view(T* ptr, std::int64_t n, py::handle owner) {
   return py::array_t<T>({n}, {sizeof(T)}, ptr, owner);
 }
 
+// Whether `value` is a member of its code table: Python can build any
+// code (e.g. _core.LossKind(9)), so each one is checked before use.
+template <class E, std::size_t N>
+bool known(E value, const nncore::EnumName<E> (&names)[N]) {
+  for (const auto& n : names)
+    if (n.value == value) return true;
+  return false;
+}
+
 // Throws std::invalid_argument unless `loss` is a known code that fits the
 // network's last layer and the kind of targets given (labels only for 'ce').
-void check_loss(int loss, bool fused_ok, bool has_labels, const char* what);
+template <class T>
+void check_loss(const nncore::Network<T>& net, nncore::LossKind loss, bool has_labels,
+                const char* what);
 
+void bind_codes(py::module_& m);
 void bind_network(py::module_& m);
 void bind_training(py::module_& m);
 

@@ -95,8 +95,6 @@ NNCORE_SIMD_CLONES void accumulate(T* __restrict sum, const T* __restrict x, Ind
   for (Index j = 0; j < n; ++j) sum[j] += x[j];
 }
 
-bool elementwise(LayerKind kind) { return is_elementwise(kind); }
-
 }  // namespace
 
 template <class T>
@@ -168,7 +166,7 @@ void activation_backward_bias_grad(LayerKind kind, T hyper, const T* a, const T*
 
 template <class T>
 void activation_forward(LayerKind kind, T hyper, const T* a, T* h, Index n) {
-  if (!elementwise(kind) && kind != LayerKind::Step)
+  if (!is_elementwise(kind) && kind != LayerKind::Step)
     throw std::logic_error("activation_forward: not an element-wise activation");
   chunked(n, [&](Index i0, Index m) { forward_loop(kind, hyper, a + i0, h + i0, m); });
 }
@@ -176,7 +174,7 @@ void activation_forward(LayerKind kind, T hyper, const T* a, T* h, Index n) {
 template <class T>
 void activation_backward(LayerKind kind, T hyper, const T* a, const T* h, const T* dh, T* da,
                          Index n) {
-  if (!elementwise(kind))
+  if (!is_elementwise(kind))
     throw std::logic_error("activation_backward: not a differentiable element-wise activation");
   chunked(n, [&](Index i0, Index m) {
     backward_loop(kind, hyper, a + i0, h + i0, dh + i0, da + i0, m);

@@ -29,13 +29,13 @@ NNCORE_SIMD_CLONES bool update_range(const OptimizerConfig& c, const StepConsts<
   const T big = std::numeric_limits<T>::max();
   int bad = 0;
   switch (c.kind) {
-    case OptKind::SGD:
+    case OptimizerKind::SGD:
       for (Index i = i0; i < i1; ++i) {
         th[i] -= k.lr * g[i];
         bad |= !(std::fabs(th[i]) <= big);
       }
       break;
-    case OptKind::Momentum:
+    case OptimizerKind::Momentum:
       if (c.form == MomentumForm::EMA) {
         // m ← γm + (1−γ)g ; θ ← θ − ηm
         for (Index i = i0; i < i1; ++i) {
@@ -59,7 +59,7 @@ NNCORE_SIMD_CLONES bool update_range(const OptimizerConfig& c, const StepConsts<
         }
       }
       break;
-    case OptKind::RMSprop:
+    case OptimizerKind::RMSprop:
       // v ← γv + (1−γ)g² ; θ ← θ − α g/√(v+ε)  (or g/(√v+ε))
       for (Index i = i0; i < i1; ++i) {
         v[i] = k.gm * v[i] + (T(1) - k.gm) * g[i] * g[i];
@@ -68,7 +68,7 @@ NNCORE_SIMD_CLONES bool update_range(const OptimizerConfig& c, const StepConsts<
         bad |= !(std::fabs(th[i]) <= big);
       }
       break;
-    case OptKind::Adam:
+    case OptimizerKind::Adam:
       // (AdamW: θ ← θ − ηλθ on weights) m ← β₁m + (1−β₁)g ; v ← β₂v + (1−β₂)g² ;
       // θ ← θ − η (m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
       if (k.wd != T(0))  // its own loop: the byte mask would keep the main loop scalar

@@ -22,7 +22,7 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 using namespace nncore;
 
 template <class T>
-long allocations_for(Index epochs, OptKind kind, LossKind loss) {
+long allocations_for(Index epochs, OptimizerKind kind, LossKind loss) {
   // Dense 128→256 at batch 64 is large enough for the column-part path.
   std::vector<LayerSpec> specs = {{LayerKind::Dense, 20, 128}, {LayerKind::Tanh},
                                   {LayerKind::Dense, 128, 256}, {LayerKind::ReLU},
@@ -66,7 +66,7 @@ long allocations_for(Index epochs, OptKind kind, LossKind loss) {
 }
 
 template <class T>
-int check(const char* name, OptKind kind, LossKind loss) {
+int check(const char* name, OptimizerKind kind, LossKind loss) {
   const long one = allocations_for<T>(1, kind, loss);
   const long many = allocations_for<T>(8, kind, loss);  // 8 epochs × 16 batches
   // History vectors are reserved up front, so the count must not grow with epochs.
@@ -78,9 +78,9 @@ int check(const char* name, OptKind kind, LossKind loss) {
 
 int main() {
   int fails = 0;
-  fails += check<float>("float / Adam / ce", OptKind::Adam, LossKind::CE);
-  fails += check<double>("double / Momentum / mse", OptKind::Momentum, LossKind::MSE);
-  fails += check<double>("double / RMSprop / ce", OptKind::RMSprop, LossKind::CE);
+  fails += check<float>("float / Adam / ce", OptimizerKind::Adam, LossKind::CE);
+  fails += check<double>("double / Momentum / mse", OptimizerKind::Momentum, LossKind::MSE);
+  fails += check<double>("double / RMSprop / ce", OptimizerKind::RMSprop, LossKind::CE);
   std::printf("%d passed, %d failed\n", 3 - fails, fails);
   return fails ? 1 : 0;
 }

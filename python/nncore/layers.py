@@ -18,12 +18,6 @@ ParamSpec = Tuple[str, Tuple[int, ...], str]
 # An initialiser as nncore.init takes it: a name or f(shape, fan_in, fan_out, rng).
 InitArg = Union[str, Callable[[Tuple[int, ...], int, int, np.random.Generator], ArrayLike]]
 
-# Layer kind codes shared with the C++ core (cpp/include/nncore/layer.hpp).
-KIND_CODES = {
-    "dense": 0, "identity": 1, "sigmoid": 2, "tanh": 3, "relu": 4,
-    "leaky_relu": 5, "prelu": 6, "elu": 7, "maxout": 8, "step": 9, "softmax": 10,
-}
-
 
 class Layer:
     """Base of all layer specs.

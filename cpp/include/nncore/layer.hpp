@@ -7,14 +7,33 @@ namespace nncore {
 
 using Index = std::int64_t;
 
-// Codes must match python/nncore/layers.py KIND_CODES.
-enum class LayerKind : int {
-  Dense = 0, Identity = 1, Sigmoid = 2, Tanh = 3, ReLU = 4, LeakyReLU = 5,
-  PReLU = 6, ELU = 7, Maxout = 8, Step = 9, Softmax = 10,
+// Each code table of the core is an enum plus the names Python knows it by.
+// The bindings export every table as a Python enum (_core.LayerKind, ...) with
+// exactly these member names, so the Python side looks codes up by name and
+// tests/test_core_contract.py checks that both sides list the same names.
+template <class E>
+struct EnumName {
+  const char* name;
+  E value;
 };
 
-// Codes must match python/nncore/model.py LOSS_CODES.
-enum class LossKind : int { MSE = 0, MSEMean = 1, BCE = 2, CE = 3 };
+enum class LayerKind : int {
+  Dense, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, Maxout, Step, Softmax,
+};
+inline constexpr EnumName<LayerKind> kLayerKindNames[] = {
+    {"dense", LayerKind::Dense},   {"identity", LayerKind::Identity},
+    {"sigmoid", LayerKind::Sigmoid}, {"tanh", LayerKind::Tanh},
+    {"relu", LayerKind::ReLU},     {"leaky_relu", LayerKind::LeakyReLU},
+    {"prelu", LayerKind::PReLU},   {"elu", LayerKind::ELU},
+    {"maxout", LayerKind::Maxout}, {"step", LayerKind::Step},
+    {"softmax", LayerKind::Softmax},
+};
+
+enum class LossKind : int { MSE, MSEMean, BCE, CE };
+inline constexpr EnumName<LossKind> kLossKindNames[] = {
+    {"mse", LossKind::MSE}, {"mse_mean", LossKind::MSEMean},
+    {"bce", LossKind::BCE}, {"ce", LossKind::CE},
+};
 
 // What the builder passes in: one entry per layer of the Sequential.
 struct LayerSpec {

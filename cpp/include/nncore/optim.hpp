@@ -8,11 +8,20 @@
 
 namespace nncore {
 
-enum class OptKind : int { SGD = 0, Momentum = 1, RMSprop = 2, Adam = 3 };
-enum class MomentumForm : int { EMA = 0, Classic = 1, Nesterov = 2 };
+enum class OptimizerKind : int { SGD, Momentum, RMSprop, Adam };
+inline constexpr EnumName<OptimizerKind> kOptimizerKindNames[] = {
+    {"sgd", OptimizerKind::SGD}, {"momentum", OptimizerKind::Momentum},
+    {"rmsprop", OptimizerKind::RMSprop}, {"adam", OptimizerKind::Adam},
+};
+
+enum class MomentumForm : int { EMA, Classic, Nesterov };
+inline constexpr EnumName<MomentumForm> kMomentumFormNames[] = {
+    {"ema", MomentumForm::EMA}, {"classic", MomentumForm::Classic},
+    {"nesterov", MomentumForm::Nesterov},
+};
 
 struct OptimizerConfig {
-  OptKind kind = OptKind::SGD;
+  OptimizerKind kind = OptimizerKind::SGD;
   double gamma = 0.9;   // Momentum γ, RMSprop γ, Adam β₁
   double beta2 = 0.999; // Adam β₂
   double eps = 1e-8;

@@ -1,5 +1,5 @@
 // The training loop below the GIL: epochs × minibatches × (forward, loss,
-// backward, update) in one call. It reports to its caller through two
+// backward, update) in one call. It reports to its caller through
 // callbacks (the bindings turn them into Python calls), never touching Python.
 #pragma once
 #include <cstdint>
@@ -12,7 +12,12 @@
 
 namespace nncore {
 
-enum class ScheduleKind : int { Constant = 0, Step = 1, Exponential = 2, Cosine = 3, Plateau = 4 };
+enum class ScheduleKind : int { Constant, Step, Exponential, Cosine, Plateau };
+inline constexpr EnumName<ScheduleKind> kScheduleKindNames[] = {
+    {"constant", ScheduleKind::Constant}, {"step", ScheduleKind::Step},
+    {"exponential", ScheduleKind::Exponential}, {"cosine", ScheduleKind::Cosine},
+    {"plateau", ScheduleKind::Plateau},
+};
 
 struct ScheduleConfig {
   ScheduleKind kind = ScheduleKind::Constant;
@@ -25,7 +30,7 @@ struct ScheduleConfig {
   double threshold = 1e-4;
 };
 
-// lr for epoch e of a closed-form schedule (Plateau is stateful: see Trainer).
+// lr for epoch e of a closed-form schedule (Plateau is stateful: see fit).
 double scheduled_lr(const ScheduleConfig& s, double base_lr, Index epoch);
 
 struct FitConfig {
@@ -66,7 +71,6 @@ struct History {
   Index epochs_run = 0;
   Index best_epoch = -1;
   std::string stop_reason;  // "", "early_stopping", "callback", "interrupted", "non_finite"
-  bool non_finite = false;
 };
 
 // Optimizer state buffers (arena-sized, owned by the caller) and the step count.

@@ -9,10 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import io, onnx_export
-from .._core import Network32, Network64
+from .._core import LayerKind, LayerSpec, LossKind, Network32, Network64
 from . import training
 from .._base import ModelBase
-from ..layers import KIND_CODES
 
 
 class Sequential(ModelBase):
@@ -24,8 +23,10 @@ class Sequential(ModelBase):
     """
 
     def _new_arena(self, size):
-        specs = [(KIND_CODES[l.kind], l.in_features, l.out_features, l.k, l.hyper(),
-                  getattr(l, "num_parameters", 0)) for l in self.layers]
+        specs = [LayerSpec(kind=LayerKind.__members__[l.kind], in_features=l.in_features,
+                           out_features=l.out_features, k=l.k, hyper=l.hyper(),
+                           n_alpha=getattr(l, "num_parameters", 0))
+                 for l in self.layers]
         cls = Network64 if self.dtype == np.float64 else Network32
         self._net = cls(specs)
         if self._net.num_params != size:  # the two layouts must agree
@@ -43,7 +44,7 @@ class Sequential(ModelBase):
 
     def _loss_and_grad(self, X, Y, labels, loss, l1, l2, want_grad):
         # (value, a copy of the gradient arena taken under the core's lock)
-        return self._net.loss_and_grad(X, Y, labels, training.LOSS_CODES[loss], l1, l2, want_grad)
+        return self._net.loss_and_grad(X, Y, labels, LossKind.__members__[loss], l1, l2, want_grad)
 
     # -- training (python/nncore/training.py; the loop runs in C++) ---------------
     def fit(self, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle=True,

@@ -11,7 +11,8 @@ import sys
 
 import numpy as np
 
-from .._core import FitConfig, OptimizerConfig, ScheduleConfig
+from .._core import (FitConfig, LossKind, MomentumForm, OptimizerConfig, OptimizerKind,
+                     ScheduleConfig, ScheduleKind)
 from .._core import evaluate as core_evaluate
 from .._core import fit as core_fit
 from .._core import train_step as core_train_step
@@ -20,19 +21,14 @@ from ..fit_args import check_fit_arguments, check_step_arguments, default_loss
 from ..history import History
 from ..progress import ProgressBar
 
-LOSS_CODES = {"mse": 0, "mse_mean": 1, "bce": 2, "ce": 3}
-OPT_CODES = {"sgd": 0, "momentum": 1, "rmsprop": 2, "adam": 3}
-FORM_CODES = {"ema": 0, "classic": 1, "nesterov": 2}
-SCHEDULE_CODES = {"step": 1, "exponential": 2, "cosine": 3, "plateau": 4}
-
 
 def optimizer_config(opt):
     c = OptimizerConfig()
-    c.kind = OPT_CODES[opt.kind]
+    c.kind = OptimizerKind.__members__[opt.kind]
     c.gamma = opt.beta1 if opt.kind == "adam" else opt.gamma
     c.beta2 = opt.beta2
     c.eps = opt.eps
-    c.form = FORM_CODES[opt.form]
+    c.form = MomentumForm.__members__[opt.form]
     c.eps_inside = opt.eps_inside
     c.weight_decay = opt.weight_decay
     return c
@@ -42,7 +38,7 @@ def schedule_config(s):
     c = ScheduleConfig()
     if s is None:
         return c
-    c.kind = SCHEDULE_CODES[s.kind]
+    c.kind = ScheduleKind.__members__[s.kind]
     c.step_size, c.gamma, c.t_max = s.step_size, s.gamma, s.t_max
     c.min_lr, c.factor, c.patience, c.threshold = s.min_lr, s.factor, s.patience, s.threshold
     return c
@@ -50,7 +46,7 @@ def schedule_config(s):
 
 def _fit_config(model, loss, l1, l2):
     c = FitConfig()
-    c.loss, c.l1, c.l2 = LOSS_CODES[loss], l1, l2
+    c.loss, c.l1, c.l2 = LossKind.__members__[loss], l1, l2
     return c
 
 
@@ -185,7 +181,7 @@ def evaluate(model, X, y, loss=None, l1=0.0, l2=0.0):
     fn = "evaluate"
     loss = default_loss(model) if loss is None else loss
     X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
-    value, metric = core_evaluate(model._net, X, Y, labels, LOSS_CODES[loss], l1, l2)
+    value, metric = core_evaluate(model._net, X, Y, labels, LossKind.__members__[loss], l1, l2)
     out = {"loss": float(value)}
     if loss in ("bce", "ce"):
         out["accuracy"] = float(metric)

@@ -1,0 +1,75 @@
+// The minibatches of one epoch. Without shuffling (or with one full batch,
+// whose gradient is the same sum in any row order up to rounding) a batch is
+// the data in place; otherwise rows are gathered through the epoch's
+// permutation into buffers sized once here, so no batch allocates.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "nncore/parallel.hpp"
+#include "nncore/shuffle.hpp"
+#include "nncore/trainer.hpp"
+
+namespace nncore::train {
+
+template <class T>
+struct Batch {
+  const T* X = nullptr;
+  Targets<T> y;
+};
+
+// Targets of rows [r0, ...) of y (rows of `width` values, or labels).
+template <class T>
+Targets<T> offset_targets(Targets<T> y, Index r0, Index width) {
+  Targets<T> out;
+  if (y.labels) out.labels = y.labels + r0;
+  else out.Y = y.Y + r0 * width;
+  return out;
+}
+
+template <class T>
+class BatchSource {
+ public:
+  BatchSource(const Dataset<T>& data, Index in, Index width, Index batch_size, bool shuffle)
+      : data_(data), in_(in), width_(width),
+        gather_(shuffle && batch_size < data.rows),
+        perm_(gather_ ? std::size_t(data.rows) : 0),
+        X_(gather_ ? std::size_t(batch_size * in) : 0),
+        Y_(gather_ && !data.y.labels ? std::size_t(batch_size * width) : 0),
+        labels_(gather_ && data.y.labels ? std::size_t(batch_size) : 0) {}
+
+  // This epoch's row order (a no-op when batches are used in place).
+  void start_epoch(std::uint64_t seed, std::uint64_t epoch) {
+    if (gather_) permutation(seed, epoch, data_.rows, perm_.data());
+  }
+
+  // Rows [b0, b0 + m) of this epoch's order.
+  Batch<T> get(Index b0, Index m) {
+    if (!gather_) return {data_.X + b0 * in_, offset_targets(data_.y, b0, width_)};
+    const Dataset<T>& d = data_;
+    // A copy per row: the result does not depend on the thread count.
+    NNCORE_PARALLEL_FOR(worth_threads(m * in_))
+    for (Index r = 0; r < m; ++r) {
+      const Index src = perm_[std::size_t(b0 + r)];
+      std::copy(d.X + src * in_, d.X + (src + 1) * in_, X_.begin() + r * in_);
+      if (d.y.labels) labels_[std::size_t(r)] = d.y.labels[src];
+      else std::copy(d.y.Y + src * width_, d.y.Y + (src + 1) * width_, Y_.begin() + r * width_);
+    }
+    Batch<T> b;
+    b.X = X_.data();
+    if (d.y.labels) b.y.labels = labels_.data();
+    else b.y.Y = Y_.data();
+    return b;
+  }
+
+ private:
+  const Dataset<T>& data_;
+  Index in_, width_;
+  bool gather_;
+  std::vector<Index> perm_;
+  std::vector<T> X_, Y_;
+  std::vector<std::int64_t> labels_;
+};
+
+}  // namespace nncore::train

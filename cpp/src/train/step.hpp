@@ -1,0 +1,71 @@
+// One optimizer step on one batch (gradient, optional clipping, update), shared
+// by fit and train_step, and the snapshot that undoes an overflowing update.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "nncore/trainer.hpp"
+
+namespace nncore::train {
+
+// What went wrong in a step, if anything.
+enum class StepResult { Ok, BadLoss, BadUpdate };
+
+// BadLoss: the loss or gradient is not finite, nothing was changed.
+// BadUpdate: the update produced a non-finite θ; the caller restores θ, m, v.
+template <class T>
+StepResult step_on_batch(Network<T>& net, const T* X, Targets<T> y, Index rows,
+                         const FitConfig& cfg, const OptimizerConfig& opt, OptimizerState<T>& st,
+                         double lr, double* loss) {
+  if (cfg.clip_norm <= 0) {
+    // No clipping: the update rides along in backprop (Network::train_batch).
+    st.t += 1;
+    const OptimizerUpdate<T> update(opt, lr, st.t);
+    bool finite_update = true;
+    *loss = net.train_batch(X, rows, cfg.loss, y, cfg.l1, cfg.l2, update, st.m, st.v,
+                            &finite_update);
+    if (std::isfinite(*loss) && finite_update) return StepResult::Ok;
+    st.t -= 1;
+    return std::isfinite(*loss) ? StepResult::BadUpdate : StepResult::BadLoss;
+  }
+  *loss = net.loss_and_grad(X, rows, cfg.loss, y, cfg.l1, cfg.l2, true);
+  if (!std::isfinite(*loss)) return StepResult::BadLoss;
+  const Index n = net.num_params();
+  T* g = net.grads();
+  const double norm = l2_norm(g, n);
+  if (!std::isfinite(norm)) return StepResult::BadLoss;
+  if (norm > cfg.clip_norm) {
+    const T s = T(cfg.clip_norm / norm);
+    for (Index i = 0; i < n; ++i) g[i] *= s;
+  }
+  st.t += 1;
+  if (optimizer_step(opt, lr, st.t, net.params(), g, st.m, st.v, net.weight_mask().data(), n))
+    return StepResult::Ok;
+  st.t -= 1;
+  return StepResult::BadUpdate;
+}
+
+// θ, m, v and t as they were, to undo a step whose update overflowed.
+template <class T>
+struct Snapshot {
+  std::vector<T> p, m, v;
+  std::int64_t t = 0;
+  Snapshot(Index n, const OptimizerState<T>& st)
+      : p(std::size_t(n)), m(st.m ? std::size_t(n) : 0), v(st.v ? std::size_t(n) : 0) {}
+  void take(Network<T>& net, const OptimizerState<T>& st) {
+    std::copy(net.params(), net.params() + p.size(), p.begin());
+    if (st.m) std::copy(st.m, st.m + m.size(), m.begin());
+    if (st.v) std::copy(st.v, st.v + v.size(), v.begin());
+    t = st.t;
+  }
+  void restore(Network<T>& net, OptimizerState<T>& st) const {
+    std::copy(p.begin(), p.end(), net.params());
+    if (st.m) std::copy(m.begin(), m.end(), st.m);
+    if (st.v) std::copy(v.begin(), v.end(), st.v);
+    st.t = t;
+  }
+};
+
+}  // namespace nncore::train
