@@ -113,8 +113,9 @@ void bind_one(py::module_& m, const char* name) {
         check_loss(n, loss, bool(labels), "loss_and_grad");
         // The gradient is copied out under the lock: another thread's call
         // may overwrite the network's gradient arena right after.
-        py::array_t<T> grad(want_grad ? n.num_params() : 0);
-        T* g = grad.mutable_data();
+        std::optional<py::array_t<T>> grad;
+        if (want_grad) grad.emplace(n.num_params());
+        T* g = want_grad ? grad->mutable_data() : nullptr;
         const T* x = X.data();
         double value;
         {
@@ -123,7 +124,7 @@ void bind_one(py::module_& m, const char* name) {
           value = n.loss_and_grad(x, rows, loss, t, l1, l2, want_grad);
           if (want_grad) std::copy(n.grads(), n.grads() + n.num_params(), g);
         }
-        return py::make_tuple(value, want_grad ? py::object(grad) : py::object(py::none()));
+        return py::make_tuple(value, grad);
       }, py::arg("X").noconvert(), py::arg("Y").noconvert(), py::arg("labels").noconvert(),
          py::arg("loss"), py::arg("l1"), py::arg("l2"), py::arg("want_grad"));
 }

@@ -64,8 +64,11 @@ void check_opt(const OptimizerConfig& o, bool has_m, bool has_v) {
     throw std::invalid_argument("optimizer state: missing m or v buffer for this optimizer");
 }
 
-py::dict history_to_dict(const History& h) {
-  py::dict d;
+// Typed so that the generated stubs say dict[str, Any].
+using PyDict = py::typing::Dict<py::str, py::object>;
+
+PyDict history_to_dict(const History& h) {
+  PyDict d;
   d["loss"] = h.loss;
   d["val_loss"] = h.val_loss;
   d["metric"] = h.metric;
@@ -78,8 +81,8 @@ py::dict history_to_dict(const History& h) {
   return d;
 }
 
-py::dict report_to_dict(const EpochReport& r) {
-  py::dict d;
+PyDict report_to_dict(const EpochReport& r) {
+  PyDict d;
   d["epoch"] = r.epoch;
   d["loss"] = r.loss;
   d["lr"] = r.lr;
@@ -131,7 +134,7 @@ void bind_one(py::module_& m) {
       batch = [&](const BatchReport& r) {
         py::gil_scoped_acquire gil;
         try {
-          py::dict d;
+          PyDict d;
           d["epoch"] = r.epoch;
           d["batch"] = r.batch;
           d["size"] = r.rows;

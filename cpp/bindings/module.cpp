@@ -15,7 +15,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("set_num_threads", [](int n) {
     if (n < 0) throw std::invalid_argument("set_num_threads: n must be >= 0, got " + std::to_string(n));
     nncore::set_max_threads(n);
-  });
+  }, py::arg("n"));
   m.def("requested_num_threads", []() { return nncore::requested_threads().load(); });
   m.def("get_num_threads", &nncore::max_threads);
 #ifdef _OPENMP
