@@ -95,6 +95,63 @@ PyDict report_to_dict(const EpochReport& r) {
   return d;
 }
 
+// fit's calls back into Python, each under the GIL. A Python exception raised
+// in one (KeyboardInterrupt included) stops fit and is kept in `error` for the
+// caller to re-raise. Holds references to the binding's arguments: lives in its scope.
+class PyCallbacks {
+ public:
+  PyCallbacks(const py::object& on_report, const py::object& on_batch, bool poll_signals) {
+    if (!on_report.is_none())
+      report = [this, &on_report](const EpochReport& r) {
+        return call(on_report, [&r] { return report_to_dict(r); });
+      };
+    if (!on_batch.is_none())
+      batch = [this, &on_batch](const BatchReport& r) {
+        return call(on_batch, [&r] {
+          PyDict d;
+          d["epoch"] = r.epoch;
+          d["batch"] = r.batch;
+          d["size"] = r.rows;
+          d["loss"] = r.loss;
+          return d;
+        });
+      };
+    if (poll_signals)
+      poll = [this]() {
+        py::gil_scoped_acquire gil;
+        if (PyErr_CheckSignals() == 0) return true;
+        py::error_already_set e;
+        keep(e);
+        return false;
+      };
+  }
+  PyCallbacks(const PyCallbacks&) = delete;
+  PyCallbacks& operator=(const PyCallbacks&) = delete;
+
+  ReportFn report;
+  BatchFn batch;
+  PollFn poll;
+  py::object error = py::none();
+
+ private:
+  template <class MakeArg>
+  bool call(const py::object& fn, const MakeArg& make_arg) {
+    py::gil_scoped_acquire gil;
+    try {
+      return fn(make_arg()).template cast<bool>();
+    } catch (py::error_already_set& e) {
+      keep(e);
+      return false;
+    }
+  }
+
+  void keep(py::error_already_set& e) {
+    error = e.value();
+    e.restore();
+    PyErr_Clear();
+  }
+};
+
 template <class T>
 void bind_one(py::module_& m) {
   using Net = Network<T>;
@@ -112,55 +169,15 @@ void bind_one(py::module_& m) {
     if (Xv) val = to_dataset(net, cfg.loss, *Xv, Yv, labels_v, "fit (validation)");
     OptimizerState<T> st = to_state(net, mbuf, vbuf, t);
     check_opt(opt, st.m, st.v);
-    py::object error = py::none();  // a Python exception raised in a callback
-    auto capture = [&error](py::error_already_set& e) {
-      error = e.value();
-      e.restore();
-      PyErr_Clear();
-    };
-    ReportFn report;
-    if (!on_report.is_none())
-      report = [&](const EpochReport& r) {
-        py::gil_scoped_acquire gil;
-        try {
-          return on_report(report_to_dict(r)).template cast<bool>();
-        } catch (py::error_already_set& e) {
-          capture(e);
-          return false;
-        }
-      };
-    BatchFn batch;
-    if (!on_batch.is_none())
-      batch = [&](const BatchReport& r) {
-        py::gil_scoped_acquire gil;
-        try {
-          PyDict d;
-          d["epoch"] = r.epoch;
-          d["batch"] = r.batch;
-          d["size"] = r.rows;
-          d["loss"] = r.loss;
-          return on_batch(d).template cast<bool>();
-        } catch (py::error_already_set& e) {
-          capture(e);
-          return false;
-        }
-      };
-    PollFn poll;
-    if (poll_signals)
-      poll = [&]() {
-        py::gil_scoped_acquire gil;
-        if (PyErr_CheckSignals() == 0) return true;
-        py::error_already_set e;
-        capture(e);
-        return false;
-      };
+    PyCallbacks cb(on_report, on_batch, poll_signals);
     History h;
     {
       py::gil_scoped_release nogil;
       std::lock_guard<std::recursive_mutex> lock(net.mutex());
-      h = nncore::fit(net, train, val ? &*val : nullptr, cfg, opt, st, report, poll, batch);
+      h = nncore::fit(net, train, val ? &*val : nullptr, cfg, opt, st, cb.report, cb.poll,
+                      cb.batch);
     }
-    return py::make_tuple(history_to_dict(h), st.t, error);
+    return py::make_tuple(history_to_dict(h), st.t, cb.error);
   }, py::arg("net"), py::arg("X").noconvert(), py::arg("Y").noconvert(),
      py::arg("labels").noconvert(), py::arg("Xv").noconvert(), py::arg("Yv").noconvert(),
      py::arg("labels_v").noconvert(), py::arg("cfg"), py::arg("opt"), py::arg("m").noconvert(),
