@@ -7,7 +7,6 @@ The optimizer and schedule specs are shared with `nncore.reference`.
 """
 from __future__ import annotations
 
-import sys
 
 import numpy as np
 
@@ -19,7 +18,7 @@ from .._core import train_step as core_train_step
 from ..checks import positive_int
 from ..fit_args import check_fit_arguments, check_step_arguments, default_loss
 from ..history import History
-from ..progress import ProgressBar
+from ..progress import check_verbose, progress_for
 
 
 def optimizer_config(opt):
@@ -80,8 +79,7 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
     if callback_every_batches is not None:
         callback_every_batches = positive_int(callback_every_batches, "fit",
                                                "callback_every_batches")
-    if verbose == "auto":
-        verbose = 1 if sys.stderr.isatty() else 0
+    verbose = check_verbose(verbose, "fit")
 
     st = model._optimizer_state(optimizer)
     cfg = _fit_config(model, loss, a.l1, a.l2)
@@ -92,9 +90,9 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
     cfg.schedule = schedule_config(a.lr_schedule)
     if a.stopping is not None:
         cfg.patience, cfg.min_delta, cfg.restore_best = a.stopping
-    bar = ProgressBar(a.epochs, model._epochs_done) if verbose else None
-    cfg.report_seconds = 0.1 if bar else 0.0
-    cfg.report_every_epochs = 1 if cbs else 0
+    bar = progress_for(verbose, a.epochs, model._epochs_done, X.shape[0])
+    cfg.report_seconds = 0.1 if verbose == 1 else 0.0
+    cfg.report_every_epochs = 1 if cbs or verbose == 2 else 0
     # Batch callbacks only when asked: otherwise the loop never enters Python mid-epoch.
     on_batch = None
     if batch_cbs and callback_every_batches:
