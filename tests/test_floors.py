@@ -129,3 +129,13 @@ def test_both_models_keep_optimizer_state_in_one_shape():
         st = m.optimizer_state
         assert set(st) == {"optimizer", "t", "m", "v"} and st["t"] == 1
         assert st["m"].shape == st["v"].shape == (m.num_parameters,)
+
+
+@pytest.mark.parametrize("lib", [nc, ref], ids=["native", "reference"])
+def test_a_layer_subclass_with_a_new_kind_is_refused_clearly(lib):
+    class Swish(nc.layers.Activation):
+        kind = "swish"
+
+    with pytest.raises(TypeError, match=r"layer 1 \(Swish\) has kind 'swish', which nncore "
+                                        r"does not implement; the layers are \['Dense', 'ELU'"):
+        lib.Sequential(lib.Dense(2, 3), Swish(), lib.Dense(3, 1))

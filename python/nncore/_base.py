@@ -20,7 +20,7 @@ from . import init as _init
 from . import convert, io, summary
 from .checks import FloatArray, LabelArray, check_X, check_loss, check_penalty, check_y
 from .graph import build_graph
-from .layers import Layer
+from .layers import KINDS, LAYERS, Layer
 from .layout import plan, resolve_dtype
 from .optim import new_state
 
@@ -46,6 +46,14 @@ class ModelBase:
             if not isinstance(layer, Layer):
                 raise TypeError(f"Sequential: layer {i} is {layer!r}, expected an nncore layer "
                                 "(Dense, Tanh, ...)")
+            if layer.kind not in KINDS:
+                # Both models compute by kind (the core has one kernel per kind), so a
+                # subclass with a new kind has nothing to run.
+                raise TypeError(
+                    f"Sequential: layer {i} ({type(layer).__name__}) has kind {layer.kind!r}, "
+                    f"which nncore does not implement; the layers are {sorted(LAYERS)}. "
+                    "Custom layers are not supported: compose the built-in ones, or ask for "
+                    "the layer in the project's issue tracker")
         self.dtype = resolve_dtype(dtype)
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"Sequential: seed must be a non-negative integer, got {seed!r}")

@@ -239,3 +239,5 @@ ACTIVATIONS = {cls.kind: cls for cls in
                (Identity, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, Step, Softmax)}
 # Every layer by class name: the only classes a model file may name.
 LAYERS = {cls.__name__: cls for cls in (Dense, Maxout, *ACTIVATIONS.values())}
+# Every kind the models compute (a kernel in the core, a twin in the reference).
+KINDS = frozenset(cls.kind for cls in LAYERS.values())

@@ -272,11 +272,9 @@ def as_reference(layer: _T) -> Union[_T, ReferenceLayer]:
     Reference layers are returned as they are; so `reference.Sequential` also
     accepts the layers of a C++-backed model.
     """
-    if isinstance(layer, ReferenceLayer) or not isinstance(layer, spec.Layer):
-        return layer  # non-layers are refused by the model with a clear message
-    cls = REFERENCE_LAYERS.get(layer.kind)
-    if cls is None:
-        raise TypeError(f"nncore.reference has no layer of kind {layer.kind!r} ({layer!r})")
+    cls = REFERENCE_LAYERS.get(getattr(layer, "kind", None))
+    if isinstance(layer, ReferenceLayer) or not isinstance(layer, spec.Layer) or cls is None:
+        return layer  # non-layers and unknown kinds are refused by the model, clearly
     twin = cls.__new__(cls)
     twin.__dict__.update(layer.__dict__)
     return twin
