@@ -272,7 +272,7 @@ def as_reference(layer: _T) -> Union[_T, ReferenceLayer]:
     Reference layers are returned as they are; so `reference.Sequential` also
     accepts the layers of a C++-backed model.
     """
-    cls = REFERENCE_LAYERS.get(getattr(layer, "kind", None))
+    cls = REFERENCE_LAYERS.get(str(getattr(layer, "kind", "")))
     if isinstance(layer, ReferenceLayer) or not isinstance(layer, spec.Layer) or cls is None:
         return layer  # non-layers and unknown kinds are refused by the model, clearly
     twin = cls.__new__(cls)
