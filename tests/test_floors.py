@@ -139,3 +139,13 @@ def test_a_layer_subclass_with_a_new_kind_is_refused_clearly(lib):
     with pytest.raises(TypeError, match=r"layer 1 \(Swish\) has kind 'swish', which nncore "
                                         r"does not implement; the layers are \['Dense', 'ELU'"):
         lib.Sequential(lib.Dense(2, 3), Swish(), lib.Dense(3, 1))
+
+
+@pytest.mark.parametrize("lib", [nc, ref], ids=["native", "reference"])
+def test_unseeded_models_differ_and_record_their_seed(lib):
+    a, b = (lib.Sequential(lib.Dense(3, 4), lib.Tanh(), lib.Dense(4, 1)) for _ in range(2))
+    assert a.seed != b.seed and 0 <= a.seed < 2**63
+    assert not np.array_equal(a.get_flat_parameters(), b.get_flat_parameters())
+    again = lib.Sequential(lib.Dense(3, 4), lib.Tanh(), lib.Dense(4, 1), seed=a.seed)
+    np.testing.assert_array_equal(again.get_flat_parameters(), a.get_flat_parameters())
+    assert f"seed={a.seed}" in repr(a)  # the repr rebuilds the same model

@@ -37,7 +37,7 @@ class ModelBase:
     """A stack of layers with a flat parameter arena."""
 
     def __init__(self, *layers: Union[Layer, Sequence[Layer]], dtype: DTypeLike = np.float64,
-                 seed: int = 0) -> None:
+                 seed: Optional[int] = None) -> None:
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
         if not layers:
@@ -55,8 +55,13 @@ class ModelBase:
                     "Custom layers are not supported: compose the built-in ones, or ask for "
                     "the layer in the project's issue tracker")
         self.dtype = resolve_dtype(dtype)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"Sequential: seed must be a non-negative integer, got {seed!r}")
+        if seed is None:
+            # A fresh seed per model (as PyTorch, Keras and scikit-learn are random unless
+            # seeded), recorded so that any run can be repeated: Sequential(..., seed=m.seed).
+            seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+        elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"Sequential: seed must be None or a non-negative integer, "
+                             f"got {seed!r}")
         self.seed = int(seed)
         # Every entry was checked to be a Layer just above. (Sequence: the layers are fixed
         # once the arena is laid out; the reference model narrows the element type.)
@@ -263,13 +268,13 @@ class ModelBase:
 
     # -- other libraries (nncore.convert) --------------------------------------
     @classmethod
-    def from_torch(cls: type[_Model], module: Any, seed: int = 0) -> _Model:
+    def from_torch(cls: type[_Model], module: Any, seed: Optional[int] = None) -> _Model:
         """This kind of model with the layers and weights of a torch.nn.Sequential."""
         model: _Model = convert.from_torch(module, cls, seed=seed)  # module: torch (optional)
         return model
 
     @classmethod
-    def from_sklearn(cls: type[_Model], mlp: Any, seed: int = 0) -> _Model:
+    def from_sklearn(cls: type[_Model], mlp: Any, seed: Optional[int] = None) -> _Model:
         """This kind of model with the network of a fitted scikit-learn MLP."""
         model: _Model = convert.from_sklearn(mlp, cls, seed=seed)  # mlp: sklearn (untyped)
         return model

@@ -14,7 +14,7 @@ face (layers, named_parameters) and builds one through the class it is given.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
@@ -44,7 +44,7 @@ def _torch_dtype(module: Any) -> Any:
 
 # -- PyTorch -------------------------------------------------------------------------
 
-def from_torch(module: Any, cls: Any, seed: int = 0) -> Any:
+def from_torch(module: Any, cls: Any, seed: Optional[int] = None) -> Any:
     """A `cls` model (nncore.Sequential or nncore.reference.Sequential) with the layers
     and weights of a `torch.nn.Sequential`; dtype float64 if the weights are, else float32."""
     torch = _require("torch", "torch")
@@ -121,7 +121,7 @@ def to_torch(model: Any) -> Any:
 
 # -- scikit-learn ----------------------------------------------------------------------
 
-def from_sklearn(mlp: Any, cls: Any, seed: int = 0) -> Any:
+def from_sklearn(mlp: Any, cls: Any, seed: Optional[int] = None) -> Any:
     """A `cls` model with the layers and weights of a fitted MLPClassifier/MLPRegressor
     (the network only: label encoding and scaling stay with the estimator)."""
     coefs = getattr(mlp, "coefs_", None)

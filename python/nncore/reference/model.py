@@ -35,7 +35,7 @@ class Sequential(ModelBase):
     layers: list[ReferenceLayer]  # as_reference turned every layer into its NumPy twin
 
     def __init__(self, *layers: Union[spec.Layer, Sequence[spec.Layer]],
-                 dtype: DTypeLike = np.float64, seed: int = 0) -> None:
+                 dtype: DTypeLike = np.float64, seed: Optional[int] = None) -> None:
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
         super().__init__(*[as_reference(layer) for layer in layers], dtype=dtype, seed=seed)
