@@ -149,3 +149,19 @@ def test_unseeded_models_differ_and_record_their_seed(lib):
     again = lib.Sequential(lib.Dense(3, 4), lib.Tanh(), lib.Dense(4, 1), seed=a.seed)
     np.testing.assert_array_equal(again.get_flat_parameters(), a.get_flat_parameters())
     assert f"seed={a.seed}" in repr(a)  # the repr rebuilds the same model
+
+
+@pytest.mark.parametrize("lib", [nc, ref], ids=["native", "reference"])
+def test_validation_split_warns_when_the_held_out_rows_miss_classes(lib):
+    X = np.random.default_rng(0).normal(size=(60, 2))
+    y = np.repeat([0, 1, 2], 20)            # sorted by label: the last 20 % are all class 2
+    m = lib.Sequential(lib.Dense(2, 3), lib.Softmax(), seed=0)
+    with pytest.warns(UserWarning, match=r"fit: validation_split holds out the last rows.*"
+                                         r"classes only in training \[0, 1\]"):
+        m.fit(X, y, epochs=1, validation_split=0.2)
+    rng = np.random.default_rng(1)
+    order = rng.permutation(60)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")      # shuffled: no warning
+        m.fit(X[order], y[order], epochs=1, validation_split=0.2)

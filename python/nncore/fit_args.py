@@ -9,6 +9,7 @@ Ground floor: pure Python and NumPy, no compiled core.
 from __future__ import annotations
 
 import numbers
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Protocol, Sequence, SupportsInt, Tuple, Union, cast
 
@@ -116,6 +117,31 @@ def split_validation(X: FloatArray, Y: Optional[FloatArray], labels: Optional[La
     return train, val
 
 
+def _classes(Y: Optional[FloatArray], labels: Optional[LabelArray]) -> set[object]:
+    """The classes a target block holds: labels, one-hot/probability argmax, or per-output
+    binary values (output j, 0 or 1) for sigmoid outputs."""
+    if labels is not None:
+        return set(np.unique(labels).tolist())
+    assert Y is not None  # check_y returns targets or labels
+    if Y.shape[1] == 1:
+        return set(np.unique(np.round(Y[:, 0])).tolist())
+    return {(j, v) for j in range(Y.shape[1]) for v in np.unique(np.round(Y[:, j])).tolist()}
+
+
+def warn_if_unrepresentative(Y: Optional[FloatArray], labels: Optional[LabelArray],
+                             Yv: Optional[FloatArray], lv: Optional[LabelArray],
+                             fn: str) -> None:
+    """validation_split holds out the LAST rows (as Keras); on data sorted by label they
+    miss classes and the validation scores mean little. Say so instead of staying silent."""
+    train, val = _classes(Y, labels), _classes(Yv, lv)
+    if train != val:
+        warnings.warn(
+            f"{fn}: validation_split holds out the last rows before shuffling (as Keras), and "
+            f"they are not representative: classes only in training {sorted(train - val, key=str)[:10]}, "
+            f"only in validation {sorted(val - train, key=str)[:10]}. Shuffle X and y first "
+            "(or pass validation_data=...).", UserWarning, stacklevel=4)
+
+
 def check_step_arguments(
         model: FitModel, X: ArrayLike, y: ArrayLike, loss: Optional[str],
         optimizer: Optional[Optimizer], l1: float, l2: float, lr: Optional[float],
@@ -188,6 +214,8 @@ def check_fit_arguments(
                                    model.dtype, vfn))
     elif validation_split:
         (X, Y, labels), validation = split_validation(X, Y, labels, validation_split, fn)
+        if loss in ("bce", "ce"):
+            warn_if_unrepresentative(Y, labels, validation[1], validation[2], fn)
 
     return FitArguments(X, Y, labels, loss, l1, l2, optimizer, epochs, batch_size, bool(shuffle),
                         int(seed), lr_schedule, clip_norm, stopping, validation)
