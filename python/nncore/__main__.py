@@ -1,4 +1,5 @@
-"""`python -m nncore` / `nncore`: the lecture walkthrough (see nncore.lecture)."""
+"""`python -m nncore` / `nncore`: the lecture walkthrough (see nncore.lecture);
+`nncore playground`: the live training page (see nncore.playground)."""
 from __future__ import annotations
 
 import argparse
@@ -7,12 +8,17 @@ from typing import Optional, Sequence
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["playground"]:  # `nncore playground`: the live page (nncore.playground)
+        from .playground import main as playground
+        return playground(args_list[1:])
     from .lecture.walkthrough import SECTIONS, resolve_section, run_all
     names = ", ".join(f"{k} ({n})" for k, (n, _, _) in SECTIONS.items())
     p = argparse.ArgumentParser(
         prog="nncore",
         description="Run the lecture on neural networks and backpropagation end to end: "
-                    "print a report and write pictures (PNG) into an output folder.")
+                    "print a report and write pictures (PNG) into an output folder.",
+        epilog="`nncore playground` starts the live training page instead (--help there).")
     p.add_argument("--out", default="nncore-out", metavar="DIR",
                    help="output folder for pictures and report.txt (default: ./nncore-out)")
     p.add_argument("--quick", action="store_true", help="seconds-long smoke run")
