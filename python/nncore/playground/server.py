@@ -213,7 +213,7 @@ def create_app(store: Optional[SessionStore] = None) -> Starlette:
         return JSONResponse({"ok": True})
 
     async def not_found(request: Request) -> Response:
-        raise HTTPException(404, f"playground: no such address {request.url.path}")
+        raise HTTPException(404, f"playground: no such address: {request.method} {request.url.path}")
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
