@@ -50,6 +50,7 @@ class Views:
         # Which trace entry is the output of each hidden layer, and its activation kind.
         self.hidden: List[Tuple[int, str]] = []
         layers = model.layers
+        self.widths = [l.out_features for l in layers[:-2] if l.kind in ("dense", "maxout")]
         for i, layer in enumerate(layers[:-2]):
             if layer.kind == "maxout":
                 self.hidden.append((i, "maxout"))
@@ -82,7 +83,7 @@ class Views:
                                  "lines": np.round(h[g + n:], 5).reshape(
                                      2 * LINES, LINE_POINTS, 2).tolist()})
         return {"boundary": _b64(boundary), "neurons": neurons, "features": features,
-                "weights": self.weights()}
+                "weights": self.weights(), "widths": [2, *self.widths, 1]}
 
     def weights(self) -> List[Dict[str, Any]]:
         """Per Dense/Maxout layer: W (in × out; a Maxout's k pieces averaged) and b."""

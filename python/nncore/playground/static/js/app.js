@@ -158,7 +158,7 @@ function render(snap) {
   redrawBoundary();
   if (!state.data) return;
   net.update(snap, state.data, state.boundary);
-  featureSpace($("features"), snap, state.data, state.settings.network);
+  featureSpace($("features"), snap, state.data);
   // updates drawn per second, over the last second; the drawing's own time
   const now = performance.now();
   document.body.dataset.renderMs = (now - t0).toFixed(1);

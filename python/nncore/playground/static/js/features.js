@@ -3,8 +3,8 @@
 // output unit is a line there: the background shows its P(class 1) = σ(w·h + b).
 import { PALETTE, classColor } from "./draw.js";
 
-export function featureSpace(el, snap, data, network) {
-  if (!data) return;
+export function featureSpace(el, snap, data) {
+  if (!data || data.train.length !== (snap.features[0] || { points: data.train }).points.length) return;
   const want = snap.features.map(f => f.layer).join(",");
   if (el.dataset.layers !== want) {
     el.innerHTML = "";
@@ -18,10 +18,10 @@ export function featureSpace(el, snap, data, network) {
       el.append(cap, cv);
     }
   }
-  snap.features.forEach(f => draw(document.getElementById(`feature-${f.layer}`), f, snap, data, network));
+  snap.features.forEach(f => draw(document.getElementById(`feature-${f.layer}`), f, snap, data));
 }
 
-function draw(cv, f, snap, data, network) {
+function draw(cv, f, snap, data) {
   const ctx = cv.getContext("2d"), n = cv.width;
   const all = f.points.concat(f.lines.flat());
   let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
@@ -29,7 +29,7 @@ function draw(cv, f, snap, data, network) {
   const half = Math.max(x1 - x0, y1 - y0, 1e-6) / 2 * 1.1, cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
   const X = x => (x - cx + half) / (2 * half) * n, Y = y => (cy + half - y) / (2 * half) * n;
   ctx.clearRect(0, 0, n, n);
-  const last = f.layer === network.hidden.length - 1;
+  const last = f.layer === snap.widths.length - 3;   // widths: inputs, hidden..., output
   if (last) {                             // the output unit over the feature plane
     const { W, b } = snap.weights[snap.weights.length - 1];
     const img = ctx.createImageData(n, n);

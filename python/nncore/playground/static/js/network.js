@@ -17,6 +17,7 @@ export class NetworkView {
     this.network = network;
     this.inputsDrawn = false;
     const widths = [2, ...network.hidden.map(h => h.width), 1];
+    this.widths = widths.join(",");
     const most = Math.max(...widths);
     this.size = Math.max(10, Math.min(36, Math.floor(300 / most) - 4));
     const height = HEAD + most * (this.size + 4) + 10;
@@ -75,7 +76,8 @@ export class NetworkView {
 
   // snapshot: neurons (per hidden layer: base64 images, scales), weights, boundary.
   update(snap, meta, boundaryBytes) {
-    if (!this.units) return;
+    // A snapshot of the previous network may still arrive after a change: wait for ours.
+    if (!this.units || snap.widths.join(",") !== this.widths) return;
     const side = meta.thumb;
     // inputs: x₁ grows to the right, x₂ upwards
     if (!this.inputsDrawn) {
