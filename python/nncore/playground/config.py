@@ -62,13 +62,14 @@ def _choice(value: Any, choices: Tuple[str, ...], name: str) -> str:
 
 def _int_in(value: Any, bounds: Tuple[int, int], name: str) -> int:
     lo, hi = bounds
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not lo <= value <= hi:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
+            or not lo <= int(value) <= hi:
         raise ValueError(f"{OWNER}: {name} must be an integer in {lo}..{hi}, got {value!r}")
     return int(value)
 
 
 def _real_in(value: Any, bounds: Tuple[float, float], name: str) -> float:
-    v = real(value, OWNER, name)
+    v = float(real(value, OWNER, name))
     lo, hi = bounds
     if not lo <= v <= hi:
         raise ValueError(f"{OWNER}: {name} must be in [{lo:g}, {hi:g}], got {value!r}")

@@ -185,7 +185,7 @@ class Session:
 
     def model_bytes(self) -> bytes:
         with self.lock:
-            return io.to_bytes(self.model, include_optimizer=True)
+            return bytes(io.to_bytes(self.model, include_optimizer=True))
 
     def data(self) -> Dict[str, Any]:
         with self.lock:
