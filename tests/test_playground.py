@@ -130,6 +130,39 @@ def test_options_name_what_the_page_offers(client):
     assert o["limits"]["width"] == [1, 32] and o["limits"]["hidden_layers"] == [0, 6]
 
 
+def read_events(url, count):
+    """The first `count` server-sent events of `url` as (event name, parsed data)."""
+    out, name = [], "message"
+    with urllib.request.urlopen(url, timeout=30) as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        while len(out) < count:
+            line = r.readline().decode().rstrip("\n")
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                out.append((name, json.loads(line[6:])))
+                name = "message"
+    return out
+
+
+def test_the_page_gets_every_new_snapshot_and_every_curve_row_as_events(client):
+    sid = client.session()
+    client.json(f"api/sessions/{sid}/play", {})
+    events = read_events(f"{client.url}api/sessions/{sid}/events", 20)
+    client.json(f"api/sessions/{sid}/pause", {})
+    snaps = [e for name, e in events if name == "message"]
+    curves = [e for name, e in events if name == "curve"]
+    assert len(snaps) == len(curves) == 10
+    versions = [s["version"] for s in snaps]
+    assert versions == sorted(set(versions)) and snaps[-1]["epoch"] > snaps[0]["epoch"]
+    rows = [row for c in curves for row in c["curve"]]       # consecutive, none lost
+    assert curves[0]["curve_start"] == 0
+    assert [c["curve_start"] for c in curves[1:]] == list(np.cumsum([len(c["curve"]) for c in curves])[:-1])
+    assert [r[0] for r in rows] == list(range(rows[0][0], rows[0][0] + len(rows)))
+    assert client.json(f"api/sessions/{sid}/close", {})["ok"]
+    assert client.raw(f"api/sessions/{sid}/events")[0] == 404
+
+
 def test_the_lecture_network_has_41_parameters(client):
     sid = client.session({"network": {"hidden": [{"width": 10, "activation": "tanh"}]}})
     assert client.state(sid)["snapshot"]["num_parameters"] == 41

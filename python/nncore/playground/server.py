@@ -7,6 +7,7 @@ status for a bad request and 500 for a bug, and never stops the server):
     GET  /static/...                        its scripts and styles
     GET  /api/options                       names and bounds the page offers
     POST /api/sessions                      a new run for one browser tab → {"session": id}
+    GET  /api/sessions/{id}/events          server-sent events: every new snapshot (the page)
     GET  /api/sessions/{id}/state           the newest snapshot after `after` (waits ≤ 1 s)
     GET  /api/sessions/{id}/data            training and test points, view box
     POST /api/sessions/{id}/settings        new settings (data/network/training)
@@ -32,7 +33,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -172,6 +173,27 @@ def create_app(store: Optional[SessionStore] = None) -> Starlette:
         return Response(b'{"snapshot":' + snap + b',"curves":' + curve + b"}",
                         media_type="application/json")
 
+    async def events(request: Request) -> Response:
+        s = store.get(request.path_params["sid"])
+
+        async def stream() -> AsyncIterator[bytes]:
+            # Each new snapshot as it is published ("message"), the curve rows added since
+            # the last event ("curve"). A slow reader makes `yield` wait and so skips
+            # snapshots, never curve rows.
+            sent, number, start = 0, -1, 0
+            while not s.closed:
+                if s.version > sent:
+                    sent, snap = s.version, s.snapshot
+                    c = s.curve_since(start, number)
+                    number, start = c["curve_epoch"], c["curve_start"] + len(c["curve"])
+                    s.last_seen = time.monotonic()
+                    yield b"event: curve\ndata: " + json.dumps(c).encode() + b"\n\n"
+                    yield b"data: " + snap + b"\n\n"
+                else:
+                    await asyncio.sleep(0.005)
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache"})
+
     async def data(request: Request) -> Response:
         s = store.get(request.path_params["sid"])
         return JSONResponse(await run_in_threadpool(s.data))
@@ -236,6 +258,7 @@ def create_app(store: Optional[SessionStore] = None) -> Starlette:
         Route("/api/options", options),
         Route("/api/sessions", create, methods=["POST"]),
         Route(f"{sid}/state", state),
+        Route(f"{sid}/events", events),
         Route(f"{sid}/data", data),
         Route(f"{sid}/settings", settings, methods=["POST"]),
         Route(f"{sid}/backprop", backprop, methods=["POST"]),

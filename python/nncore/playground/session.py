@@ -40,8 +40,10 @@ class Session:
         self.last_seen = time.monotonic()
         self.version = 0
         self.snapshot = b"{}"
-        self.curve: List[List[float]] = []
-        self.curve_epoch = 0            # bumped when the curves are thinned out
+        # (number, rows): the curves' rows [epoch, train loss, test loss, train acc, test acc].
+        # Rows are appended in place; thinning or a new run swaps in a new tuple with a new
+        # number, so a reader without the lock always sees a matching pair.
+        self.curves: Tuple[int, List[List[float]]] = (0, [])
         self.data_version = 0
         self.error: Optional[str] = None
         self._rates: Deque[Tuple[float, int, int]] = collections.deque(maxlen=64)
@@ -68,7 +70,7 @@ class Session:
         self.optimizer = c.training.make_optimizer()
         self.schedule = c.training.schedule()
         self.views = Views(self.model, view_box(self.X, self.X_test), self.X)
-        self.curve, self.curve_epoch = [], self.curve_epoch + 1
+        self.curves = (self.curves[0] + 1, [])
         self.error = None
         self._rates.clear()
         self._record()
@@ -80,10 +82,10 @@ class Session:
         te = self.model.evaluate(self.X_test, self.y_test, loss=c.network.loss)
         self.metrics = {"train_loss": tr["loss"], "test_loss": te["loss"],
                         "train_accuracy": tr["accuracy"], "test_accuracy": te["accuracy"]}
-        self.curve.append([self.epoch, tr["loss"], te["loss"], tr["accuracy"], te["accuracy"]])
-        if len(self.curve) > MAX_CURVE_POINTS:
-            self.curve = self.curve[::2]
-            self.curve_epoch += 1
+        number, rows = self.curves
+        rows.append([self.epoch, tr["loss"], te["loss"], tr["accuracy"], te["accuracy"]])
+        if len(rows) > MAX_CURVE_POINTS:
+            self.curves = (number + 1, rows[::2])
 
     @property
     def epoch(self) -> int:
@@ -100,7 +102,7 @@ class Session:
                 "epochs_per_second": (self.epoch - e0) / dt if dt > 0 else 0.0,
                 "updates_per_second": (self._updates - u0) / dt if dt > 0 else 0.0,
                 "lr": self.current_lr(), "error": self.error, "data_version": self.data_version,
-                "curve_epoch": self.curve_epoch, **self.views.compute()}
+                **self.views.compute()}
         self.snapshot = json.dumps(snap, allow_nan=False).encode()
         self.version += 1
 
@@ -196,11 +198,12 @@ class Session:
                     "config": config_json(self.config)}
 
     def curve_since(self, start: int, curve_epoch: int) -> Dict[str, Any]:
-        with self.lock:
-            if curve_epoch != self.curve_epoch:
-                start = 0
-            return {"curve_epoch": self.curve_epoch, "curve_start": start,
-                    "curve": self.curve[start:]}
+        """The curve rows from `start` on (all of them if the curves were renumbered).
+        Lock-free: the server's event loop calls it while the worker trains."""
+        number, rows = self.curves
+        if curve_epoch != number:
+            start = 0
+        return {"curve_epoch": number, "curve_start": start, "curve": rows[start:]}
 
     def close(self) -> None:
         with self.lock:

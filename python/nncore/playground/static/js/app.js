@@ -1,4 +1,4 @@
-// The page: settings → server (checked there), polling for the newest snapshot, drawing.
+// The page: settings → server (checked there), snapshots streamed back (server-sent events), drawing.
 // Every request error is shown in the banner at the top; the server keeps running.
 import { curves, decode, fmt, heatmap, points, toPixels } from "./draw.js";
 import { NetworkView } from "./network.js";
@@ -179,41 +179,38 @@ function drawCurves() {
   curves($("acc-curve"), state.curve, 3, 4, { fixedMax: 1, label: "accuracy" });
 }
 
-const frame = () => new Promise(r => requestAnimationFrame(() => r()));
-const sleep = ms => new Promise(r => setTimeout(r, ms));
+// Snapshots arrive as server-sent events; only the newest is drawn, once per animation
+// frame (a hidden tab draws nothing). Curve rows come in their own events, all merged.
+const LOST = "lost the connection to the playground server; retrying (is it still running?)";
+const stats = { drawn: 0, skipped: 0 };   // snapshots drawn and passed over (update rate)
 
-// Where the polling loop spends its time (ms, summed), for measuring the update rate.
-const timing = { wait: 0, frame: 0, loops: 0 };
+function listen() {
+  const es = new EventSource(`/api/sessions/${state.session}/events`);
+  let latest = null, scheduled = false;
+  es.addEventListener("curve", ev => mergeCurves(JSON.parse(ev.data)));
+  es.onmessage = ev => {
+    latest = ev.data;
+    if (!scheduled) { scheduled = true; requestAnimationFrame(draw); }
+  };
+  es.onerror = () => showError(new ApiError(LOST));
+  es.onopen = () => { if ($("error-text").textContent === LOST) clearError(); };
 
-function fetchState() {
-  return api(`state?after=${state.version}&curve=${state.curve.length}&curve_epoch=${state.curveEpoch}`);
-}
-
-// The next request goes out before this snapshot is drawn: drawing and the server's
-// next update overlap, and a frame is awaited so a hidden tab stops asking.
-async function poll() {
-  let pending = fetchState();
-  for (;;) {
+  async function draw() {
+    const text = latest, snap = JSON.parse(text);
     try {
-      const w0 = performance.now();
-      const r = await pending;
-      timing.wait += performance.now() - w0;
-      if (r.snapshot && r.snapshot.data_version !== state.dataVersion) await loadData();
-      if (r.snapshot) state.version = r.snapshot.version;
-      mergeCurves(r.curves);
-      pending = fetchState();
-      if (r.snapshot) render(r.snapshot);
+      if (snap.data_version !== state.dataVersion) await loadData();
+      if (snap.version > state.version) stats.skipped += snap.version - state.version - 1;
+      state.version = snap.version;
+      render(snap);
       drawCurves();
+      stats.drawn += 1;
       document.body.dataset.version = state.version;
+      document.body.dataset.stats = JSON.stringify(stats);
     } catch (e) {
       showError(e);
-      await sleep(1000);
-      pending = fetchState();
     }
-    const f0 = performance.now();
-    await frame();
-    timing.frame += performance.now() - f0; timing.loops += 1;
-    document.body.dataset.timing = JSON.stringify(timing);
+    scheduled = latest !== text;          // a newer one came while this was drawn
+    if (scheduled) requestAnimationFrame(draw);
   }
 }
 
@@ -235,7 +232,7 @@ async function main() {
   fillControls(state.settings);
   wireControls();
   await loadData();
-  poll();
+  listen();
 }
 
 main().catch(showError);
