@@ -300,6 +300,23 @@ def test_constant_init_keeps_hidden_units_identical(client):
     np.testing.assert_array_equal(W, W[:, :1].repeat(3, axis=1))   # the symmetry problem
 
 
+def test_a_diverging_run_stops_with_a_message_and_can_be_reset(client):
+    sid = client.session({"network": {"hidden": [{"width": 32, "activation": "relu"}] * 6},
+                          "training": {"optimizer": "gd", "lr": 10.0, "batch_size": 1,
+                                       "epochs_per_update": 5}})
+    client.json(f"api/sessions/{sid}/play", {})
+    snap = client.wait(sid, lambda s: s["error"] is not None, "the divergence message")
+    assert snap["error"].startswith("training stopped: fit: the loss or an update became "
+                                    "non-finite") and "lower the learning rate" in snap["error"]
+    assert snap["playing"] is False and snap["metrics"]["train_loss"] is None
+    client.json(f"api/sessions/{sid}/settings", {"training": {"optimizer": "adam", "lr": 0.01}})
+    client.json(f"api/sessions/{sid}/reset", {})
+    snap = client.state(sid)["snapshot"]
+    assert snap["error"] is None and snap["epoch"] == 0 and snap["metrics"]["train_loss"] > 0
+    client.json(f"api/sessions/{sid}/play", {})
+    client.wait(sid, lambda s: s["epoch"] >= 2, "training again after the reset")
+
+
 BAD = [
     ({"network": {"hidden": [{"width": 33}]}}, "network.hidden[0].width must be an integer in 1..32"),
     ({"network": {"hidden": [{"width": 0}]}}, "network.hidden[0].width must be an integer in 1..32"),

@@ -80,10 +80,12 @@ class Session:
         tr = self.model.evaluate(self.X, self.y, loss=c.network.loss, l1=c.training.l1,
                                  l2=c.training.l2)
         te = self.model.evaluate(self.X_test, self.y_test, loss=c.network.loss)
-        self.metrics = {"train_loss": tr["loss"], "test_loss": te["loss"],
-                        "train_accuracy": tr["accuracy"], "test_accuracy": te["accuracy"]}
+        row = [_finite(v) for v in (tr["loss"], te["loss"], tr["accuracy"], te["accuracy"])]
+        self.metrics = dict(zip(("train_loss", "test_loss", "train_accuracy", "test_accuracy"),
+                                row))
         number, rows = self.curves
-        rows.append([self.epoch, tr["loss"], te["loss"], tr["accuracy"], te["accuracy"]])
+        if None not in row:                # a diverged run's inf loss is not drawn
+            rows.append([self.epoch, *row])
         if len(rows) > MAX_CURVE_POINTS:
             self.curves = (number + 1, rows[::2])
 
@@ -92,6 +94,18 @@ class Session:
         return int(self.model._epochs_done)
 
     def _publish(self) -> None:
+        """A new snapshot; if the views cannot be made, one that says why (the run stops)."""
+        try:
+            views = self.views.compute()
+            body = self._snapshot(views)
+        except Exception as e:  # noqa: BLE001 - the worker must outlive any bug in a view
+            self.playing = False
+            self.error = f"playground: could not draw this run ({type(e).__name__}: {e})"
+            body = self._snapshot(None)
+        self.snapshot = body
+        self.version += 1
+
+    def _snapshot(self, views: Optional[Dict[str, Any]]) -> bytes:
         now = time.monotonic()
         self._updates += 1
         self._rates.append((now, self.epoch, self._updates))
@@ -102,9 +116,9 @@ class Session:
                 "epochs_per_second": (self.epoch - e0) / dt if dt > 0 else 0.0,
                 "updates_per_second": (self._updates - u0) / dt if dt > 0 else 0.0,
                 "lr": self.current_lr(), "error": self.error, "data_version": self.data_version,
-                **self.views.compute()}
-        self.snapshot = json.dumps(snap, allow_nan=False).encode()
-        self.version += 1
+                **(views or {"boundary": None, "neurons": [], "features": [], "weights": [],
+                             "widths": []})}
+        return json.dumps(snap, allow_nan=False).encode()
 
     def current_lr(self) -> float:
         lr = self.optimizer.lr
@@ -140,6 +154,9 @@ class Session:
         except (FloatingPointError, ValueError) as e:
             self.playing = False
             self.error = f"training stopped: {e}"
+        except Exception as e:  # noqa: BLE001 - the worker must outlive anything fit raises
+            self.playing = False
+            self.error = f"training stopped: {type(e).__name__}: {e}"
         self._record()
 
     # -- what requests do ---------------------------------------------------------------
@@ -209,6 +226,11 @@ class Session:
         with self.lock:
             self.closed = True
             self.lock.notify_all()
+
+
+def _finite(v: float) -> Optional[float]:
+    """v, or None (JSON null, "–" on the page) where a diverged run made it inf or NaN."""
+    return float(v) if np.isfinite(v) else None
 
 
 def config_json(c: Config) -> Dict[str, Any]:

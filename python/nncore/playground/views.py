@@ -62,10 +62,17 @@ class Views:
                     self.hidden.append((i + 1, nxt.kind))
 
     def compute(self) -> Dict[str, Any]:
-        trace = self.model.forward_trace(self.points)
+        with np.errstate(over="ignore", invalid="ignore"):   # a diverged run: see _compute
+            return self._compute()
+
+    def _compute(self) -> Dict[str, Any]:
+        # Huge (finite) weights of a diverging run can overflow the forward pass: inf and
+        # NaN become the largest finite values and 0, so the pictures stay drawable.
+        trace = [np.nan_to_num(np.asarray(t, dtype=np.float64), nan=0.0, posinf=1e300,
+                               neginf=-1e300) for t in self.model.forward_trace(self.points)]
         g, n = self.n_grid, self.n_train
         out = trace[-1]
-        p1 = out[:g, 0] if out.shape[1] == 1 else out[:g, 1]
+        p1 = np.clip(out[:g, 0] if out.shape[1] == 1 else out[:g, 1], 0.0, 1.0)
         boundary = np.clip(np.rint(p1 * 255), 0, 255)
         neurons, features = [], []
         for layer_no, (idx, kind) in enumerate(self.hidden):
@@ -74,7 +81,7 @@ class Views:
             if kind in BOUNDED:
                 scale = np.ones(h.shape[1])
             else:
-                scale = np.maximum(np.abs(hg).max(axis=0), 1e-12)
+                scale = np.clip(np.abs(hg).max(axis=0), 1e-12, 1e300)
             q = np.clip(np.rint((hg / scale + 1) * 127.5), 0, 255).T   # (units, side²)
             neurons.append({"scale": np.round(scale, 6).tolist(), "images": _b64(q)})
             if h.shape[1] == 2:

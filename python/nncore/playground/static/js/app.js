@@ -150,10 +150,11 @@ function render(snap) {
   $("eps").textContent = Math.round(snap.epochs_per_second);
   $("lr-now").textContent = fmt(snap.lr);
   $("params").textContent = snap.num_parameters;
-  const m = snap.metrics, pct = a => `${(100 * a).toFixed(1)} %`;
+  const m = snap.metrics, pct = a => (a === null ? "–" : `${(100 * a).toFixed(1)} %`);
   $("train-loss").textContent = fmt(m.train_loss); $("test-loss").textContent = fmt(m.test_loss);
   $("train-acc").textContent = pct(m.train_accuracy); $("test-acc").textContent = pct(m.test_accuracy);
   if (snap.error) showError(new ApiError(snap.error));
+  if (snap.boundary === null) return;      // the server could not draw this run (see error)
   state.boundary = decode(snap.boundary);
   redrawBoundary();
   if (!state.data) return;
