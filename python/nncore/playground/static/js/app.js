@@ -156,10 +156,15 @@ function render(snap) {
   if (snap.error) showError(new ApiError(snap.error));
   if (snap.boundary === null) return;      // the server could not draw this run (see error)
   state.boundary = decode(snap.boundary);
+  const t1 = performance.now();
   redrawBoundary();
   if (!state.data) return;
+  const t2 = performance.now();
   net.update(snap, state.data, state.boundary);
+  const t3 = performance.now();
   featureSpace($("features"), snap, state.data);
+  const t4 = performance.now();
+  document.body.dataset.parts = [t1 - t0, t2 - t1, t3 - t2, t4 - t3].map(v => v.toFixed(1)).join(" ");
   // updates drawn per second, over the last second; the drawing's own time
   const now = performance.now();
   document.body.dataset.renderMs = (now - t0).toFixed(1);

@@ -15,7 +15,6 @@ export class NetworkView {
   // Lay out the columns for settings.network; the snapshots fill them in.
   build(network) {
     this.network = network;
-    this.inputsDrawn = false;
     const widths = [2, ...network.hidden.map(h => h.width), 1];
     this.widths = widths.join(",");
     const most = Math.max(...widths);
@@ -24,21 +23,16 @@ export class NetworkView {
     this.el.innerHTML = "";
     this.el.style.height = `${height}px`;
     this.el.style.width = `${widths.length * COL}px`;
-    this.edges = document.createElement("canvas");
-    this.edges.className = "edges";
-    this.edges.width = widths.length * COL; this.edges.height = height;
-    this.el.appendChild(this.edges);
-    this.units = widths.map((n, c) => Array.from({ length: n }, (_, j) => {
-      const cv = document.createElement("canvas");
-      // The canvas holds the thumbnail's own pixels; CSS scales it to the unit's size.
-      cv.className = "unit"; cv.width = cv.height = 2;
-      cv.style.width = cv.style.height = `${this.size}px`;
-      const top = HEAD + (most - n) * (this.size + 4) / 2 + j * (this.size + 4);
-      cv.style.left = `${c * COL + (COL - this.size) / 2}px`; cv.style.top = `${top}px`;
-      cv.dataset.layer = c; cv.dataset.unit = j;
-      this.el.appendChild(cv);
-      return cv;
-    }));
+    // One canvas for the whole diagram (edges, then the units on top): one layer to
+    // composite per update instead of one per unit.
+    this.canvas = document.createElement("canvas");
+    this.canvas.className = "edges";
+    this.canvas.width = widths.length * COL; this.canvas.height = height;
+    this.el.appendChild(this.canvas);
+    this.units = widths.map((n, c) => Array.from({ length: n }, (_, j) => ({
+      x: c * COL + (COL - this.size) / 2,
+      y: HEAD + (most - n) * (this.size + 4) / 2 + j * (this.size + 4),
+    })));
     this.#heads(network, widths);
   }
 
@@ -78,42 +72,36 @@ export class NetworkView {
   update(snap, meta, boundaryBytes) {
     // A snapshot of the previous network may still arrive after a change: wait for ours.
     if (!this.units || snap.widths.join(",") !== this.widths) return;
-    const side = meta.thumb;
-    // inputs: x₁ grows to the right, x₂ upwards
-    if (!this.inputsDrawn) {
-      this.inputsDrawn = true;
-      const q = [new Uint8Array(side * side), new Uint8Array(side * side)];
-      for (let r = 0; r < side; r++) for (let c = 0; c < side; c++) {
-        q[0][r * side + c] = Math.round(c / (side - 1) * 255);
-        q[1][r * side + c] = Math.round((1 - r / (side - 1)) * 255);
-      }
-      q.forEach((b, j) => pixels(this.units[0][j], b, side));
-    }
-    snap.neurons.forEach((layer, l) => {
-      const bytes = decode(layer.images), col = this.units[l + 1];
-      if (!col) return;
-      col.forEach((cv, j) => pixels(cv, bytes, side, j * side * side));
+    const side = meta.thumb, ctx = this.canvas.getContext("2d"), s = this.size;
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.#drawEdges(ctx, snap.weights);
+    ctx.imageSmoothingEnabled = true;
+    ctx.strokeStyle = "#999"; ctx.lineWidth = 1;
+    const column = (units, sheet, sheetSide) => units.forEach((u, j) => {
+      ctx.drawImage(sheet, 0, j * sheetSide, sheetSide, sheetSide, u.x, u.y, s, s);
+      ctx.strokeRect(u.x - 0.5, u.y - 0.5, s + 1, s + 1);
     });
-    const out = this.units[this.units.length - 1][0];
-    if (out && boundaryBytes) pixels(out, boundaryBytes, meta.grid);
-    this.#drawEdges(snap.weights);
+    column(this.units[0], inputSheet(side), side);           // x₁ grows right, x₂ up
+    snap.neurons.forEach((layer, l) => {
+      const units = this.units[l + 1];
+      if (units) column(units, sheet(decode(layer.images), side, units.length), side);
+    });
+    if (boundaryBytes) column(this.units[this.units.length - 1], sheet(boundaryBytes, meta.grid, 1), meta.grid);
   }
 
   // Edges batched by colour and width class: a few strokes instead of one per weight.
-  #drawEdges(weights) {
-    const ctx = this.edges.getContext("2d"), s = this.size, BINS = 12;
-    ctx.clearRect(0, 0, this.edges.width, this.edges.height);
+  #drawEdges(ctx, weights) {
+    const s = this.size, BINS = 12;
     const paths = [0, 1].map(() => Array.from({ length: BINS }, () => new Path2D()));
     weights.forEach((layer, l) => {
       const from = this.units[l], to = this.units[l + 1];
       if (!from || !to) return;
       layer.W.forEach((row, i) => row.forEach((w, j) => {
         if (!from[i] || !to[j]) return;
-        const a = from[i], b = to[j];
         const bin = Math.min(BINS - 1, Math.floor(Math.abs(w) * 2));
         const p = paths[w < 0 ? 0 : 1][bin];
-        p.moveTo(a.offsetLeft + s, a.offsetTop + s / 2);
-        p.lineTo(b.offsetLeft, b.offsetTop + s / 2);
+        p.moveTo(from[i].x + s, from[i].y + s / 2);
+        p.lineTo(to[j].x, to[j].y + s / 2);
       }));
     });
     paths.forEach((bins, sign) => bins.forEach((p, bin) => {
@@ -125,15 +113,31 @@ export class NetworkView {
   }
 }
 
-// Put side×side bytes (from `offset`) into the canvas's own side×side pixels.
-function pixels(cv, bytes, side, offset = 0) {
-  if (cv.width !== side) { cv.width = cv.height = side; }
-  const ctx = cv.getContext("2d"), img = ctx.createImageData(side, side);
-  for (let i = 0; i < side * side; i++) {
-    const c = PALETTE[bytes[offset + i]];
+// n images of side×side bytes (one after the other) as one canvas, stacked vertically;
+// the scratch canvas is drawn from before the next sheet is made.
+const scratch = document.createElement("canvas");
+function sheet(bytes, side, n, cv = scratch) {
+  cv.width = side; cv.height = side * n;
+  const ctx = cv.getContext("2d"), img = ctx.createImageData(side, side * n);
+  for (let i = 0; i < side * side * n; i++) {
+    const c = PALETTE[bytes[i]];
     img.data[4 * i] = c[0]; img.data[4 * i + 1] = c[1]; img.data[4 * i + 2] = c[2]; img.data[4 * i + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
+  return cv;
+}
+
+let inputs = null;
+function inputSheet(side) {
+  if (!inputs || inputs.side !== side) {
+    const q = new Uint8Array(2 * side * side);
+    for (let r = 0; r < side; r++) for (let c = 0; c < side; c++) {
+      q[r * side + c] = Math.round(c / (side - 1) * 255);
+      q[side * side + r * side + c] = Math.round((1 - r / (side - 1)) * 255);
+    }
+    inputs = { side, canvas: sheet(q, side, 2, document.createElement("canvas")) };
+  }
+  return inputs.canvas;
 }
 
 function button(text, onClick) {
