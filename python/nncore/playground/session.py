@@ -43,7 +43,7 @@ class Session:
         # (number, rows): the curves' rows [epoch, train loss, test loss, train acc, test acc].
         # Rows are appended in place; thinning or a new run swaps in a new tuple with a new
         # number, so a reader without the lock always sees a matching pair.
-        self.curves: Tuple[int, List[List[float]]] = (0, [])
+        self.curves: Tuple[int, List[List[Optional[float]]]] = (0, [])
         self.data_version = 0
         self.error: Optional[str] = None
         self._rates: Deque[Tuple[float, int, int]] = collections.deque(maxlen=64)
