@@ -169,10 +169,15 @@ function render(snap) {
   const now = performance.now();
   document.body.dataset.renderMs = (now - t0).toFixed(1);
   state.drawn.push(now);
+  showRate();
+}
+
+function showRate() {
+  const now = performance.now();
   while (state.drawn.length && state.drawn[0] < now - 1000) state.drawn.shift();
   $("ups").textContent = state.drawn.length;
-  $("ups").dataset.rate = state.drawn.length;
 }
+setInterval(showRate, 500);               // falls to 0 while nothing new comes
 
 function mergeCurves(c) {
   if (c.curve_epoch !== state.curveEpoch || c.curve_start === 0) state.curve = [];
