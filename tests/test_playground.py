@@ -277,6 +277,36 @@ def test_snippet_continues_the_same_run(client, tmp_path, monkeypatch):
     assert fresh.num_parameters == page_model.num_parameters == 17
 
 
+def test_softmax_output_with_maxout_and_prelu(client, tmp_path, monkeypatch):
+    settings = {"data": {"name": "circles", "noise": 0.05, "seed": 1},
+                "network": {"hidden": [{"width": 3, "activation": "maxout"},
+                                       {"width": 2, "activation": "prelu"}],
+                            "output": "softmax", "init": "he_uniform", "seed": 4},
+                "training": {"optimizer": "rmsprop", "lr": 0.01}}
+    sid = paused_run(client, settings, epochs=3)
+    snap = client.state(sid)["snapshot"]
+    assert [len(n["scale"]) for n in snap["neurons"]] == [3, 2] and snap["widths"] == [2, 3, 2, 1]
+    bp = client.json(f"api/sessions/{sid}/backprop", {"point": 3})
+    code, _, raw = client.raw(f"api/sessions/{sid}/model.nncore")
+    (tmp_path / "playground-model.nncore").write_bytes(raw)
+    model = nc.load(tmp_path / "playground-model.nncore")
+    assert model.layers[-1].kind == "softmax" and model.n_outputs == 2
+    (X, y), _ = make_split("circles", 0.05, 1)
+    g = model.graph(X[3:4], y[3:4].astype(int), loss="ce")
+    g.backward()
+    for shown, node in zip(bp["nodes"], g.nodes):
+        np.testing.assert_array_equal(shown["value"], node.value)
+        if node.grad is not None:
+            np.testing.assert_array_equal(shown["grad"], node.grad)
+    # The snippet rebuilds the same architecture and continues with class labels.
+    source = client.raw(f"api/sessions/{sid}/snippet.py")[2].decode()
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    exec(compile(source.replace("epochs=100", "epochs=2"), "playground_run.py", "exec"), namespace)
+    assert repr(namespace["fresh"]) == repr(model)
+    assert namespace["model"]._epochs_done == model._epochs_done + 2
+
+
 def test_training_settings_continue_and_network_settings_restart(client):
     sid = paused_run(client, epochs=2)
     e = client.state(sid)["snapshot"]["epoch"]
