@@ -73,14 +73,10 @@ NNCORE_SIMD_CLONES void backward_loop(LayerKind kind, T hyper, const T* a, const
   }
 }
 
-// Splits a long element-wise pass across threads in fixed chunks.
+// Splits a long element-wise pass into fixed chunks shared by the threads.
 template <class F>
 void chunked(Index n, F f) {
-  constexpr Index chunk = 4096;
-  if (!worth_threads(n)) { f(Index(0), n); return; }
-  const Index nchunks = (n + chunk - 1) / chunk;
-  NNCORE_PARALLEL_FOR(true)
-  for (Index c = 0; c < nchunks; ++c) f(c * chunk, std::min(chunk, n - c * chunk));
+  for_chunks(n, 4096, [&](Index i0, Index i1) { f(i0, i1 - i0); });
 }
 
 template <class T>
@@ -133,35 +129,29 @@ void bias_activation_forward(LayerKind kind, T hyper, const T* b, T* a, T* h, In
     for (Index q = 0; q < blocks; ++q) run(q);
     return;
   }
-  NNCORE_PARALLEL_FOR(true)
-  for (Index q = 0; q < blocks; ++q) run(q);
+  for_pieces(blocks, run);
 }
 
 template <class T>
 void activation_backward_bias_grad(LayerKind kind, T hyper, const T* a, const T* h, const T* dh,
                                    T* da, T* db, Index rows, Index cols) {
-  // Column blocks of whole cache lines per thread; within a block, rows in order.
-  const int parts = worth_threads(rows * cols) ? max_threads() : 1;
-  const Index unit = 16;
-  const Index units = (cols + unit - 1) / unit;
-  auto run = [&](int part) {
-    const Index c0 = std::min(cols, units * part / parts * unit);
-    const Index c1 = std::min(cols, units * (part + 1) / parts * unit);
-    if (c0 >= c1) return;
+  if (!worth_threads(rows * cols)) {  // one pass for δa, then the column sums in row order
+    backward_loop(kind, hyper, a, h, dh, da, rows * cols);
+    column_sums(da, rows, cols, db);
+    return;
+  }
+  // Pieces of 64 columns (whole cache lines), rows in order within each, so
+  // every ∂b_j is summed in row order whichever thread runs its piece.
+  const Index width = 64, pieces = (cols + width - 1) / width;
+  for_pieces(pieces, [&](Index p) {
+    const Index c0 = p * width, c1 = std::min(cols, c0 + width);
     std::fill(db + c0, db + c1, T(0));
     for (Index r = 0; r < rows; ++r) {
       const Index o = r * cols + c0;
       backward_loop(kind, hyper, a + o, h + o, dh + o, da + o, c1 - c0);
       accumulate(db + c0, da + o, c1 - c0);
     }
-  };
-  if (parts == 1) {  // one thread: one pass for δa, then the column sums in row order
-    backward_loop(kind, hyper, a, h, dh, da, rows * cols);
-    column_sums(da, rows, cols, db);
-    return;
-  }
-  NNCORE_PARALLEL_FOR(true)
-  for (int part = 0; part < parts; ++part) run(part);
+  });
 }
 
 template <class T>

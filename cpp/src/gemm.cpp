@@ -37,65 +37,76 @@ bool swap_pays(Index M, Index N, Index mr, Index nr) {
   return N < nr && 1.5 * up(N, mr) * up(M, nr) < up(M, mr) * up(N, nr);
 }
 
-// A second thread only pays once the call takes several times the OpenMP
-// fork/join (~1 us here). Estimated single-thread time: compute at ~200
-// (float) / ~100 (double) GFLOP/s, or streaming op(B) at ~30 GB/s (batch-1
-// GEMV-like calls are bandwidth bound), whichever is longer. Measured: 32x128x64
-// float (2.6 us) gains nothing from 2 threads, 100^3 float (10 us) gains 1.5x.
-int threads_for(Index M, Index N, Index K, std::size_t elem) {
-#ifdef _OPENMP
+// Estimated one-core time (ns) of an M×N×K product: compute at ~200 (float) /
+// ~100 (double) GFLOP/s, or streaming op(B) at ~30 GB/s (batch-1 GEMV-like
+// calls are bandwidth bound), whichever is longer.
+double estimated_ns(Index M, Index N, Index K, std::size_t elem) {
   const double flops = 2.0 * double(M) * double(N) * double(K);
-  const double ns = std::max(flops * double(elem) / 800.0, double(K) * double(N) * double(elem) / 30.0);
-  // K < 16: the call is bound by writing C, which a second core does not speed up.
-  // Inside a caller's parallel region (e.g. one column part per thread) run serially.
-  if (ns >= 6000.0 && K >= 16 && !omp_in_parallel()) return std::max(1, max_threads());
-#endif
-  (void)M, (void)N, (void)K, (void)elem;
-  return 1;
+  return std::max(flops * double(elem) / 800.0, double(K) * double(N) * double(elem) / 30.0);
 }
 
-// Runs body(r, parts) on each of nt threads. One thread calls it directly: even
-// an `if(false)` parallel region costs libgomp a team set-up (malloc + futex),
-// ~0.1 us per call, which dominated tiny products.
-template <class Body>
-void run_parts(int nt, const Body& body) {
+// Threads only pay once the call takes several times the OpenMP fork/join
+// (~1 us here). Measured: 32x128x64 float (2.6 us) gains nothing from 2
+// threads, 100^3 float (10 us) gains 1.5x. K < 16: the call is bound by
+// writing C, which a second core does not speed up. Inside a caller's parallel
+// region the call runs serially.
+bool worth_threads_for(Index M, Index N, Index K, std::size_t elem) {
 #ifdef _OPENMP
-  if (nt > 1) {
-#pragma omp parallel num_threads(nt)
-    body(omp_get_thread_num(), omp_get_num_threads());
-    return;
-  }
+  return estimated_ns(M, N, K, elem) >= 6000.0 && K >= 16 && max_threads() > 1 &&
+         !omp_in_parallel();
+#else
+  (void)M, (void)N, (void)K, (void)elem;
+  return false;
 #endif
-  (void)nt;
-  body(0, 1);
 }
 
-// Contiguous share `r` of `units` blocks of size `unit` among `parts`, clipped to n.
-inline void share(Index n, Index unit, int parts, int r, Index& lo, Index& hi) {
-  const Index units = (n + unit - 1) / unit;
-  lo = std::min(n, units * r / parts * unit);
-  hi = std::min(n, units * (r + 1) / parts * unit);
-}
+// The pieces threads share: C cut into fixed mb × nb blocks, from the shape
+// alone (never the thread count). Starting from all of C, the longer side is
+// halved in whole units (register tiles, cache lines) until a block's estimated
+// time is at most kBlockNs: long enough that taking a piece (one atomic
+// increment) and packing its panels cost a few percent, short enough that a
+// 128-row training batch of a 512-wide layer gives 16-32 pieces for many
+// cores. Near-square blocks repack the least (each block packs its own rows of
+// op(A) and columns of op(B)). A unit of 0 forbids splitting that side.
+constexpr double kBlockNs = 16000.0;
 
-// Thread grid tm x tn (tm*tn = nt) minimising the packing every thread repeats
-// (each of the tn column groups packs its rows of A, each of the tm row groups
-// its columns of B) plus a penalty for column splits: threads writing the two
-// halves of the same C rows disturb each other's cache lines (the prefetchers
-// cross the split). Measured 128x512x10 NT on 2 threads: column split 16 us,
-// row split 9 us.
-void grid(int nt, Index M, Index N, Index K, Index mu, Index nu, int& tm, int& tn) {
-  tm = nt, tn = 1;
-  double best = -1;
-  for (int a = 1; a <= nt; ++a) {
-    if (nt % a) continue;
-    const int b = nt / a;
-    double cost = (double(b) * double(M) + double(a) * double(N)) * double(K) +
-                  double(b - 1) * double(M) * 256.0;
-    // Avoid empty shares: a thread with no tile still costs a pack.
-    if ((M + mu - 1) / mu < a || (N + nu - 1) / nu < b) cost *= 4;
-    if (best < 0 || cost < best) best = cost, tm = a, tn = b;
+struct Blocks {
+  Index mb, nb, rows, cols;  // block size; blocks down and across
+  Index count() const { return rows * cols; }
+};
+
+Blocks blocks_of(Index M, Index N, Index K, std::size_t elem, Index mu, Index nu) {
+  auto up = [](Index a, Index u) { return (a + u - 1) / u * u; };
+  Index mb = mu ? up(M, mu) : M, nb = nu ? up(N, nu) : N;
+  while (estimated_ns(mb, nb, K, elem) > kBlockNs) {
+    const Index m2 = mu ? up((mb + 1) / 2, mu) : mb, n2 = nu ? up((nb + 1) / 2, nu) : nb;
+    if (n2 < nb && (nb >= mb || m2 >= mb)) nb = n2;
+    else if (m2 < mb) mb = m2;
+    else break;
   }
+  mb = std::min(mb, M), nb = std::min(nb, N);
+  return {mb, nb, (M + mb - 1) / mb, (N + nb - 1) / nb};
 }
+
+// Runs body(r0, r1, c0, c1, slot) on every block of C: as one block on one
+// thread, or block by block on the thread team (slot: the calling thread's
+// number, for per-thread workspaces).
+template <class Body>
+void run_blocks(bool threads, const Blocks& b, Index M, Index N, const Body& body) {
+  if (!threads || b.count() == 1) return body(Index(0), M, Index(0), N, 0);
+  for_pieces(b.count(), [&](Index p) {
+    const Index i = p / b.cols, j = p % b.cols;
+#ifdef _OPENMP
+    const int slot = omp_get_thread_num();
+#else
+    const int slot = 0;
+#endif
+    body(i * b.mb, std::min(M, (i + 1) * b.mb), j * b.nb, std::min(N, (j + 1) * b.nb), slot);
+  });
+}
+
+// Threads that may run blocks at once (workspace slots): the whole team.
+Index team_for(bool threads) { return threads ? std::max<Index>(1, max_threads()) : 1; }
 
 template <class T>
 void scale_c(Index M, Index N, T beta, T* C, Index ldc) {
@@ -123,7 +134,7 @@ void gemm_with(const KernelSet& ks, bool ta, bool tb, Index M, Index N, Index K,
     return done(0, M, 0, N);
   }
   const Family<T>& f = family<T>(ks);
-  const int nt = threads_for(M, N, K, sizeof(T));
+  const bool threads = worth_threads_for(M, N, K, sizeof(T));
 
   const bool direct = path == Path::automatic ? use_direct(ta, tb, M, N, K, sizeof(T), f.drb)
                                                : path == Path::direct && !(ta && tb);
@@ -134,23 +145,15 @@ void gemm_with(const KernelSet& ks, bool ta, bool tb, Index M, Index N, Index K,
         for (Index j = 0; j < N; ++j) bt[p * N + j] = B[j * ldb + p];
       B = bt, ldb = N;
     }
-    // Split rows in whole row blocks or, for fewer rows, columns in wide blocks.
+    // Blocks of whole row blocks or, for fewer rows, of wide column blocks.
     const Index col_unit = 8 * Index(f.dw);
     const bool by_rows = M >= 2 * f.drb || N < 2 * col_unit;
-    run_parts(nt, [&](int r, int parts) {
-      Index lo, hi;
-      if (by_rows) {
-        share(M, f.drb, parts, r, lo, hi);
-        if (lo < hi)
-          f.direct(ta, hi - lo, N, K, alpha, ta ? A + lo : A + lo * lda, lda, B, ldb, beta,
-                   C + lo * ldc, ldc);
-        done(lo, hi, 0, N);
-      } else {
-        share(N, col_unit, parts, r, lo, hi);
-        if (lo < hi)
-          f.direct(ta, M, hi - lo, K, alpha, A, lda, B + lo, ldb, beta, C + lo, ldc);
-        done(0, M, lo, hi);
-      }
+    const Blocks b = by_rows ? blocks_of(M, N, K, sizeof(T), f.drb, 0)
+                             : blocks_of(M, N, K, sizeof(T), 0, col_unit);
+    run_blocks(threads, b, M, N, [&](Index r0, Index r1, Index c0, Index c1, int) {
+      f.direct(ta, r1 - r0, c1 - c0, K, alpha, ta ? A + r0 : A + r0 * lda, lda, B + c0, ldb,
+               beta, C + r0 * ldc + c0, ldc);
+      done(r0, r1, c0, c1);
     });
     return;
   }
@@ -164,21 +167,15 @@ void gemm_with(const KernelSet& ks, bool ta, bool tb, Index M, Index N, Index K,
     const bool t = ta;
     ta = !tb, tb = !t;
   }
-  // Packed path: each thread packs and multiplies its own block of C.
-  const std::size_t per_thread = f.ws_elems(M, N, K);
-  T* ws = static_cast<T*>(workspace(per_thread * sizeof(T) * std::size_t(nt)));
-  run_parts(nt, [&](int r, int parts) {
-    int tm, tn;
-    grid(parts, M, N, K, f.mr, f.nr, tm, tn);
-    Index m0, m1, n0, n1;
-    share(M, f.mr, tm, r / tn, m0, m1);
-    share(N, f.nr, tn, r % tn, n0, n1);
-    if (m0 < m1 && n0 < n1)
-      f.packed(ta, tb, m1 - m0, n1 - n0, K, alpha, ta ? A + m0 : A + m0 * lda, lda,
-               tb ? B + n0 * ldb : B + n0, ldb, beta,
-               ct ? C + n0 * ldc + m0 : C + m0 * ldc + n0, ldc,
-               ws + per_thread * std::size_t(r), ct);
-    if (ct) done(n0, n1, m0, m1);  // this thread computed Cᵀ's block: C's rows n0..n1
+  // Packed path: each block packs and multiplies its own rows and columns.
+  const Blocks b = blocks_of(M, N, K, sizeof(T), 2 * Index(f.mr), f.nr);
+  const std::size_t per_slot = threads ? f.ws_elems(b.mb, b.nb, K) : f.ws_elems(M, N, K);
+  T* ws = static_cast<T*>(workspace(per_slot * sizeof(T) * std::size_t(team_for(threads))));
+  run_blocks(threads, b, M, N, [&](Index m0, Index m1, Index n0, Index n1, int slot) {
+    f.packed(ta, tb, m1 - m0, n1 - n0, K, alpha, ta ? A + m0 : A + m0 * lda, lda,
+             tb ? B + n0 * ldb : B + n0, ldb, beta, ct ? C + n0 * ldc + m0 : C + m0 * ldc + n0,
+             ldc, ws + per_slot * std::size_t(slot), ct);
+    if (ct) done(n0, n1, m0, m1);  // this block of Cᵀ is C's rows n0..n1
     else done(m0, m1, n0, n1);
   });
 }

@@ -1,88 +1,17 @@
-// Network<T>: building the arena layout, forward, loss, backward.
+// Network<T>: the arena layout, the forward pass and the loss (backward
+// passes: network_backward.cpp; the optimizer fused into them: fused_update.cpp).
 #include "nncore/network.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <exception>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
 #include "nncore/activations.hpp"
 #include "nncore/gemm.hpp"
-#include "nncore/parallel.hpp"
-#include "nncore/simd.hpp"
+#include "fused_update.hpp"
 
 namespace nncore {
-
-namespace {
-// g += 2λ₂·w + λ₁·sign(w): the penalty's gradient, one expression for both paths.
-template <class T>
-inline void add_penalty_grad(T* g, const T* w, Index n, T c1, T c2) {
-  for (Index i = 0; i < n; ++i) g[i] += c2 * w[i] + c1 * T((w[i] > T(0)) - (w[i] < T(0)));
-}
-
-// Large Dense layers split θ by columns into kColumnParts fixed parts, one per
-// thread: the forward GEMM, ∂X (as a sum of per-part products) and the fused
-// update of each part then touch only that part's columns of θ, so no cache
-// line of θ moves between cores. The parts do not depend on the thread count
-// (one thread runs them in turn), so neither do the results.
-constexpr int kColumnParts = 2;
-
-bool split_by_columns(Index rows, const LayerSpec& s) {
-  return s.out >= 128 && double(rows) * double(s.in) * double(s.out) >= double(1 << 21);
-}
-
-// Columns [lo, hi) of part p, in whole 64-byte groups.
-void column_part(Index n, int p, Index& lo, Index& hi) {
-  const Index unit = 16, units = (n + unit - 1) / unit;
-  lo = std::min(n, units * p / kColumnParts * unit);
-  hi = std::min(n, units * (p + 1) / kColumnParts * unit);
-}
-
-// Runs f(part) for every part, in parallel when there are threads. Nothing may
-// throw out of an OpenMP region: the first exception is kept and rethrown.
-template <class F>
-void for_each_part(F f) {
-  std::exception_ptr error;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(std::min(kColumnParts, max_threads()))
-#endif
-  for (int p = 0; p < kColumnParts; ++p) {
-    try {
-      f(p);
-    } catch (...) {
-#ifdef _OPENMP
-#pragma omp critical(nncore_part_error)
-#endif
-      if (!error) error = std::current_exception();
-    }
-  }
-  if (error) std::rethrow_exception(error);
-}
-
-template <class T>
-NNCORE_SIMD_CLONES void add_into(T* __restrict a, const T* __restrict b, Index n) {
-  for (Index i = 0; i < n; ++i) a[i] += b[i];
-}
-}  // namespace
-
-template <class T>
-struct Network<T>::Part {
-  Fused* fused;
-  const Layer* layer;
-  Index col0;  // the part's first column in θ (epilogue blocks are relative to it)
-};
-
-template <class T>
-struct Network<T>::Fused {
-  Network* net;
-  const OptimizerUpdate<T>* update;
-  T* m;
-  T* v;
-  T c1, c2;                    // penalty gradient: g += c2·w + c1·sign(w)
-  std::atomic<bool> bad{false};
-};
 
 const char* layer_name(LayerKind kind) {
   switch (kind) {
@@ -168,17 +97,7 @@ const T* Network<T>::forward(const T* X, Index rows) {
     switch (s.kind) {
       case LayerKind::Dense:
         // a = X·θ + b, and h = σ(a) in the same pass when an activation follows
-        if (split_by_columns(rows, s)) {
-          for_each_part([&](int p) {
-            Index c0, c1;
-            column_part(s.out, p, c0, c1);
-            if (c0 < c1)
-              gemm<T>(false, false, rows, c1 - c0, s.in, T(1), in, s.in, W + c0, s.out, T(0),
-                      out + c0, s.out);
-          });
-        } else {
-          gemm<T>(false, false, rows, s.out, s.in, T(1), in, s.in, W, s.out, T(0), out, s.out);
-        }
+        gemm<T>(false, false, rows, s.out, s.in, T(1), in, s.in, W, s.out, T(0), out, s.out);
         if (i + 1 < count && is_elementwise(layers_[i + 1].spec.kind)) {
           const Layer& act = layers_[i + 1];
           T* h = acts_.data() + cap_ * act.act_off;
@@ -286,177 +205,6 @@ double Network<T>::loss_and_grad(const T* X, Index rows, LossKind loss, Targets<
   double value = loss_forward_backward(loss, input, targets, rows, n_out(), delta);
   if (want_grad) backward(X, rows, fused ? last - 1 : last, delta);
   return value + penalty(l1, l2, want_grad);
-}
-
-template <class T>
-void Network<T>::backward(const T* X, Index rows, Index start, T* delta, Fused* fused) {
-  T* other = delta == delta0_.data() ? delta1_.data() : delta0_.data();
-  bool bias_done = false;  // the activation above a Dense already reduced its ∂b
-  for (Index i = start; i >= 0; --i) {
-    const Layer& L = layers_[i];
-    const LayerSpec& s = L.spec;
-    const T* in = i == 0 ? X : layer_output(i - 1);
-    const T* out = layer_output(i);
-    const T* W = params_.data() + L.w_off;
-    T* dW = grads_.data() + L.w_off;
-    T* db = grads_.data() + L.b_off;
-    switch (s.kind) {
-      case LayerKind::Dense:
-        dense_backward(L, in, rows, i == 0, delta, other, fused);
-        if (!bias_done) column_sums(delta, rows, s.out, db);
-        bias_done = false;
-        if (i > 0) std::swap(delta, other);
-        break;
-      case LayerKind::Maxout: {
-        // δ flows only into the winning piece: δz (rows × k·out) in scratch.
-        const Index kw = s.k * s.out;
-        T* dz = scratch_.data();
-        const std::int32_t* idx = argmax_.data() + cap_ * L.idx_off;
-        std::fill(dz, dz + rows * kw, T(0));
-        for (Index r = 0; r < rows; ++r)
-          for (Index o = 0; o < s.out; ++o)
-            dz[r * kw + idx[r * s.out + o] * s.out + o] = delta[r * s.out + o];
-        column_sums(dz, rows, kw, db);
-        for (Index j = 0; j < s.k; ++j) {
-          const Index wj = j * s.in * s.out;
-          gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, dz + j * s.out, kw, T(0),
-                  dW + wj, s.out);
-          if (i > 0)
-            gemm<T>(false, true, rows, s.in, s.out, T(1), dz + j * s.out, kw, W + wj, s.out,
-                    j == 0 ? T(0) : T(1), other, s.in);
-        }
-        if (i > 0) std::swap(delta, other);
-        break;
-      }
-      case LayerKind::PReLU: {
-        T* dalpha = grads_.data() + L.a_off;
-        std::fill(dalpha, dalpha + s.n_alpha, T(0));
-        prelu_backward(in, params_.data() + L.a_off, s.n_alpha, delta, delta, dalpha, rows, s.out);
-        break;
-      }
-      case LayerKind::Softmax:
-        softmax_backward(out, delta, delta, rows, s.out);
-        break;
-      default:
-        if (i > 0 && layers_[i - 1].spec.kind == LayerKind::Dense) {
-          // δa = σ'(a)·δh and the Dense layer's ∂b = Σ_rows δa in one pass
-          T* db_below = grads_.data() + layers_[i - 1].b_off;
-          activation_backward_bias_grad(s.kind, T(s.hyper), in, out, delta, delta, db_below,
-                                        rows, s.out);
-          bias_done = true;
-        } else {
-          activation_backward(s.kind, T(s.hyper), in, out, delta, delta, rows * s.out);
-        }
-    }
-  }
-}
-
-// ∂X = δ·θᵀ (first: a fused update changes θ), then ∂θ = Xᵀ·δ with, in a fused
-// step, θ updated block by block by the thread that computed the block.
-template <class T>
-void Network<T>::dense_backward(const Layer& L, const T* in, Index rows, bool first,
-                                const T* delta, T* delta_in, Fused* fused) {
-  const LayerSpec& s = L.spec;
-  const T* W = params_.data() + L.w_off;
-  T* dW = grads_.data() + L.w_off;
-  if (!split_by_columns(rows, s)) {
-    if (!first)
-      gemm<T>(false, true, rows, s.in, s.out, T(1), delta, s.out, W, s.out, T(0), delta_in, s.in);
-    Part part{fused, &L, 0};
-    const GemmEpilogue ep{&Network::dense_update_block, &part};
-    if (fused)
-      gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, delta, s.out, T(0), dW, s.out, ep);
-    else
-      gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, delta, s.out, T(0), dW, s.out);
-    return;
-  }
-  // Column parts: ∂X = Σ_p δ[:, p]·θ[:, p]ᵀ, part 0 into delta_in, part 1 into
-  // scratch, added in part order; then each part's ∂θ columns (and update).
-  T* partial[kColumnParts] = {delta_in, scratch_.data()};
-  static_assert(kColumnParts == 2, "partial sums are laid out for two parts");
-  for_each_part([&](int p) {
-    Index c0, c1;
-    column_part(s.out, p, c0, c1);
-    if (!first) {
-      if (c0 < c1)
-        gemm<T>(false, true, rows, s.in, c1 - c0, T(1), delta + c0, s.out, W + c0, s.out, T(0),
-                partial[p], s.in);
-      else
-        std::fill(partial[p], partial[p] + rows * s.in, T(0));
-    }
-    if (c0 < c1) {
-      Part part{fused, &L, c0};
-      const GemmEpilogue ep{&Network::dense_update_block, &part};
-      if (fused)
-        gemm<T>(true, false, s.in, c1 - c0, rows, T(1), in, s.in, delta + c0, s.out, T(0), dW + c0,
-                s.out, ep);
-      else
-        gemm<T>(true, false, s.in, c1 - c0, rows, T(1), in, s.in, delta + c0, s.out, T(0), dW + c0,
-                s.out);
-    }
-  });
-  if (!first)
-    for_each_part([&](int p) {  // rows split between threads: deterministic
-      const Index r0 = rows * p / kColumnParts, r1 = rows * (p + 1) / kColumnParts;
-      add_into(delta_in + r0 * s.in, partial[1] + r0 * s.in, (r1 - r0) * s.in);
-    });
-}
-
-template <class T>
-void Network<T>::dense_update_block(void* ctx, Index r0, Index r1, Index c0, Index c1) {
-  const Part& part = *static_cast<Part*>(ctx);
-  Fused& f = *part.fused;
-  Network& net = *f.net;
-  const Layer& L = *part.layer;
-  const Index width = L.spec.out;
-  T* th = net.params_.data();
-  T* g = net.grads_.data();
-  const std::uint8_t* mask = net.weight_mask_.data();
-  bool ok = true;
-  for (Index r = r0; r < r1; ++r) {
-    const Index i0 = L.w_off + r * width + part.col0 + c0, i1 = i0 + (c1 - c0);
-    if (f.c1 != T(0) || f.c2 != T(0)) add_penalty_grad(g + i0, th + i0, i1 - i0, f.c1, f.c2);
-    ok &= f.update->apply(th, g, f.m, f.v, mask, i0, i1);
-  }
-  if (!ok) f.bad.store(true, std::memory_order_relaxed);
-}
-
-template <class T>
-double Network<T>::train_batch(const T* X, Index rows, LossKind loss, Targets<T> targets,
-                               double l1, double l2, const OptimizerUpdate<T>& update, T* m,
-                               T* v, bool* finite_update) {
-  check_differentiable();
-  reserve(rows);
-  *finite_update = true;
-  const T* h = forward(X, rows);
-  const bool fused_loss = fused_with(loss);
-  const Index last = Index(layers_.size()) - 1;
-  const T* input = fused_loss ? layer_output(last - 1) : h;
-  T* delta = delta0_.data();
-  // The penalty's value before any θ changes; its gradient joins each update.
-  const double value =
-      loss_forward_backward(loss, input, targets, rows, n_out(), delta) + penalty(l1, l2, false);
-  if (!std::isfinite(value)) return value;
-  Fused f;
-  f.net = this, f.update = &update, f.m = m, f.v = v, f.c1 = T(l1), f.c2 = T(2.0 * l2);
-  backward(X, rows, fused_loss ? last - 1 : last, delta, &f);
-  // The rest: biases, α, Maxout (its W with the penalty gradient).
-  bool ok = !f.bad.load(std::memory_order_relaxed);
-  T* th = params_.data();
-  T* g = grads_.data();
-  const std::uint8_t* mask = weight_mask_.data();
-  for (const Layer& L : layers_) {
-    if (L.spec.kind == LayerKind::Dense) {
-      ok &= update.apply(th, g, m, v, mask, L.b_off, L.b_off + L.b_size);
-    } else if (L.spec.kind == LayerKind::Maxout) {
-      if (l1 != 0.0 || l2 != 0.0) add_penalty_grad(g + L.w_off, th + L.w_off, L.w_size, f.c1, f.c2);
-      ok &= update.apply(th, g, m, v, mask, L.w_off, L.b_off + L.b_size);
-    } else if (L.spec.kind == LayerKind::PReLU) {
-      ok &= update.apply(th, g, m, v, mask, L.a_off, L.a_off + L.spec.n_alpha);
-    }
-  }
-  *finite_update = ok;
-  return value;
 }
 
 template class Network<float>;

@@ -73,7 +73,7 @@ class Network {
  private:
   double penalty(double l1, double l2, bool want_grad);
   struct Fused;  // the optimizer riding along in backward (train_batch)
-  struct Part;   // a Fused update restricted to a column part of one layer's θ
+  struct Part;   // a Fused update of one Dense layer
   void backward(const T* X, Index rows, Index start_layer, T* delta, Fused* fused = nullptr);
   void dense_backward(const Layer& L, const T* in, Index rows, bool first, const T* delta,
                       T* delta_in, Fused* fused);
