@@ -96,11 +96,7 @@ void run_blocks(bool threads, const Blocks& b, Index M, Index N, const Body& bod
   if (!threads || b.count() == 1) return body(Index(0), M, Index(0), N, 0);
   for_pieces(b.count(), [&](Index p) {
     const Index i = p / b.cols, j = p % b.cols;
-#ifdef _OPENMP
-    const int slot = omp_get_thread_num();
-#else
-    const int slot = 0;
-#endif
+    const int slot = piece_slot();
     body(i * b.mb, std::min(M, (i + 1) * b.mb), j * b.nb, std::min(N, (j + 1) * b.nb), slot);
   });
 }

@@ -3,6 +3,7 @@
 #include "nncore/optim.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 
@@ -112,14 +113,11 @@ bool optimizer_step(const OptimizerConfig& c, double lr, std::int64_t t, T* th, 
   const StepConsts<T> k = step_consts<T>(c, lr, t);
   constexpr Index chunk = 16384;
   if (!worth_threads(n)) return update_range(c, k, th, g, m, v, mask, 0, n);
-  const Index chunks = (n + chunk - 1) / chunk;
-  int bad = 0;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(max_threads()) reduction(| : bad)
-#endif
-  for (Index q = 0; q < chunks; ++q)
-    bad |= !update_range(c, k, th, g, m, v, mask, q * chunk, std::min(n, (q + 1) * chunk));
-  return !bad;
+  std::atomic<bool> bad{false};
+  for_chunks(n, chunk, [&](Index i0, Index i1) {
+    if (!update_range(c, k, th, g, m, v, mask, i0, i1)) bad.store(true, std::memory_order_relaxed);
+  });
+  return !bad.load();
 }
 
 template <class T>

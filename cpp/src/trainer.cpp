@@ -234,7 +234,150 @@ History fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* val, con
             const OptimizerConfig& opt, OptimizerState<T>& st, const ReportFn& on_report,
             const PollFn& poll, const BatchFn& on_batch) {
   net.check_differentiable();
-  return FitLoop<T>(net, train, val, cfg, opt, st, on_report, poll, on_batch).run();
+  const Index n = train.rows, in = net.n_in(), w = net.n_out(), P = net.num_params();
+  const Index bs = std::min(cfg.batch_size, n);
+  // A full batch needs no shuffle: its gradient is the same sum in any row order
+  // (up to rounding), so it is used in place, without a permutation or a copy.
+  const bool gather = cfg.shuffle && bs < n;
+  // Every buffer of the loop is sized here, once.
+  net.reserve(std::max(bs, val ? std::min<Index>(val->rows, 4096) : Index(1)));
+  std::vector<Index> perm(gather ? static_cast<std::size_t>(n) : 0);
+  std::vector<T> xb(gather ? std::size_t(bs * in) : 0), yb;
+  std::vector<std::int64_t> lb;
+  if (gather) {
+    if (train.y.labels) lb.resize(std::size_t(bs));
+    else yb.resize(std::size_t(bs * w));
+  }
+  Snapshot<T> snap(P, st);  // the epoch's start, to undo an overflowing update
+  std::vector<T> best(static_cast<std::size_t>(P));
+  History h;
+  for (auto* v : {&h.loss, &h.val_loss, &h.metric, &h.val_metric, &h.lr, &h.seconds})
+    v->reserve(std::size_t(cfg.epochs));
+
+  double lr = cfg.lr, best_monitor = std::numeric_limits<double>::infinity();
+  double plateau_best = std::numeric_limits<double>::infinity();
+  Index plateau_wait = 0, es_wait = 0, batches_seen = 0;
+  const auto t_start = Clock::now();
+  auto t_poll = t_start, t_report = t_start;
+  bool stop = false;
+
+  for (Index e = 0; e < cfg.epochs && !stop; ++e) {
+    const Index epoch = cfg.first_epoch + e;
+    if (cfg.schedule.kind != ScheduleKind::Plateau) lr = scheduled_lr(cfg.schedule, cfg.lr, epoch);
+    snap.take(net, st);
+    if (gather) permutation(cfg.seed, std::uint64_t(epoch), n, perm.data());
+
+    double loss_sum = 0.0;
+    Index correct = 0, rows_done = 0;
+    for (Index b0 = 0; b0 < n; b0 += bs) {
+      const Index m = std::min(bs, n - b0);
+      const T* X = train.X + b0 * in;
+      Targets<T> y = offset_targets(train.y, b0, w);
+      if (gather) {  // rows perm[b0 .. b0+m) into the batch buffers (a copy: any thread count)
+        const Index pieces = worth_threads(m * in) ? (m + 15) / 16 : 1;  // 16-row pieces
+        for_pieces(pieces, [&](Index p) {
+          for (Index r = p * m / pieces; r < (p + 1) * m / pieces; ++r) {
+            const Index src = perm[b0 + r];
+            std::copy(train.X + src * in, train.X + (src + 1) * in, xb.begin() + r * in);
+            if (train.y.labels) lb[r] = train.y.labels[src];
+            else std::copy(train.y.Y + src * w, train.y.Y + (src + 1) * w, yb.begin() + r * w);
+          }
+        });
+        X = xb.data();
+        y = Targets<T>{};
+        if (train.y.labels) y.labels = lb.data(); else y.Y = yb.data();
+      }
+      double loss = 0.0;
+      const StepResult r = step_on_batch(net, X, y, m, cfg, opt, st, lr, &loss);
+      if (r != StepResult::Ok) {
+        // Back to the last finite weights: untouched on a bad loss; on an
+        // overflowing update, those at the start of this epoch.
+        if (r == StepResult::BadUpdate) snap.restore(net, st);
+        h.non_finite = true;
+        h.stop_reason = "non_finite";
+        stop = true;
+        break;
+      }
+      loss_sum += loss * m;
+      rows_done += m;
+      if (classification(cfg.loss))
+        correct += count_correct(net.layer_output(Index(net.layers().size()) - 1), y, m, w, cfg.loss);
+      ++batches_seen;
+      if (on_batch && cfg.report_every_batches > 0 &&
+          batches_seen % cfg.report_every_batches == 0) {
+        const BatchReport br{epoch, b0 / bs, m, loss};
+        if (!on_batch(br)) { h.stop_reason = "callback"; stop = true; break; }
+        t_poll = Clock::now();  // the callback ran Python: signals were seen there
+      }
+      if (poll && cfg.poll_seconds > 0 &&
+          std::chrono::duration<double>(Clock::now() - t_poll).count() >= cfg.poll_seconds) {
+        t_poll = Clock::now();
+        if (!poll()) { h.stop_reason = "interrupted"; stop = true; break; }
+      }
+    }
+    // Non-finite, or interrupted mid-epoch: that epoch is not recorded. (An
+    // interrupt after its last batch leaves a complete epoch: record it.)
+    if (stop && (h.non_finite || rows_done < n)) break;
+
+    EpochReport rep;
+    rep.epoch = epoch;
+    rep.loss = loss_sum / double(n);
+    rep.lr = lr;
+    rep.has_metric = classification(cfg.loss);
+    rep.metric = rep.has_metric ? correct / double(n * (cfg.loss == LossKind::BCE ? w : 1))
+                                : std::numeric_limits<double>::quiet_NaN();
+    rep.val_loss = rep.val_metric = std::numeric_limits<double>::quiet_NaN();
+    if (val) {
+      rep.has_val = true;
+      rep.val_loss = evaluate(net, *val, cfg.loss, cfg.l1, cfg.l2, &rep.val_metric);
+    }
+    rep.seconds = seconds_since(t_start);
+    h.loss.push_back(rep.loss);
+    h.val_loss.push_back(rep.val_loss);
+    h.metric.push_back(rep.metric);
+    h.val_metric.push_back(rep.val_metric);
+    h.lr.push_back(lr);
+    h.seconds.push_back(rep.seconds);
+    h.epochs_run = e + 1;
+
+    const double monitor = val ? rep.val_loss : rep.loss;
+    if (cfg.schedule.kind == ScheduleKind::Plateau) {
+      // best starts at +∞, so the first epoch always improves; NaN never does.
+      const bool improved =
+          !std::isnan(monitor) &&
+          (std::isinf(plateau_best) ||
+           monitor < plateau_best - cfg.schedule.threshold * std::fabs(plateau_best));
+      if (improved) {
+        plateau_best = monitor;
+        plateau_wait = 0;
+      } else if (++plateau_wait >= cfg.schedule.patience) {
+        lr = std::max(lr * cfg.schedule.factor, cfg.schedule.min_lr);
+        plateau_wait = 0;
+      }
+    }
+    if (cfg.patience > 0) {
+      if (monitor < best_monitor - cfg.min_delta) {
+        best_monitor = monitor;
+        h.best_epoch = epoch;
+        es_wait = 0;
+        if (cfg.restore_best) std::copy(net.params(), net.params() + P, best.begin());
+      } else if (++es_wait >= cfg.patience) {
+        h.stop_reason = "early_stopping";
+        stop = true;
+      }
+    }
+    const bool last = e + 1 == cfg.epochs || stop;
+    const bool due_epochs = cfg.report_every_epochs > 0 && (e + 1) % cfg.report_every_epochs == 0;
+    const bool due_time = cfg.report_seconds > 0 &&
+                          std::chrono::duration<double>(Clock::now() - t_report).count() >= cfg.report_seconds;
+    if (on_report && (due_epochs || due_time || last)) {
+      t_report = t_poll = Clock::now();
+      if (!on_report(rep) && !stop) { h.stop_reason = "callback"; stop = true; }
+    }
+  }
+  if (cfg.patience > 0 && cfg.restore_best && h.best_epoch >= 0 && !h.non_finite)
+    std::copy(best.begin(), best.end(), net.params());
+  return h;
 }
 
 #define NNCORE_INSTANTIATE(T)                                                                   \

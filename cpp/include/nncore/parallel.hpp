@@ -9,7 +9,6 @@
 #include <atomic>
 #include <cstdint>
 #include <algorithm>
-#include <memory>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -61,23 +60,17 @@ inline bool worth_threads(std::int64_t n) {
 }
 
 namespace detail {
-// Where thread t takes its next piece: [next, end) of its home share.
-struct alignas(64) PieceCursor {
-  std::atomic<std::int64_t> next{0};
-  std::int64_t end = 0;
-};
-// n cursors owned by the calling thread, grown (never shrunk) outside any
-// parallel region, so steady-state calls allocate nothing.
-inline PieceCursor* piece_cursors(int n) {
-  thread_local std::unique_ptr<PieceCursor[]> cursors;
-  thread_local int capacity = 0;
-  if (n > capacity) {
-    cursors.reset(new PieceCursor[std::size_t(n)]);
-    capacity = n;
-  }
-  return cursors.get();
-}
+// The pool (parallel.cpp): runs run(ctx, i) for i in [0, n) on the caller and
+// up to team - 1 workers, returning when every piece is done.
+void run_pieces(std::int64_t n, int team, void (*run)(void*, std::int64_t), void* ctx);
+// Whether the calling thread is running a piece (nested calls run serially).
+bool in_piece();
+// 0 on a calling thread, k on the pool's worker k: per-thread workspace slots.
+int piece_slot();
 }  // namespace detail
+
+// Index of the calling thread's workspace slot in [0, max_threads()).
+inline int piece_slot() { return detail::piece_slot(); }
 
 // Runs f(i) once for every piece i in [0, n) on up to max_threads() threads.
 // The caller fixes the pieces from the problem (shapes, caches), never from the
@@ -86,34 +79,22 @@ inline PieceCursor* piece_cursors(int n) {
 // on its home share (contiguous, the same from call to call, so on an idle
 // machine a piece's data stays in the cache of the core that used it last
 // time); when that is done it takes pieces the other threads have not started
-// yet. A descheduled or slow thread therefore delays only the piece it is
-// running, and every thread of a larger team gets work. f must not throw.
-// Inside a parallel region (nested use) the pieces run in order on this thread.
+// yet. The caller waits only for pieces that were taken: a descheduled or slow
+// thread delays only the piece it is running, and every thread of a larger
+// team gets work. f must not throw. Nested calls (from inside a piece or an
+// OpenMP region) run their pieces in order on the calling thread.
 template <class F>
 void for_pieces(std::int64_t n, const F& f) {
+  const int team = max_threads();
+  bool nested = detail::in_piece();
 #ifdef _OPENMP
-  // The whole team even for fewer pieces: libgomp ends the threads a smaller
-  // team leaves out and starts new ones for the next larger team.
-  const std::int64_t nt = max_threads();
-  if (nt > 1 && n > 1 && !omp_in_parallel()) {
-    detail::PieceCursor* cur = detail::piece_cursors(int(nt));
-    for (std::int64_t t = 0; t < nt; ++t) {
-      cur[t].next.store(n * t / nt, std::memory_order_relaxed);
-      cur[t].end = n * (t + 1) / nt;
-    }
-#pragma omp parallel num_threads(int(nt))
-    {
-      // The team may be smaller than asked (thread limits): the loop visits
-      // every share, so pieces of absent threads are taken by the others.
-      const std::int64_t me = omp_get_thread_num();
-      for (std::int64_t k = 0; k < nt; ++k) {
-        detail::PieceCursor& c = cur[(me + k) % nt];
-        for (std::int64_t i; (i = c.next.fetch_add(1, std::memory_order_relaxed)) < c.end;) f(i);
-      }
-    }
+  nested = nested || omp_in_parallel();
+#endif
+  if (team > 1 && n > 1 && !nested) {
+    detail::run_pieces(n, team, [](void* c, std::int64_t i) { (*static_cast<const F*>(c))(i); },
+                       const_cast<F*>(&f));
     return;
   }
-#endif
   for (std::int64_t i = 0; i < n; ++i) f(i);
 }
 
@@ -127,12 +108,3 @@ void for_chunks(std::int64_t n, std::int64_t chunk, const F& f) {
 }
 
 }  // namespace nncore
-
-#ifdef _OPENMP
-#define NNCORE_PRAGMA(x) _Pragma(#x)
-// Loops over fixed pieces (rows, chunks): handed out dynamically, see for_pieces.
-#define NNCORE_PARALLEL_FOR(cond) \
-  NNCORE_PRAGMA(omp parallel for schedule(dynamic) num_threads(nncore::max_threads()) if (cond))
-#else
-#define NNCORE_PARALLEL_FOR(cond)
-#endif

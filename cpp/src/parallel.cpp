@@ -1,0 +1,246 @@
+// The thread pool behind for_pieces (parallel.hpp).
+//
+// Why not an OpenMP parallel region: its end is a barrier that waits for every
+// thread of the team to have run, so on a busy machine each region waits for a
+// thread the OS has descheduled, and libgomp's waiting threads spin for up to
+// ~300k iterations, burning the time slice the late thread needs (beside busy
+// processes a 2-thread fit ran at a fifth of its 1-thread speed, infer-b1 took
+// milliseconds). Here the caller waits only for pieces that were *taken*: a
+// worker that has not woken up yet finds nothing left, so a late thread costs
+// at most the piece it is running. Waiting threads (idle workers, and the
+// caller waiting for the last pieces) spin for NNCORE_SPIN_US microseconds
+// (default 100: a training step's products follow each other within
+// microseconds), then sleep; a sleeping caller frees its core, which then
+// pulls the thread holding the last piece off a busy core's run queue.
+// Threads only: the thread count still comes from OpenMP's setting
+// (max_threads), so OMP_NUM_THREADS and threadpoolctl keep working.
+#include "nncore/parallel.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+#if defined(__unix__)
+#include <pthread.h>
+#include <sched.h>
+#endif
+
+namespace nncore::detail {
+namespace {
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#endif
+}
+
+using Clock = std::chrono::steady_clock;
+
+// CPUs this process may run on (affinity mask), for the spin budget only.
+int usable_cpus() {
+#if defined(__linux__)
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+#endif
+  const unsigned n = std::thread::hardware_concurrency();
+  return n ? int(n) : 1;
+}
+
+// How long an idle worker spins before it sleeps: NNCORE_SPIN_US, default 100.
+long spin_microseconds() {
+  const char* env = std::getenv("NNCORE_SPIN_US");
+  if (env && *env) {
+    char* end = nullptr;
+    const long v = std::strtol(env, &end, 10);
+    if (end && *end == '\0' && v >= 0) return std::min(v, 1000000L);
+  }
+  return 100;
+}
+
+thread_local int t_slot = 0;           // 0: a calling thread; k ≥ 1: worker k
+thread_local bool t_in_piece = false;  // running a piece (nested calls run serially)
+
+// One thread's share of a job: the next piece and the end, each tagged with
+// the job's number in the high 32 bits. A thread takes piece i by a
+// compare-exchange that also checks the tag, so a worker that wakes up late,
+// after its job is over, can take nothing (every piece of a finished job has
+// been taken; a new job has a new tag) and nobody has to wait for it.
+struct alignas(64) Share {
+  std::atomic<std::uint64_t> next{0}, end{0};
+};
+
+inline std::uint64_t tagged(std::uint64_t job, std::int64_t v) {
+  return job << 32 | std::uint64_t(std::uint32_t(v));
+}
+
+class Pool {
+ public:
+  // Runs the job; returns false if the pool is busy with another caller's job
+  // or the job is too large for the 32-bit piece numbers.
+  bool run(std::int64_t n, int team, void (*fn)(void*, std::int64_t), void* ctx) {
+    if (n >= (std::int64_t(1) << 31)) return false;
+    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+    if (!busy.owns_lock()) return false;
+    team = std::min(team, 1 + grow(team - 1));
+    Share* shares = shares_for(team);
+    const std::uint64_t job = seq_.load(std::memory_order_relaxed) + 1;
+    fn_.store(fn, std::memory_order_relaxed);
+    ctx_.store(ctx, std::memory_order_relaxed);
+    team_.store(team, std::memory_order_release);
+    done_.store(0, std::memory_order_relaxed);
+    n_.store(n, std::memory_order_relaxed);
+    for (int t = 0; t < team; ++t) {
+      shares[t].next.store(tagged(job, n * t / team), std::memory_order_relaxed);
+      shares[t].end.store(tagged(job, n * (t + 1) / team), std::memory_order_relaxed);
+    }
+    seq_.store(job, std::memory_order_seq_cst);  // publishes everything above
+    if (sleepers_.load(std::memory_order_seq_cst) > 0) {
+      { std::lock_guard<std::mutex> lk(sleep_); }
+      wake_.notify_all();
+    }
+    take(job, 0);
+    // Pieces other threads took: spin while they are likely running, then
+    // sleep. Sleeping matters on a busy machine: the idle core then pulls the
+    // thread that holds the last piece off a busy core's run queue at once
+    // (yielding or spinning would keep the core and wait for the next balance).
+    const auto until = Clock::now() + std::chrono::microseconds(spin_us_);
+    for (int i = 0; done_.load(std::memory_order_acquire) < n; ++i) {
+      if (spin_us_ > 0 && ((i & 63) != 63 || Clock::now() < until)) {
+        cpu_relax();
+        continue;
+      }
+      std::unique_lock<std::mutex> lk(done_mutex_);
+      caller_sleeps_.store(true, std::memory_order_seq_cst);
+      done_cv_.wait(lk, [&] { return done_.load(std::memory_order_seq_cst) >= n; });
+      caller_sleeps_.store(false, std::memory_order_relaxed);
+    }
+    return true;
+  }
+
+  static Pool*& instance() {
+    static Pool* pool = new Pool;  // never destroyed: workers may outlive static destructors
+    return pool;
+  }
+
+ private:
+  // Takes pieces of `job` (home share first, then the others') until none is left.
+  void take(std::uint64_t job, int me) {
+    const int team = team_.load(std::memory_order_acquire);  // then the shares it was set with
+    Share* shares = shares_.load(std::memory_order_acquire);
+    const bool nested = t_in_piece;
+    t_in_piece = true;
+    for (int k = 0; k < team; ++k) {
+      Share& sh = shares[(me + k) % team];
+      std::uint64_t v = sh.next.load(std::memory_order_acquire);
+      for (;;) {
+        const std::uint64_t e = sh.end.load(std::memory_order_acquire);
+        if (v >> 32 != job || e >> 32 != job || std::uint32_t(v) >= std::uint32_t(e)) break;
+        if (!sh.next.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel)) continue;
+        // Piece v of a live job (it cannot end before this piece is counted).
+        fn_.load(std::memory_order_relaxed)(ctx_.load(std::memory_order_relaxed),
+                                            std::int64_t(std::uint32_t(v)));
+        if (done_.fetch_add(1, std::memory_order_seq_cst) + 1 == n_.load(std::memory_order_relaxed) &&
+            caller_sleeps_.load(std::memory_order_seq_cst)) {
+          { std::lock_guard<std::mutex> lk(done_mutex_); }
+          done_cv_.notify_one();
+        }
+        v = sh.next.load(std::memory_order_acquire);
+      }
+    }
+    t_in_piece = nested;
+  }
+
+  // Starts workers up to `want`; returns how many exist (fewer if the system refuses).
+  int grow(int want) {
+    while (workers_ < want) {
+      try {
+        std::thread(&Pool::work, this, workers_ + 1).detach();
+      } catch (...) {
+        break;
+      }
+      ++workers_;
+      spawned_.store(workers_, std::memory_order_relaxed);
+    }
+    return std::min(want, workers_);
+  }
+
+  // Share slots for `team` threads. Outgrown arrays are kept (a late worker
+  // may still read one; their stale tags make it take nothing).
+  Share* shares_for(int team) {
+    if (team > capacity_) {
+      shares_.store(new Share[std::size_t(team)], std::memory_order_release);
+      capacity_ = team;
+    }
+    return shares_.load(std::memory_order_relaxed);
+  }
+
+  void work(int slot) {
+    t_slot = slot;
+    std::uint64_t seen = seq_.load(std::memory_order_acquire);
+    for (;;) {
+      seen = wait_for_job(seen);
+      if (slot < team_.load(std::memory_order_relaxed)) take(seen, slot);
+    }
+  }
+
+  // Spin for a short while (the jobs of one training step follow each other
+  // within microseconds), then sleep. With more threads than CPUs, spinning
+  // only takes time from the threads that have work: sleep at once.
+  std::uint64_t wait_for_job(std::uint64_t seen) {
+    const bool spin = spin_us_ > 0 && 1 + workers_spawned() <= cpus_;
+    const auto until = Clock::now() + std::chrono::microseconds(spin_us_);
+    for (int i = 0;; ++i) {
+      const std::uint64_t s = seq_.load(std::memory_order_acquire);
+      if (s != seen) return s;
+      if (!spin || ((i & 63) == 63 && Clock::now() > until)) break;
+      cpu_relax();
+    }
+    std::unique_lock<std::mutex> lk(sleep_);
+    sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    std::uint64_t s;
+    wake_.wait(lk, [&] { return (s = seq_.load(std::memory_order_seq_cst)) != seen; });
+    sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+    return s;
+  }
+
+  int workers_spawned() const { return spawned_.load(std::memory_order_relaxed); }
+
+  std::mutex busy_;  // one job at a time; another caller runs its pieces itself
+  int workers_ = 0, capacity_ = 0;  // guarded by busy_
+  std::atomic<int> spawned_{0};
+  std::atomic<Share*> shares_{nullptr};
+  std::atomic<void (*)(void*, std::int64_t)> fn_{nullptr};
+  std::atomic<void*> ctx_{nullptr};
+  std::atomic<int> team_{1};
+  std::atomic<std::uint64_t> seq_{0};
+  std::atomic<std::int64_t> done_{0}, n_{0};  // pieces finished, pieces of the job
+  std::atomic<bool> caller_sleeps_{false};
+  std::mutex done_mutex_;
+  std::condition_variable done_cv_;
+  std::atomic<int> sleepers_{0};
+  std::mutex sleep_;
+  std::condition_variable wake_;
+  const int cpus_ = usable_cpus();
+  const long spin_us_ = spin_microseconds();
+};
+
+#if defined(__unix__)
+[[maybe_unused]] const int g_atfork = pthread_atfork(
+    nullptr, nullptr, [] { Pool::instance() = new Pool; });  // the old one's mutexes may be held
+#endif
+
+}  // namespace
+
+int piece_slot() { return t_slot; }
+bool in_piece() { return t_in_piece; }
+
+void run_pieces(std::int64_t n, int team, void (*run)(void*, std::int64_t), void* ctx) {
+  if (!Pool::instance()->run(n, team, run, ctx))  // the pool serves another caller: run here
+    for (std::int64_t i = 0; i < n; ++i) run(ctx, i);
+}
+
+}  // namespace nncore::detail
