@@ -24,4 +24,23 @@ PYBIND11_MODULE(_core, m) {
   m.attr("has_openmp") = false;
 #endif
   m.def("gemm_kernel_name", &nncore::gemm_kernel_name);
+  // The piece trace behind benchmarks/threads.py (parallel.hpp).
+  m.def("set_piece_trace", &nncore::set_piece_trace);
+  m.def("take_piece_trace", [] {
+    nncore::PieceTrace t;
+    {
+      py::gil_scoped_release nogil;
+      t = nncore::take_piece_trace();
+    }
+    py::dict d;
+    d["job_pieces"] = py::array(py::cast(t.job_pieces));
+    d["job_team"] = py::array(py::cast(t.job_team));
+    d["job_start_ns"] = py::array(py::cast(t.job_start_ns));
+    d["job_end_ns"] = py::array(py::cast(t.job_end_ns));
+    d["piece_job"] = py::array(py::cast(t.piece_job));
+    d["piece_slot"] = py::array(py::cast(t.piece_slot));
+    d["piece_ns"] = py::array(py::cast(t.piece_ns));
+    d["overflow"] = t.overflow;
+    return d;
+  });
 }

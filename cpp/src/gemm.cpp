@@ -52,7 +52,7 @@ double estimated_ns(Index M, Index N, Index K, std::size_t elem) {
 // region the call runs serially.
 bool worth_threads_for(Index M, Index N, Index K, std::size_t elem) {
 #ifdef _OPENMP
-  return estimated_ns(M, N, K, elem) >= 6000.0 && K >= 16 && max_threads() > 1 &&
+  return estimated_ns(M, N, K, elem) >= 6000.0 && K >= 16 && threads_or_trace() &&
          !omp_in_parallel();
 #else
   (void)M, (void)N, (void)K, (void)elem;

@@ -21,6 +21,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <vector>
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
@@ -29,7 +30,8 @@
 #include <sched.h>
 #endif
 
-namespace nncore::detail {
+namespace nncore {
+namespace detail {
 namespace {
 
 inline void cpu_relax() {
@@ -61,6 +63,24 @@ long spin_microseconds() {
   return 100;
 }
 
+// The piece trace (parallel.hpp): preallocated, filled without locks (each
+// piece writes its own entry), read when tracing is off.
+struct Trace {
+  std::atomic<bool> on{false};
+  Clock::time_point t0;
+  PieceTrace data;
+  std::size_t jobs = 0, pieces = 0;  // entries used (caller-side bookkeeping)
+};
+Trace& trace() {
+  static Trace* t = new Trace;
+  return *t;
+}
+constexpr std::size_t kTraceJobs = 1 << 18, kTracePieces = 1 << 22;
+
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
+}
+
 thread_local int t_slot = 0;           // 0: a calling thread; k ≥ 1: worker k
 thread_local bool t_in_piece = false;  // running a piece (nested calls run serially)
 
@@ -77,11 +97,22 @@ inline std::uint64_t tagged(std::uint64_t job, std::int64_t v) {
   return job << 32 | std::uint64_t(std::uint32_t(v));
 }
 
+// Runs piece i; with tracing, records its time and thread in entry first + i.
+void run_piece(void (*fn)(void*, std::int64_t), void* ctx, std::int64_t i, std::int64_t first) {
+  if (first < 0) return fn(ctx, i);
+  Trace& tr = trace();
+  const double t = since(tr.t0);
+  fn(ctx, i);
+  tr.data.piece_ns[std::size_t(first + i)] = since(tr.t0) - t;
+  tr.data.piece_slot[std::size_t(first + i)] = t_slot;
+}
+
 class Pool {
  public:
   // Runs the job; returns false if the pool is busy with another caller's job
   // or the job is too large for the 32-bit piece numbers.
-  bool run(std::int64_t n, int team, void (*fn)(void*, std::int64_t), void* ctx) {
+  bool run(std::int64_t n, int team, void (*fn)(void*, std::int64_t), void* ctx,
+           std::int64_t first_traced) {
     if (n >= (std::int64_t(1) << 31)) return false;
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
     if (!busy.owns_lock()) return false;
@@ -93,6 +124,7 @@ class Pool {
     team_.store(team, std::memory_order_release);
     done_.store(0, std::memory_order_relaxed);
     n_.store(n, std::memory_order_relaxed);
+    trace_first_.store(first_traced, std::memory_order_relaxed);
     for (int t = 0; t < team; ++t) {
       shares[t].next.store(tagged(job, n * t / team), std::memory_order_relaxed);
       shares[t].end.store(tagged(job, n * (t + 1) / team), std::memory_order_relaxed);
@@ -141,8 +173,8 @@ class Pool {
         if (v >> 32 != job || e >> 32 != job || std::uint32_t(v) >= std::uint32_t(e)) break;
         if (!sh.next.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel)) continue;
         // Piece v of a live job (it cannot end before this piece is counted).
-        fn_.load(std::memory_order_relaxed)(ctx_.load(std::memory_order_relaxed),
-                                            std::int64_t(std::uint32_t(v)));
+        run_piece(fn_.load(std::memory_order_relaxed), ctx_.load(std::memory_order_relaxed),
+                  std::int64_t(std::uint32_t(v)), trace_first_.load(std::memory_order_relaxed));
         if (done_.fetch_add(1, std::memory_order_seq_cst) + 1 == n_.load(std::memory_order_relaxed) &&
             caller_sleeps_.load(std::memory_order_seq_cst)) {
           { std::lock_guard<std::mutex> lk(done_mutex_); }
@@ -219,6 +251,7 @@ class Pool {
   std::atomic<std::uint64_t> seq_{0};
   std::atomic<std::int64_t> done_{0}, n_{0};  // pieces finished, pieces of the job
   std::atomic<bool> caller_sleeps_{false};
+  std::atomic<std::int64_t> trace_first_{-1};  // trace entry of piece 0, or -1
   std::mutex done_mutex_;
   std::condition_variable done_cv_;
   std::atomic<int> sleepers_{0};
@@ -239,8 +272,56 @@ int piece_slot() { return t_slot; }
 bool in_piece() { return t_in_piece; }
 
 void run_pieces(std::int64_t n, int team, void (*run)(void*, std::int64_t), void* ctx) {
-  if (!Pool::instance()->run(n, team, run, ctx))  // the pool serves another caller: run here
-    for (std::int64_t i = 0; i < n; ++i) run(ctx, i);
+  Trace& tr = trace();
+  std::int64_t first = -1;
+  std::size_t job = 0;
+  if (tr.on.load(std::memory_order_relaxed) && tr.jobs < kTraceJobs &&
+      tr.pieces + std::size_t(n) <= kTracePieces) {
+    first = std::int64_t(tr.pieces), job = tr.jobs++;
+    tr.pieces += std::size_t(n);
+    tr.data.job_pieces[job] = n;
+    tr.data.job_team[job] = team;
+    tr.data.job_start_ns[job] = since(tr.t0);
+    for (std::int64_t i = 0; i < n; ++i) tr.data.piece_job[std::size_t(first + i)] = std::int32_t(job);
+  } else if (tr.on.load(std::memory_order_relaxed)) {
+    tr.data.overflow = true;
+  }
+  if (team <= 1 || !Pool::instance()->run(n, team, run, ctx, first))
+    for (std::int64_t i = 0; i < n; ++i) run_piece(run, ctx, i, first);  // serial, or pool busy
+  if (first >= 0) tr.data.job_end_ns[job] = since(tr.t0);
 }
 
-}  // namespace nncore::detail
+}  // namespace detail
+
+void set_piece_trace(bool on) {
+  detail::Trace& tr = detail::trace();
+  if (on) {
+    tr.data = PieceTrace{};
+    tr.data.job_pieces.assign(detail::kTraceJobs, 0);
+    tr.data.job_team.assign(detail::kTraceJobs, 0);
+    tr.data.job_start_ns.assign(detail::kTraceJobs, 0.0);
+    tr.data.job_end_ns.assign(detail::kTraceJobs, 0.0);
+    tr.data.piece_job.assign(detail::kTracePieces, 0);
+    tr.data.piece_slot.assign(detail::kTracePieces, 0);
+    tr.data.piece_ns.assign(detail::kTracePieces, 0.0);
+    tr.jobs = tr.pieces = 0;
+    tr.t0 = detail::Clock::now();
+  }
+  tr.on.store(on, std::memory_order_seq_cst);
+}
+
+bool piece_tracing() { return detail::trace().on.load(std::memory_order_relaxed); }
+
+PieceTrace take_piece_trace() {
+  detail::Trace& tr = detail::trace();
+  tr.on.store(false, std::memory_order_seq_cst);
+  PieceTrace out = std::move(tr.data);
+  out.job_pieces.resize(tr.jobs), out.job_team.resize(tr.jobs);
+  out.job_start_ns.resize(tr.jobs), out.job_end_ns.resize(tr.jobs);
+  out.piece_job.resize(tr.pieces), out.piece_slot.resize(tr.pieces), out.piece_ns.resize(tr.pieces);
+  tr.data = PieceTrace{};
+  tr.jobs = tr.pieces = 0;
+  return out;
+}
+
+}  // namespace nncore

@@ -6,9 +6,10 @@
 // The effective count is the smaller of the two, so threadpool_limits(1)
 // still limits nncore.
 #pragma once
-#include <atomic>
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
+#include <atomic>
+#include <vector>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -54,9 +55,29 @@ inline void set_max_threads(int n) {
   requested_threads().store(n, std::memory_order_relaxed);
 }
 
+// The piece trace, for benchmarks/threads.py's scaling model: while on, every
+// job of pieces (for_pieces) records its size, and every piece its time and
+// thread; and work is cut into pieces as if there were threads even on one
+// (the pieces then run in order), so one thread measures what each piece of a
+// many-thread run costs. The results are the same either way.
+struct PieceTrace {
+  std::vector<std::int64_t> job_pieces;  // per job: pieces
+  std::vector<std::int32_t> job_team;    // threads it could use
+  std::vector<double> job_start_ns, job_end_ns;
+  std::vector<std::int32_t> piece_job, piece_slot;  // per piece: its job, the thread that ran it
+  std::vector<double> piece_ns;
+  bool overflow = false;  // the buffers filled up: later jobs were not recorded
+};
+void set_piece_trace(bool on);  // on: clears and starts; off: stops
+bool piece_tracing();
+PieceTrace take_piece_trace();  // stops and hands over what was recorded
+
+// Whether there are threads to cut work for (or a trace that wants the pieces).
+inline bool threads_or_trace() { return max_threads() > 1 || piece_tracing(); }
+
 // Whether an element-wise pass over n elements should use the thread team.
 inline bool worth_threads(std::int64_t n) {
-  return n >= kParallelElements && max_threads() > 1;
+  return n >= kParallelElements && threads_or_trace();
 }
 
 namespace detail {
@@ -90,7 +111,7 @@ void for_pieces(std::int64_t n, const F& f) {
 #ifdef _OPENMP
   nested = nested || omp_in_parallel();
 #endif
-  if (team > 1 && n > 1 && !nested) {
+  if ((team > 1 && n > 1 && !nested) || (piece_tracing() && !nested)) {
     detail::run_pieces(n, team, [](void* c, std::int64_t i) { (*static_cast<const F*>(c))(i); },
                        const_cast<F*>(&f));
     return;
