@@ -151,3 +151,24 @@ def gemm_gflops(n, dtype, repeats=3):
             np.matmul(a, b, out=c)
         samples.append(2.0 * n ** 3 / t.seconds / 1e9)
     return samples
+
+
+class BusyProcess:
+    """One other process spinning on a core for the duration of a block (run.py --load):
+    the busy-machine scenario. Started and ended by its own pid."""
+
+    def __init__(self, active=True):
+        self.active, self.proc = active, None
+
+    def __enter__(self):
+        if self.active:
+            import subprocess
+            self.proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            time.sleep(0.2)  # let it reach the scheduler's steady state
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait()
+            self.proc = None

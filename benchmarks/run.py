@@ -5,6 +5,7 @@
     python benchmarks/run.py --workloads xor,mnist-mlp --threads 1 --repeats 5
     python benchmarks/run.py --json                # one JSON object per line on stdout
     python benchmarks/run.py --smoke               # tiny sizes, 1 repeat: a code-path check
+    python benchmarks/run.py --load                # also every block beside one busy process
 
 For every (workload, thread count) the libraries run interleaved in the same
 process on the same data and the same initial weights: one warm-up run each,
@@ -37,8 +38,8 @@ import numpy as np  # noqa: E402
 import nncore as nc  # noqa: E402
 import peers  # noqa: E402
 import workloads as W  # noqa: E402
-from harness import (Threads, Timer, blas_info, core_count, cpu_model, now,  # noqa: E402
-                     summarize)
+from harness import (BusyProcess, Threads, Timer, blas_info, core_count, cpu_model,  # noqa: E402
+                     now, summarize)
 
 
 # Timed rounds per (workload, threads) by default: fewer where the slow peers
@@ -72,6 +73,10 @@ def parse_args(argv=None):
                    help="seconds of pause before each timed call at > 1 thread, so that the "
                         "previous library's spinning worker threads have parked "
                         "(default 0.2; --smoke: 0)")
+    p.add_argument("--load", action="store_true",
+                   help="run every (workload, threads) block a second time beside one busy "
+                        "process (`python -c 'while True: pass'`): the busy-machine scenario; "
+                        "rows marked 'busy'")
     p.add_argument("--libraries", default="nncore,numpy,torch,sklearn",
                    help="comma-separated subset of nncore,numpy,torch,sklearn")
     args = p.parse_args(argv)
@@ -245,7 +250,7 @@ def run_block(wl, threads, libs, sd, repeats, torch_mod, gemm, log, budget=None,
     return out, peak
 
 
-def rows_for(wl, threads, res, peak):
+def rows_for(wl, threads, res, peak, load=False):
     peak_med = summarize(peak)[0] if peak else None
     base = res.get("nncore", {}).get("value")
     rows = []
@@ -253,7 +258,7 @@ def rows_for(wl, threads, res, peak):
         if lib not in res:
             continue
         r = res[lib]
-        row = {"workload": wl.name, "library": lib, "threads": threads,
+        row = {"workload": wl.name, "library": lib, "threads": threads, "busy": load,
                "dtype": np.dtype(wl.dtype).name, "metric": wl.metric,
                "value": r.get("value"), "unit": wl.figure, "min": r.get("min"),
                "max": r.get("max"), "accuracy": None, "gflops": None, "peak_fraction": None}
@@ -286,6 +291,10 @@ def json_line(row, extra):
     return json.dumps(d)
 
 
+def thr_label(row):
+    return f"{row['threads']}" + (" busy" if row.get("busy") else "")
+
+
 def table(all_rows, wls, gemm_n):
     cols = ["workload", "thr", "library", "dtype", "value", "unit", "min-max", "vs nncore",
             "accuracy", "GFLOP/s", "% peak", "notes"]
@@ -294,7 +303,7 @@ def table(all_rows, wls, gemm_n):
         if extra.get("skipped") or extra.get("error"):
             status = f"skipped: {extra['skipped']}" if extra.get("skipped") else \
                 f"FAILED: {extra['error'][:70]}"
-            lines.append([row["workload"], str(row["threads"]), row["library"], row["dtype"],
+            lines.append([row["workload"], thr_label(row), row["library"], row["dtype"],
                           "-", row["unit"], "", "", "", "", "", status])
             continue
         notes = []
@@ -312,7 +321,7 @@ def table(all_rows, wls, gemm_n):
         elif row["accuracy"] is not None:
             acc = f"{row['accuracy']:.3f}"
         vs = extra.get("vs_nncore")
-        lines.append([row["workload"], str(row["threads"]), row["library"], row["dtype"],
+        lines.append([row["workload"], thr_label(row), row["library"], row["dtype"],
                       fmt(row["value"]), row["unit"], f"[{fmt(row['min'])}-{fmt(row['max'])}]",
                       "-" if vs is None else f"{vs:.2f}x", acc,
                       fmt(row["gflops"]) if row["gflops"] is not None else "",
@@ -382,14 +391,17 @@ def main(argv=None):
             continue
         wl.data()
         sd = W.initial_weights(wl)
-        for t in args.thread_list:
+        for t, load in [(t, load) for load in ([False, True] if args.load else [False])
+                        for t in args.thread_list]:
             tb = time.perf_counter()
-            res, peak = run_block(wl, t, libs, sd, repeats, torch_mod, gemm, log,
-                                  None if args.smoke else args.block_budget, args.cooldown,
-                                  warmup=not args.smoke)
+            with BusyProcess(load):
+                res, peak = run_block(wl, t, libs, sd, repeats, torch_mod, gemm, log,
+                                      None if args.smoke else args.block_budget, args.cooldown,
+                                      warmup=not args.smoke)
+            key = (np.dtype(wl.dtype).name, t, load)
             if peak:
-                peaks[(np.dtype(wl.dtype).name, t)] = peaks.get((np.dtype(wl.dtype).name, t), []) + peak
-            rows = rows_for(wl, t, res, peak)
+                peaks[key] = peaks.get(key, []) + peak
+            rows = rows_for(wl, t, res, peak, load)
             for row, extra in rows:
                 if extra.get("error"):
                     failed = True
@@ -398,7 +410,8 @@ def main(argv=None):
                     print(json_line(row, extra), file=out_json, flush=True)
             all_rows.extend(rows)
             summary = ", ".join(f"{r['library']} {fmt(r['value'])}" for r, e in rows if r["value"])
-            log(f"[{time.perf_counter() - t_start:6.1f}s] {wl.name:13s} threads={t} "
+            log(f"[{time.perf_counter() - t_start:6.1f}s] {wl.name:13s} threads={t}"
+                f"{' busy' if load else ''} "
                 f"{repeats}x ({time.perf_counter() - tb:.1f}s): {summary} {wl.figure}")
         wl._data = None
 
@@ -407,8 +420,8 @@ def main(argv=None):
         print(line, file=human)
     if peaks:
         print("GEMM peak (NumPy matmul, GFLOP/s, median [min-max]): " + "; ".join(
-            f"{dt} {t} thread{'s' if t > 1 else ''}: {fmt(summarize(v)[0])} "
-            f"[{fmt(min(v))}-{fmt(max(v))}]" for (dt, t), v in sorted(peaks.items())), file=human)
+            f"{dt} {t} thread{'s' if t > 1 else ''}{' busy' if b else ''}: {fmt(summarize(v)[0])} "
+            f"[{fmt(min(v))}-{fmt(max(v))}]" for (dt, t, b), v in sorted(peaks.items())), file=human)
     print(f"total time {time.perf_counter() - t_start:.1f} s", file=human, flush=True)
     return 1 if failed else 0
 
