@@ -116,6 +116,8 @@ class Pool {
     if (n >= (std::int64_t(1) << 31)) return false;
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
     if (!busy.owns_lock()) return false;
+    const auto start = Clock::now();
+    if (start < solo_until_) return false;  // recently stalled: the caller runs alone
     team = std::min(team, 1 + grow(team - 1));
     Share* shares = shares_for(team);
     const std::uint64_t job = seq_.load(std::memory_order_relaxed) + 1;
@@ -134,7 +136,8 @@ class Pool {
       { std::lock_guard<std::mutex> lk(sleep_); }
       wake_.notify_all();
     }
-    take(job, 0);
+    const std::int64_t mine = take(job, 0);
+    const auto own_done = Clock::now();
     // Pieces other threads took: spin while they are likely running, then
     // sleep. Sleeping matters on a busy machine: the idle core then pulls the
     // thread that holds the last piece off a busy core's run queue at once
@@ -150,6 +153,7 @@ class Pool {
       done_cv_.wait(lk, [&] { return done_.load(std::memory_order_seq_cst) >= n; });
       caller_sleeps_.store(false, std::memory_order_relaxed);
     }
+    note_wait(start, own_done, mine, n);
     return true;
   }
 
@@ -159,8 +163,29 @@ class Pool {
   }
 
  private:
-  // Takes pieces of `job` (home share first, then the others') until none is left.
-  void take(std::uint64_t job, int me) {
+  // A stall: the job took longer than the caller alone would have needed at
+  // the pace of its own pieces (n pieces at (own time)/(own pieces) each),
+  // because a piece was held by a thread the OS had descheduled or starved
+  // (a busy machine). Then the workers cost more than they give: the caller
+  // runs the next jobs alone for a while (10 ms, doubling while stalls recur,
+  // up to 1 s, shrinking again over clean jobs), then tries the team again.
+  // The pieces are the same either way: only the speed changes, no result.
+  void note_wait(Clock::time_point start, Clock::time_point own_done, std::int64_t mine,
+                 std::int64_t n) {
+    const auto end = Clock::now();
+    if (mine <= 0) return;
+    if ((end - start) * mine > (own_done - start) * n + std::chrono::microseconds(20) * mine) {
+      solo_until_ = end + solo_for_;
+      solo_for_ = std::min<Clock::duration>(2 * solo_for_, std::chrono::seconds(1));
+    } else {  // a clean job: shorten the next solo spell slowly (~64 clean jobs halve it)
+      solo_for_ = std::max<Clock::duration>(std::chrono::milliseconds(10), solo_for_ - solo_for_ / 64);
+    }
+  }
+
+  // Takes pieces of `job` (home share first, then the others') until none is
+  // left; returns how many this thread ran.
+  std::int64_t take(std::uint64_t job, int me) {
+    std::int64_t ran = 0;
     const int team = team_.load(std::memory_order_acquire);  // then the shares it was set with
     Share* shares = shares_.load(std::memory_order_acquire);
     const bool nested = t_in_piece;
@@ -181,9 +206,11 @@ class Pool {
           done_cv_.notify_one();
         }
         v = sh.next.load(std::memory_order_acquire);
+        ++ran;
       }
     }
     t_in_piece = nested;
+    return ran;
   }
 
   // Starts workers up to `want`; returns how many exist (fewer if the system refuses).
@@ -242,6 +269,8 @@ class Pool {
   int workers_spawned() const { return spawned_.load(std::memory_order_relaxed); }
 
   std::mutex busy_;  // one job at a time; another caller runs its pieces itself
+  Clock::time_point solo_until_{};  // guarded by busy_: see note_wait
+  Clock::duration solo_for_ = std::chrono::milliseconds(10);
   int workers_ = 0, capacity_ = 0;  // guarded by busy_
   std::atomic<int> spawned_{0};
   std::atomic<Share*> shares_{nullptr};
@@ -286,8 +315,9 @@ void run_pieces(std::int64_t n, int team, void (*run)(void*, std::int64_t), void
   } else if (tr.on.load(std::memory_order_relaxed)) {
     tr.data.overflow = true;
   }
+  // Serially: one thread, the pool busy with another caller, or a recent stall.
   if (team <= 1 || !Pool::instance()->run(n, team, run, ctx, first))
-    for (std::int64_t i = 0; i < n; ++i) run_piece(run, ctx, i, first);  // serial, or pool busy
+    for (std::int64_t i = 0; i < n; ++i) run_piece(run, ctx, i, first);
   if (first >= 0) tr.data.job_end_ns[job] = since(tr.t0);
 }
 
