@@ -25,8 +25,8 @@ PYBIND11_MODULE(_core, m) {
 #endif
   m.def("gemm_kernel_name", &nncore::gemm_kernel_name);
   // The piece trace behind benchmarks/threads.py (parallel.hpp).
-  m.def("set_piece_trace", &nncore::set_piece_trace);
-  m.def("take_piece_trace", [] {
+  m.def("set_piece_trace", &nncore::set_piece_trace, py::arg("on"));
+  m.def("take_piece_trace", []() -> py::typing::Dict<py::str, py::object> {
     nncore::PieceTrace t;
     {
       py::gil_scoped_release nogil;

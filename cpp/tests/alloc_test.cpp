@@ -22,7 +22,7 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 using namespace nncore;
 
 template <class T>
-long allocations_for(Index epochs, OptKind kind, LossKind loss) {
+long allocations_for(Index epochs, OptimizerKind kind, LossKind loss) {
   // Dense 128→256 at batch 64 is large enough for threaded, block-split GEMMs.
   std::vector<LayerSpec> specs = {{LayerKind::Dense, 20, 128}, {LayerKind::Tanh},
                                   {LayerKind::Dense, 128, 256}, {LayerKind::ReLU},

@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['FitConfig', 'LayerKind', 'LayerSpec', 'LossKind', 'MomentumForm', 'Network32', 'Network64', 'OptimizerConfig', 'OptimizerKind', 'ScheduleConfig', 'ScheduleKind', 'evaluate', 'fit', 'gemm_kernel_name', 'get_num_threads', 'has_openmp', 'permutation', 'requested_num_threads', 'set_num_threads', 'train_step']
+__all__: list[str] = ['FitConfig', 'LayerKind', 'LayerSpec', 'LossKind', 'MomentumForm', 'Network32', 'Network64', 'OptimizerConfig', 'OptimizerKind', 'ScheduleConfig', 'ScheduleKind', 'evaluate', 'fit', 'gemm_kernel_name', 'get_num_threads', 'has_openmp', 'permutation', 'requested_num_threads', 'set_num_threads', 'set_piece_trace', 'take_piece_trace', 'train_step']
 class LayerKind:
     """
     Layer kinds (nncore.layers names)
@@ -564,6 +564,10 @@ def permutation(seed: typing.SupportsInt | typing.SupportsIndex, epoch: typing.S
 def requested_num_threads() -> int:
     ...
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
+    ...
+def set_piece_trace(on: bool) -> None:
+    ...
+def take_piece_trace() -> dict[str, typing.Any]:
     ...
 @typing.overload
 def train_step(net: Network32, X: numpy.typing.NDArray[numpy.float32], Y: numpy.typing.NDArray[numpy.float32] | None, labels: numpy.typing.NDArray[numpy.int64] | None, cfg: FitConfig, opt: OptimizerConfig, m: numpy.typing.NDArray[numpy.float32] | None, v: numpy.typing.NDArray[numpy.float32] | None, t: typing.SupportsInt | typing.SupportsIndex, lr: typing.SupportsFloat | typing.SupportsIndex) -> tuple[float, int]:

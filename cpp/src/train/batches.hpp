@@ -49,13 +49,15 @@ class BatchSource {
     if (!gather_) return {data_.X + b0 * in_, offset_targets(data_.y, b0, width_)};
     const Dataset<T>& d = data_;
     // A copy per row: the result does not depend on the thread count.
-    NNCORE_PARALLEL_FOR(worth_threads(m * in_))
-    for (Index r = 0; r < m; ++r) {
-      const Index src = perm_[std::size_t(b0 + r)];
-      std::copy(d.X + src * in_, d.X + (src + 1) * in_, X_.begin() + r * in_);
-      if (d.y.labels) labels_[std::size_t(r)] = d.y.labels[src];
-      else std::copy(d.y.Y + src * width_, d.y.Y + (src + 1) * width_, Y_.begin() + r * width_);
-    }
+    const Index pieces = worth_threads(m * in_) ? (m + 15) / 16 : 1;  // 16-row pieces
+    for_pieces(pieces, [&](Index p) {
+      for (Index r = p * m / pieces; r < (p + 1) * m / pieces; ++r) {
+        const Index src = perm_[std::size_t(b0 + r)];
+        std::copy(d.X + src * in_, d.X + (src + 1) * in_, X_.begin() + r * in_);
+        if (d.y.labels) labels_[std::size_t(r)] = d.y.labels[src];
+        else std::copy(d.y.Y + src * width_, d.y.Y + (src + 1) * width_, Y_.begin() + r * width_);
+      }
+    });
     Batch<T> b;
     b.X = X_.data();
     if (d.y.labels) b.y.labels = labels_.data();
