@@ -75,7 +75,7 @@ Trace& trace() {
   static Trace* t = new Trace;
   return *t;
 }
-constexpr std::size_t kTraceJobs = 1 << 18, kTracePieces = 1 << 22;
+constexpr std::size_t kTraceJobs = 1 << 16, kTracePieces = 1 << 20;  // ~20 MB while on
 
 double since(Clock::time_point t0) {
   return std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
