@@ -24,12 +24,14 @@ SECTIONS: dict[str, tuple[int, str, str]] = {
     "digits": (7, "digits", "digits data set (scikit-learn)"),
     "cost": (8, "cost", "computational cost"),
     "graph": (9, "graphs", "computational graphs"),
+    "local-minima": (10, "local_minima", "local minima: XOR from 30 random starts"),
 }
 
 
 def section_module(key: str) -> ModuleType:
     return importlib.import_module(f"{__package__}.{SECTIONS[key][1]}")
-ALIASES = {"activation_choice": "activation-choice", "graphs": "graph"}
+ALIASES = {"activation_choice": "activation-choice", "graphs": "graph",
+           "local_minima": "local-minima", "minima": "local-minima"}
 
 
 def resolve_section(name: str | int) -> str:
