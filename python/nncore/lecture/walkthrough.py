@@ -25,13 +25,15 @@ SECTIONS: dict[str, tuple[int, str, str]] = {
     "cost": (8, "cost", "computational cost"),
     "graph": (9, "graphs", "computational graphs"),
     "local-minima": (10, "local_minima", "local minima: XOR from 30 random starts"),
+    "learning-rate": (11, "learning_rate", "the learning rate: too small, good, too large"),
 }
 
 
 def section_module(key: str) -> ModuleType:
     return importlib.import_module(f"{__package__}.{SECTIONS[key][1]}")
 ALIASES = {"activation_choice": "activation-choice", "graphs": "graph",
-           "local_minima": "local-minima", "minima": "local-minima"}
+           "local_minima": "local-minima", "minima": "local-minima",
+           "learning_rate": "learning-rate", "lr": "learning-rate"}
 
 
 def resolve_section(name: str | int) -> str:
