@@ -26,6 +26,7 @@ SECTIONS: dict[str, tuple[int, str, str]] = {
     "graph": (9, "graphs", "computational graphs"),
     "local-minima": (10, "local_minima", "local minima: XOR from 30 random starts"),
     "learning-rate": (11, "learning_rate", "the learning rate: too small, good, too large"),
+    "momentum": (12, "momentum", "momentum on a double well and a saddle point"),
 }
 
 
