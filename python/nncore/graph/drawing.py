@@ -11,7 +11,7 @@ import subprocess
 from typing import TYPE_CHECKING, Optional, Union, cast
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -189,13 +189,19 @@ def _label_lines(n: Node, short: bool = False) -> list[str]:
     else:
         lines.append(n.formula if not short or len(n.formula) <= 26 else n.op)
     assert n.value is not None  # every node of a built graph has a value
-    lines.append("value " + (f"= {float(n.value):.4g}" if n.value.ndim == 0
-                             else f"{tuple(n.value.shape)}"))
+    # the lecture's small graphs hold a few numbers: show them; larger arrays by shape/norm
+    lines.append("value " + (_few(n.value) if n.value.size <= 2 else f"{tuple(n.value.shape)}"))
     if n.grad is not None:
         g = np.asarray(n.grad)
-        lines.append("∂L/∂· " + (f"= {float(g):.4g}" if g.ndim == 0
-                                 else f"‖·‖={np.linalg.norm(g):.3g}"))
+        lines.append("∂L/∂· " + (_few(g) if g.size <= 2 else f"‖·‖={np.linalg.norm(g):.3g}"))
     return lines
+
+
+def _few(a: NDArray[np.float64]) -> str:
+    flat = np.ravel(a)
+    if flat.size == 1:
+        return f"= {float(flat[0]):.4g}"
+    return "= [" + ", ".join(f"{float(v):.3g}" for v in flat) + "]"
 
 
 def _style(n: Node) -> tuple[str, str]:

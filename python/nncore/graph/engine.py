@@ -224,7 +224,7 @@ class Graph:
         """The chain rule per node, output first: the gradient arriving at each node and
         how it is passed on to the node's inputs (with shapes and, after backward, norms)."""
         lines = []
-        for node in reversed(self.nodes):
+        for node in self.output_first():
             if node.is_leaf:
                 continue
             head = f"{node.name}: {node.formula}"
@@ -236,6 +236,46 @@ class Graph:
                     continue
                 lines.append(f"    → {rule}")
         return lines
+
+    def output_first(self) -> list[Node]:
+        """The nodes from the output back, each before its inputs, and of a node's inputs
+        the first one's branch first: for L = J + P the data path J comes before the
+        penalty P, so a parameter's first gradient rule read is its data path (=) and
+        the penalty's (+=) comes after it — the sum over paths in reading order."""
+        order: list[Node] = []
+        seen: set[int] = set()
+
+        def visit(node: Node) -> None:   # post-order; inputs last-to-first
+            seen.add(id(node))
+            for inp in reversed(node.inputs):
+                if id(inp) not in seen:
+                    visit(inp)
+            order.append(node)
+
+        visit(self.output)
+        return order[::-1]
+
+    def contributions(self, node: Node | str) -> list[tuple[Node, Array]]:
+        """After backward(): ∂L/∂node as a sum over its consumers (the paths from the
+        output to the node), [(consumer, (∂consumer/∂node)ᵀ·∂L/∂consumer)] in the order
+        of output_first(). Their sum is node.grad."""
+        target = self[node] if isinstance(node, str) else node
+        out: list[tuple[Node, Array]] = []
+        for consumer in self.output_first():
+            if consumer.is_leaf or consumer.grad is None:
+                continue
+            if not any(i is target for i in consumer.inputs):
+                continue
+            if consumer.fused_input_grad is not None:
+                grads: Sequence[Optional[ArrayLike]] = [consumer.fused_input_grad]
+            else:
+                assert consumer._backward is not None
+                grads = consumer._backward(consumer.grad, consumer.value,
+                                           *[i.value for i in consumer.inputs])
+            for inp, g in zip(consumer.inputs, grads):
+                if inp is target and g is not None:
+                    out.append((consumer, np.asarray(g, dtype=np.float64)))
+        return out
 
     def table(self) -> str:
         """A text table: node, operation, value shape, gradient shape and size."""

@@ -155,7 +155,9 @@ def run(ctx: Context) -> dict[str, GraphSummary]:
                              "for SVG/PNG from the .dot files — drawing with matplotlib instead")
                     graphviz_noted = True
             if ctx.can_plot(f"09_graph_{key}.png", "graph drawn with matplotlib"):
+                from matplotlib.figure import Figure   # can_plot: matplotlib is there
                 fig = g.draw()
+                assert isinstance(fig, Figure)   # draw() without ax makes its own figure
                 ctx.save(fig, f"09_graph_{key}.png", f"computational graph: {titles[key]}")
     ctx.results["graphs"] = summary
     return summary

@@ -27,6 +27,7 @@ SECTIONS: dict[str, tuple[int, str, str]] = {
     "local-minima": (10, "local_minima", "local minima: XOR from 30 random starts"),
     "learning-rate": (11, "learning_rate", "the learning rate: too small, good, too large"),
     "momentum": (12, "momentum", "momentum on a double well and a saddle point"),
+    "chain-rule": (13, "chain_rule", "the chain rule factor by factor, Jacobian, paths"),
 }
 
 
@@ -34,7 +35,8 @@ def section_module(key: str) -> ModuleType:
     return importlib.import_module(f"{__package__}.{SECTIONS[key][1]}")
 ALIASES = {"activation_choice": "activation-choice", "graphs": "graph",
            "local_minima": "local-minima", "minima": "local-minima",
-           "learning_rate": "learning-rate", "lr": "learning-rate"}
+           "learning_rate": "learning-rate", "lr": "learning-rate",
+           "chain_rule": "chain-rule"}
 
 
 def resolve_section(name: str | int) -> str:
