@@ -28,6 +28,7 @@ SECTIONS: dict[str, tuple[int, str, str]] = {
     "learning-rate": (11, "learning_rate", "the learning rate: too small, good, too large"),
     "momentum": (12, "momentum", "momentum on a double well and a saddle point"),
     "chain-rule": (13, "chain_rule", "the chain rule factor by factor, Jacobian, paths"),
+    "width-depth": (14, "width_depth", "width and depth at equal parameter budgets"),
 }
 
 
@@ -36,7 +37,7 @@ def section_module(key: str) -> ModuleType:
 ALIASES = {"activation_choice": "activation-choice", "graphs": "graph",
            "local_minima": "local-minima", "minima": "local-minima",
            "learning_rate": "learning-rate", "lr": "learning-rate",
-           "chain_rule": "chain-rule"}
+           "chain_rule": "chain-rule", "width_depth": "width-depth"}
 
 
 def resolve_section(name: str | int) -> str:
