@@ -29,6 +29,7 @@ SECTIONS: dict[str, tuple[int, str, str]] = {
     "momentum": (12, "momentum", "momentum on a double well and a saddle point"),
     "chain-rule": (13, "chain_rule", "the chain rule factor by factor, Jacobian, paths"),
     "width-depth": (14, "width_depth", "width and depth at equal parameter budgets"),
+    "activation-costs": (15, "activation_costs", "what each activation costs"),
 }
 
 
@@ -37,7 +38,8 @@ def section_module(key: str) -> ModuleType:
 ALIASES = {"activation_choice": "activation-choice", "graphs": "graph",
            "local_minima": "local-minima", "minima": "local-minima",
            "learning_rate": "learning-rate", "lr": "learning-rate",
-           "chain_rule": "chain-rule", "width_depth": "width-depth"}
+           "chain_rule": "chain-rule", "width_depth": "width-depth",
+           "activation_costs": "activation-costs"}
 
 
 def resolve_section(name: str | int) -> str:
