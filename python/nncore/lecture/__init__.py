@@ -12,7 +12,7 @@ From Python every section is a function returning its numbers:
     L.run_all(out="out", quick=True)          # the walkthrough; .results per section
 
 Sections: 1 xor, 2 activations, 3 classification, 4 symmetry, 5 optimizers,
-6 activation-choice, 7 digits, 8 cost, 9 graph, 10 local-minima, 11 learning-rate, 12 momentum, 13 chain-rule, 14 width-depth, 15 activation-costs. Each module also has
+6 activation-choice, 7 digits, 8 cost, 9 graph, 10 local-minima, 11 learning-rate, 12 momentum, 13 chain-rule, 14 width-depth, 15 activation-costs, 16 feature-space. Each module also has
 `run(ctx)` (print + pictures) and `plot_*` helpers. Pictures need matplotlib,
 section 7 needs scikit-learn: `pip install "nncore[demo]"`.
 """
@@ -28,6 +28,7 @@ from .momentum import double_well_runs, saddle_runs
 from .chain_rule import jacobian_example, scalar_chain, sum_over_paths
 from .width_depth import width_depth
 from .activation_costs import dead_relus, gradient_flow, prelu_and_maxout, time_per_element
+from .feature_space import feature_space
 from .graphs import (linear_regression_graph, logistic_regression_graph, network_graph,
                      product_graph)
 from .optimizers import optimizer_comparison, valley_paths
@@ -45,4 +46,5 @@ __all__ = [
     "network_lr_curves", "double_well_runs", "saddle_runs",
     "scalar_chain", "jacobian_example", "sum_over_paths", "width_depth",
     "gradient_flow", "dead_relus", "time_per_element", "prelu_and_maxout",
+    "feature_space",
 ]

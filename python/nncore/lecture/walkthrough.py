@@ -30,6 +30,7 @@ SECTIONS: dict[str, tuple[int, str, str]] = {
     "chain-rule": (13, "chain_rule", "the chain rule factor by factor, Jacobian, paths"),
     "width-depth": (14, "width_depth", "width and depth at equal parameter budgets"),
     "activation-costs": (15, "activation_costs", "what each activation costs"),
+    "feature-space": (16, "feature_space", "feature space: input space → feature space"),
 }
 
 
@@ -39,7 +40,7 @@ ALIASES = {"activation_choice": "activation-choice", "graphs": "graph",
            "local_minima": "local-minima", "minima": "local-minima",
            "learning_rate": "learning-rate", "lr": "learning-rate",
            "chain_rule": "chain-rule", "width_depth": "width-depth",
-           "activation_costs": "activation-costs"}
+           "activation_costs": "activation-costs", "feature_space": "feature-space"}
 
 
 def resolve_section(name: str | int) -> str:
