@@ -27,10 +27,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--threads", type=int, default=1,
                    help="threads for the C++ core (default 1: the networks are small)")
     p.add_argument("--list", action="store_true", help="list the sections and exit")
+    p.add_argument("--lang", choices=("en", "de"), default="en",
+                   help="language of the section headings: en, or de as the slides title "
+                        "them (default en)")
     args = p.parse_args(argv)
     if args.list:
+        from .lecture.slides import SLIDES
         for k, (n, _, title) in SECTIONS.items():
-            print(f"{n}. {k:<18} {title}")
+            print(f"{f'{n}.':<4}{k:<18} {SLIDES[k][0] if args.lang == 'de' else title}")
         return 0
     if args.only is not None:
         try:
@@ -40,7 +44,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.threads < 1:
         p.error("--threads must be >= 1")
     run_all(out=args.out, quick=args.quick, only=args.only, plots=not args.no_plots,
-            threads=args.threads)
+            threads=args.threads, lang=args.lang)
     return 0
 
 

@@ -78,7 +78,12 @@ class Context:
     total_seconds: float  # set by run_all at the end of the walkthrough
 
     def __init__(self, out: str | os.PathLike[str] | None = "nncore-out", quick: bool = False,
-                 plots: bool = True, stream: TextIO | None = None, echo: bool = True) -> None:
+                 plots: bool = True, stream: TextIO | None = None, echo: bool = True,
+                 lang: str = "en") -> None:
+        from .slides import LANGUAGES
+        if lang not in LANGUAGES:
+            raise ValueError(f"Context: lang must be one of {LANGUAGES}, got {lang!r}")
+        self.lang = lang
         self.out = os.path.abspath(out) if out is not None else None
         self.quick = bool(quick)
         self.stream = stream or sys.stdout
@@ -104,6 +109,10 @@ class Context:
                     print(part, file=self.stream, flush=True)
 
     def heading(self, number: int, title: str) -> None:
+        """The section's heading: `title`, or with lang "de" the slides' German title."""
+        if self.lang == "de" and self.section is not None:
+            from .slides import SLIDES
+            title = SLIDES[self.section][0]
         bar = f"== {number}. {title} "
         self.say("", bar + "=" * max(4, 78 - len(bar)))
 

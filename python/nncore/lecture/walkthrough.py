@@ -11,6 +11,7 @@ import nncore as nc
 import importlib
 
 from ._report import DEMO_HINT, Context
+from .slides import BANNER_DE, SUMMARY_DE
 
 # name -> (number, module name in nncore.lecture, title). Modules are looked up by name:
 # the package rebinds some of these names (e.g. `digits`) to the section functions.
@@ -59,17 +60,19 @@ def resolve_section(name: str | int) -> str:
 def run_all(out: str | os.PathLike[str] | None = "nncore-out", quick: bool = False,
             only: str | int | None = None, plots: bool = True,
             threads: int | None = 1, echo: bool = True,
-            stream: TextIO | None = None) -> Context:
+            stream: TextIO | None = None, lang: str = "en") -> Context:
     """Run the walkthrough (all sections, or `only` one name/number). Returns the Context
-    (ctx.results: the numbers per section; ctx.pictures; ctx.skipped; ctx.lines)."""
+    (ctx.results: the numbers per section; ctx.pictures; ctx.skipped; ctx.lines).
+    lang="de" prints the section headings as the slides title them (German)."""
     keys = list(SECTIONS) if only is None else [resolve_section(only)]
-    ctx = Context(out=out, quick=quick, plots=plots, echo=echo, stream=stream)
+    ctx = Context(out=out, quick=quick, plots=plots, echo=echo, stream=stream, lang=lang)
     old_threads = nc.get_num_threads()
     if threads:
         nc.set_num_threads(int(threads))
     t_start = time.perf_counter()
     try:
-        ctx.say("nncore — the lecture 'Neuronale Netze, Backpropagation' (Vorlesung 5), runnable",
+        ctx.say(BANNER_DE if lang == "de" else
+                "nncore — the lecture 'Neuronale Netze, Backpropagation' (Vorlesung 5), runnable",
                 f"  mode: {'quick (smoke run)' if quick else 'full'};  output folder: {ctx.out};  "
                 f"core threads: {nc.get_num_threads()};  nncore {nc.__version__}")
         if ctx.plt is None:
@@ -94,7 +97,8 @@ def run_all(out: str | os.PathLike[str] | None = "nncore-out", quick: bool = Fal
 
 
 def _summary(ctx: Context, keys: Sequence[str], total: float) -> None:
-    ctx.say("", "== Summary " + "=" * 67)
+    title = SUMMARY_DE if ctx.lang == "de" else "Summary"
+    ctx.say("", f"== {title} " + "=" * (77 - len(title)))
     ctx.table(["section", "seconds"],
               [(f"{SECTIONS[k][0]}. {k}", f"{ctx.timings.get(k, 0):.1f}") for k in keys]
               + [("total", f"{total:.1f}")])
