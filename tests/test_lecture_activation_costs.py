@@ -46,3 +46,9 @@ def test_time_per_element_is_measured_for_each_activation():
     ns = L.time_per_element(repeats=2)
     assert set(ns) == {"sigmoid", "tanh", "ReLU", "ELU"}
     assert all(v >= 0 for v in ns.values())
+
+
+def test_relu_learning_rate_init_grid():
+    g = L.relu_grid(epochs=25)   # the quick run's setting
+    assert g["test_acc"]["glorot_uniform"] == pytest.approx([0.838, 0.88, 0.907, 0.972])
+    assert g["test_acc"]["he_normal"][-1] > g["test_acc"]["normal"][-1]

@@ -27,7 +27,8 @@ from .learning_rate import network_lr_curves, valley_lr_paths, valley_stability
 from .momentum import double_well_runs, saddle_runs
 from .chain_rule import jacobian_example, scalar_chain, sum_over_paths
 from .width_depth import width_depth
-from .activation_costs import dead_relus, gradient_flow, prelu_and_maxout, time_per_element
+from .activation_costs import (dead_relus, gradient_flow, prelu_and_maxout, relu_grid,
+                               time_per_element)
 from .feature_space import feature_space
 from .graphs import (linear_regression_graph, logistic_regression_graph, network_graph,
                      product_graph)
@@ -45,6 +46,6 @@ __all__ = [
     "xor_seed_study", "what_helps", "stuck_vs_success", "valley_stability", "valley_lr_paths",
     "network_lr_curves", "double_well_runs", "saddle_runs",
     "scalar_chain", "jacobian_example", "sum_over_paths", "width_depth",
-    "gradient_flow", "dead_relus", "time_per_element", "prelu_and_maxout",
+    "gradient_flow", "dead_relus", "time_per_element", "prelu_and_maxout", "relu_grid",
     "feature_space",
 ]

@@ -118,6 +118,35 @@ def time_per_element(names: Sequence[str] = ("sigmoid", "tanh", "ReLU", "ELU"),
             / (n * n) * 1e9 for name in names}
 
 
+class ReluGrid(TypedDict):
+    lrs: list[float]
+    inits: list[str]
+    test_acc: dict[str, list[float]]   # init -> test accuracy per learning rate
+
+
+def relu_grid(lrs: Sequence[float] = (0.001, 0.01, 0.1, 1.0),
+              inits: Sequence[str] = ("normal", "glorot_uniform", "he_normal"),
+              epochs: int = 50, seed: int = 0) -> ReluGrid:
+    """'Benutze ReLU, aber justiere die Lernrate und die Initialisierung': the 2-32-32-1
+    ReLU network, plain SGD (minibatch 32), every learning rate × hidden-layer init
+    ("normal" = N(0, 0.01²))."""
+    (X, y), (Xt, yt) = task_data()
+    acc: dict[str, list[float]] = {}
+    for init in inits:
+        acc[init] = []
+        for lr in lrs:
+            m = nc.Sequential(nc.Dense(2, 32, init=init), nc.ReLU(),
+                              nc.Dense(32, 32, init=init), nc.ReLU(), nc.Dense(32, 1),
+                              nc.Sigmoid(), seed=seed)
+            try:
+                m.fit(X, y, loss="bce", optimizer=nc.SGD(lr=lr), epochs=epochs, batch_size=32,
+                      verbose=0)
+            except FloatingPointError:
+                pass   # weights at their last finite values
+            acc[init].append(accuracy(m, Xt, yt))
+    return {"lrs": list(lrs), "inits": list(inits), "test_acc": acc}
+
+
 class Learned(TypedDict):
     prelu_alpha_init: float
     prelu_alpha_trained: float
@@ -152,6 +181,7 @@ class ActivationCostsSummary(TypedDict):
     dead: list[tuple[float, float, float]]
     ns_per_element: dict[str, float]
     prelu_alpha: tuple[float, float]
+    relu_grid: dict[str, list[float]]
 
 
 def run(ctx: Context) -> ActivationCostsSummary:
@@ -177,6 +207,13 @@ def run(ctx: Context) -> ActivationCostsSummary:
             "epochs): a unit that outputs 0 on every training point gets no gradient again")
     ctx.table(["learning rate", "dead hidden units", "train acc"],
               [(f"{lr:g}", pct(d), pct(a)) for lr, d, a in dr["rows"]])
+    grid = relu_grid(epochs=25 if ctx.quick else 50)
+    ctx.sub(f"'Benutze ReLU, aber justiere die Lernrate und die Initialisierung': test "
+            f"accuracy of the ReLU 2-32-32-1 network, plain SGD, "
+            f"{25 if ctx.quick else 50} epochs")
+    ctx.table(["init \\ learning rate"] + [f"{lr:g}" for lr in grid["lrs"]],
+              [(init + (" (N(0, 0.01²))" if init == "normal" else ""),)
+               + tuple(pct(a) for a in grid["test_acc"][init]) for init in grid["inits"]])
     ns = time_per_element(repeats=10 if ctx.quick else 30)
     ctx.sub("time per element in the core's forward pass (Dense(1, 256) + activation minus "
             "the Dense alone, 256 rows, best of the repeats; noisy on a shared machine)")
@@ -193,7 +230,8 @@ def run(ctx: Context) -> ActivationCostsSummary:
     summary: ActivationCostsSummary = {
         "first_layer_grad_init": {n: gf["init"][n][0] for n in ACTS},
         "mean_h1": gf["mean_h1"], "dead": dr["rows"], "ns_per_element": ns,
-        "prelu_alpha": (pm["prelu_alpha_init"], pm["prelu_alpha_trained"])}
+        "prelu_alpha": (pm["prelu_alpha_init"], pm["prelu_alpha_trained"]),
+        "relu_grid": grid["test_acc"]}
     ctx.results["activation-costs"] = summary
     if ctx.can_plot("15_activation_costs.png", "gradient norm per layer, dead units"):
         ctx.save(plot_costs(gf, dr, ns, ctx.pyplot()), "15_activation_costs.png",
