@@ -151,8 +151,8 @@ class Context:
         folder = self._folder("save")
         os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, filename)
-        # quick mode is a smoke run: smaller pictures render in about half the time
-        fig.savefig(path, dpi=60 if self.quick else 110, bbox_inches="tight")
+        # quick mode is a smoke run: smaller (still legible) pictures save ~10 % of its time
+        fig.savefig(path, dpi=80 if self.quick else 110, bbox_inches="tight")
         plt.close(fig)
         self.pictures.append((self.section, path, what))
         self.say(f"  picture: {path}  ({what})")
