@@ -1,0 +1,143 @@
+"""MLPRegressor: scikit-learn's multi-layer perceptron regressor, trained by nncore."""
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from ._base import BaseMLP, _validate_data
+from ._docs import ATTRIBUTES, PARAMETERS
+
+LOSSES = ("squared_error",)
+
+
+class MLPRegressor(RegressorMixin, BaseMLP):  # type: ignore[misc]
+    _out_activation = "identity"
+    _loss_name = "mse"
+
+    def __init__(self, loss: str = "squared_error", hidden_layer_sizes: Any = (100,),
+                 activation: str = "relu", *, solver: str = "adam", alpha: float = 0.0001,
+                 batch_size: Union[int, str] = "auto", learning_rate: str = "constant",
+                 learning_rate_init: float = 0.001, power_t: float = 0.5, max_iter: int = 200,
+                 shuffle: bool = True, random_state: Any = None, tol: float = 1e-4,
+                 verbose: bool = False, warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, n_iter_no_change: Union[int, float] = 10,
+                 max_fun: int = 15000, optimizer: Any = None, momentum_form: str = "ema",
+                 rho: float = 0.9, eps_inside: bool = True, lr_schedule: Any = None,
+                 dtype: Any = None, num_threads: Optional[int] = None) -> None:
+        # Spelled out (not **kwargs): scikit-learn's get_params reads this signature.
+        self.loss = loss
+        super().__init__(
+            hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
+            learning_rate=learning_rate, learning_rate_init=learning_rate_init,
+            power_t=power_t, max_iter=max_iter, shuffle=shuffle, random_state=random_state,
+            tol=tol, verbose=verbose, warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+            optimizer=optimizer, momentum_form=momentum_form, rho=rho, eps_inside=eps_inside,
+            lr_schedule=lr_schedule, dtype=dtype, num_threads=num_threads)
+
+    def _prepare(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
+        if self.loss not in LOSSES:
+            raise ValueError(
+                f"MLPRegressor: loss must be 'squared_error', got {self.loss!r} (nncore's core "
+                "has no Poisson loss with a log link; for counts, fit log1p(y) or use "
+                "sklearn.linear_model.PoissonRegressor)")
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
+                             "is None")
+        X, y = _validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                              y_numeric=True, dtype=(np.float64, np.float32), reset=reset)
+        X = X.toarray() if hasattr(X, "toarray") else X
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, np.asarray(y, dtype=np.float64)
+
+    def _n_outputs_for(self, targets: np.ndarray) -> int:
+        return 1 if targets.ndim == 1 else int(targets.shape[1])
+
+    def _score_output(self, y_true: Any, out: np.ndarray) -> float:
+        return float(r2_score(y_true, out.ravel() if out.shape[1] == 1 else out))
+
+    @available_if(lambda est: est._check_solver())
+    def partial_fit(self, X: Any, y: Any) -> MLPRegressor:
+        """Update the model with a single epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+
+        Returns
+        -------
+        self : object
+            The trained estimator.
+        """
+        self._fit(X, y, incremental=True)
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict with the multi-layer perceptron regressor.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
+        """
+        check_is_fitted(self)
+        out = self._forward(self._validate_X(X))
+        return out.ravel() if out.shape[1] == 1 else out
+
+    def _onnx_output(self) -> Optional[str]:
+        return "flatten" if self.n_outputs_ == 1 else None
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
+
+
+MLPRegressor.__doc__ = f"""Multi-layer perceptron regressor trained by nncore's C++ core.
+
+    scikit-learn's MLPRegressor (same hyperparameters, defaults and meaning), plus
+    nncore's extras (optimizer, momentum_form, rho, eps_inside, lr_schedule, dtype,
+    num_threads). Identity output, squared error; single or multi-output targets.
+    Differences: docs/ecosystem.md.
+
+    Parameters
+    ----------
+    loss : {{'squared_error'}}, default='squared_error'
+        The loss: half the mean squared error, as scikit-learn's (the 'poisson' loss
+        of scikit-learn's MLPRegressor is not available).
+{PARAMETERS}
+    Attributes
+    ----------
+{ATTRIBUTES}
+    See Also
+    --------
+    MLPClassifier : The classifier.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from nncore.sklearn import MLPRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=0.1, random_state=0)
+    >>> reg = MLPRegressor(hidden_layer_sizes=(32,), solver="lbfgs", random_state=0)
+    >>> reg.fit(X, y).score(X, y) > 0.9
+    True
+    """
