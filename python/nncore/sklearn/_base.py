@@ -179,7 +179,8 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
         out = self.model_.predict(Xv)
         if not np.isfinite(out).all():
             return float("nan")
-        return float(self._score_output(yv, out))
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run scores -inf/NaN
+            return float(self._score_output(yv, out))
 
     # -- fit --------------------------------------------------------------------------
     def _fit(self, X: Any, y: Any, incremental: bool) -> BaseMLP:
