@@ -20,11 +20,15 @@ from ..native import Sequential
 from ._params import (batch_rows, check_params, make_optimizer, make_schedule, model_dtype)
 from ._solvers import NON_FINITE, SolverState, lbfgs, stochastic
 
-try:  # scikit-learn >= 1.6
-    from sklearn.utils.validation import validate_data as _validate_data
-except ImportError:  # pragma: no cover - older scikit-learn
-    def _validate_data(estimator: Any, *args: Any, **kwargs: Any) -> Any:
+
+
+def validate_data(estimator: Any, *args: Any, **kwargs: Any) -> Any:
+    """scikit-learn's validate_data (a method before scikit-learn 1.6)."""
+    try:
+        from sklearn.utils.validation import validate_data as validate
+    except ImportError:  # pragma: no cover - older scikit-learn
         return estimator._validate_data(*args, **kwargs)
+    return validate(estimator, *args, **kwargs)
 
 HIDDEN = {"identity": L.Identity, "logistic": L.Sigmoid, "sigmoid": L.Sigmoid, "tanh": L.Tanh,
           "relu": L.ReLU, "leaky_relu": L.LeakyReLU, "elu": L.ELU, "prelu": L.PReLU}
@@ -51,6 +55,22 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
 
     _loss_name = "mse"           # the core's loss for this estimator's output
     _out_activation = "identity"
+    # Fitted attributes (scikit-learn's names), set by fit / partial_fit.
+    model_: Sequential
+    n_outputs_: int
+    n_layers_: int
+    out_activation_: str
+    n_iter_: int
+    t_: int
+    loss_: float
+    loss_curve_: list[float]
+    best_loss_: Optional[float]
+    validation_scores_: Optional[list[float]]
+    best_validation_score_: Optional[float]
+    _no_improvement_count: int
+    _patience: float
+    _best_params: np.ndarray
+    _optimizer: SolverState
 
     def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
                  solver: str = "adam", alpha: float = 0.0001, batch_size: Union[int, str] = "auto",
@@ -117,7 +137,7 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
 
     # -- data -----------------------------------------------------------------------
     def _validate_X(self, X: Any) -> np.ndarray:
-        X = _validate_data(self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
                            reset=False)
         return X.toarray() if sp.issparse(X) else np.asarray(X)
 
@@ -153,11 +173,11 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
         values = {}
         for i, layer in enumerate(layers):
             if layer.kind in ("dense", "maxout"):
-                bound = np.sqrt(factor / (layer.in_features + layer.out_features))
-                shape_w = (layer.k, layer.in_features, layer.out_features) \
-                    if layer.kind == "maxout" else (layer.in_features, layer.out_features)
-                values[f"{i}.W"] = rng.uniform(-bound, bound, shape_w)
-                values[f"{i}.b"] = rng.uniform(-bound, bound, shape_w[:-2] + shape_w[-1:])
+                fan_in, fan_out = int(layer.in_features or 0), int(layer.out_features or 0)
+                bound = np.sqrt(factor / (fan_in + fan_out))
+                pieces = (int(layer.k),) if layer.kind == "maxout" else ()
+                values[f"{i}.W"] = rng.uniform(-bound, bound, pieces + (fan_in, fan_out))
+                values[f"{i}.b"] = rng.uniform(-bound, bound, pieces + (fan_out,))
         # The shuffle seed comes from a copy of rng, so that rng goes on to the early-stopping
         # split exactly as scikit-learn's does.
         seed = int(copy.deepcopy(rng).randint(np.iinfo(np.int32).max))
@@ -224,13 +244,13 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
         self.out_activation_ = self._out_activation
         self.n_iter_ = 0
         self.t_ = 0
-        self.loss_curve_: list[float] = []
+        self.loss_curve_ = []
         self._no_improvement_count = 0
         self._best_params = self.model_.get_flat_parameters()
         if self.early_stopping:
-            self.validation_scores_: Optional[list[float]] = []
-            self.best_validation_score_: Optional[float] = -np.inf
-            self.best_loss_: Optional[float] = None
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
         else:
             self.best_loss_ = np.inf
             self.validation_scores_ = None

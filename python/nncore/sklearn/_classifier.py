@@ -12,7 +12,7 @@ from sklearn.utils.multiclass import (_check_partial_fit_first_call, check_class
                                       type_of_target, unique_labels)
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._base import BaseMLP, _validate_data
+from ._base import BaseMLP, validate_data
 from ._docs import ATTRIBUTES, PARAMETERS
 
 
@@ -23,7 +23,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):  # type: ignore[misc]
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
                              "is None")
-        X, y = _validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
                               dtype=(np.float64, np.float32), reset=reset)
         X = X.toarray() if hasattr(X, "toarray") else X
         if y.ndim == 2 and y.shape[1] == 1:
@@ -81,7 +81,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):  # type: ignore[misc]
     def _score_output(self, y_true: Any, out: np.ndarray) -> float:
         return float(accuracy_score(y_true, self._labels(out)))
 
-    @available_if(lambda est: est._check_solver())
+    # (scikit-learn has no type information: its decorator is untyped)
+    @available_if(lambda est: est._check_solver())  # type: ignore[untyped-decorator]
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> MLPClassifier:
         """Update the model with a single epoch over the given data.
 

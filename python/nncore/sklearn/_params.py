@@ -41,7 +41,7 @@ def _choice(value: Any, choices: tuple[str, ...], owner: str, name: str) -> str:
 
 def _fraction(value: Any, owner: str, name: str, lo: float, hi: float) -> float:
     """A real number in [lo, hi]."""
-    v = real(value, owner, name)
+    v = float(real(value, owner, name))
     if not lo <= v <= hi:
         raise ValueError(f"{owner}: {name} must be in [{lo}, {hi}], got {value!r}")
     return v
@@ -64,11 +64,8 @@ def check_params(est: Any) -> Checked:
     solver = _choice(est.solver, SOLVERS, owner, "solver")
     learning_rate = _choice(est.learning_rate, LEARNING_RATES, owner, "learning_rate")
     non_negative(est.alpha, owner, "alpha")
-    if not (est.batch_size == "auto" or (isinstance(est.batch_size, numbers.Integral)
-                                         and not isinstance(est.batch_size, bool)
-                                         and est.batch_size >= 1)):
-        raise ValueError(f"{owner}: batch_size must be 'auto' or an integer >= 1, "
-                         f"got {est.batch_size!r}")
+    if not (isinstance(est.batch_size, str) and est.batch_size == "auto"):
+        positive_int(est.batch_size, owner, "batch_size ('auto' or an integer >= 1)")
     positive(est.learning_rate_init, owner, "learning_rate_init")
     non_negative(est.power_t, owner, "power_t")
     positive_int(est.max_iter, owner, "max_iter")

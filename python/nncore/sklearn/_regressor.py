@@ -9,7 +9,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._base import BaseMLP, _validate_data
+from ._base import BaseMLP, validate_data
 from ._docs import ATTRIBUTES, PARAMETERS
 
 LOSSES = ("squared_error",)
@@ -53,7 +53,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):  # type: ignore[misc]
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
                              "is None")
-        X, y = _validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
                               y_numeric=True, dtype=(np.float64, np.float32), reset=reset)
         X = X.toarray() if hasattr(X, "toarray") else X
         if y.ndim == 2 and y.shape[1] == 1:
@@ -66,7 +66,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):  # type: ignore[misc]
     def _score_output(self, y_true: Any, out: np.ndarray) -> float:
         return float(r2_score(y_true, out.ravel() if out.shape[1] == 1 else out))
 
-    @available_if(lambda est: est._check_solver())
+    # (scikit-learn has no type information: its decorator is untyped)
+    @available_if(lambda est: est._check_solver())  # type: ignore[untyped-decorator]
     def partial_fit(self, X: Any, y: Any) -> MLPRegressor:
         """Update the model with a single epoch over the given data.
 
