@@ -482,3 +482,64 @@ def test_lbfgs_gradient_is_the_objective_derivative():
     logloss = -np.mean(np.sum(Y * np.log(p) + (1 - Y) * np.log(1 - p), axis=1))
     penalty = 0.3 / (2 * 20) * sum(float(np.sum(w ** 2)) for w in clf.coefs_)
     assert value == pytest.approx(logloss + penalty, rel=1e-12)
+
+
+# -- nested parameters, dtypes, documentation ------------------------------------------
+
+
+def test_schedules_and_optimizers_have_get_and_set_params(iris):
+    X, y = iris
+    sched, opt = nc.StepDecay(2, gamma=0.5), nc.Adam(lr=0.01)
+    assert sched.get_params() == {"step_size": 2, "gamma": 0.5}
+    assert opt.set_params(lr=0.02) is opt and opt.lr == 0.02
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        opt.set_params(lr=-1.0)
+    assert opt.lr == 0.02  # a refused value changes nothing
+    with pytest.raises(ValueError, match=r"unknown hyperparameter\(s\) \['betta'\]"):
+        opt.set_params(betta=0.5)
+    for s in (nc.ExponentialDecay(0.9), nc.CosineDecay(5), nc.ReduceOnPlateau(),
+              nc.SGD(), nc.Momentum(form="nesterov"), nc.RMSprop()):
+        twin = clone(s)
+        assert type(twin) is type(s) and twin is not s
+        assert twin.get_params() == s.get_params()
+    est = small_clf(max_iter=4, tol=0.0, lr_schedule=sched, optimizer=opt)
+    keys = est.get_params()
+    assert keys["lr_schedule__gamma"] == 0.5 and keys["optimizer__lr"] == 0.02
+    est.set_params(lr_schedule__gamma=0.25)
+    assert sched.gamma == 0.25
+    search = GridSearchCV(est, {"lr_schedule__gamma": [0.25, 0.5], "optimizer__lr": [0.01, 0.02]},
+                          cv=2).fit(X, y)
+    assert set(search.best_params_) == {"lr_schedule__gamma", "optimizer__lr"}
+    best = search.best_estimator_
+    assert best.model_.history_.history["lr"] == pytest.approx(
+        [best.optimizer.lr * best.lr_schedule.gamma ** (e // 2) for e in range(4)])
+
+
+@pytest.mark.parametrize("make", [small_clf, small_reg])
+def test_float32_input_trains_a_float32_model(iris, make):
+    X, y = iris
+    est = make(max_iter=3).fit(X.astype(np.float32), y)
+    assert est.model_.dtype == np.float32
+    assert all(c.dtype == np.float32 for c in est.coefs_ + est.intercepts_)
+    out = est.predict_proba(X.astype(np.float32)) if hasattr(est, "predict_proba") \
+        else est.predict(X.astype(np.float32))
+    assert out.dtype == np.float32
+    assert make(max_iter=3).fit(X, y).model_.dtype == np.float64
+    assert make(max_iter=3, dtype="float64").fit(X.astype(np.float32), y).model_.dtype == np.float64
+    assert make(max_iter=3, dtype="float32").fit(X, y).model_.dtype == np.float32
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_numpydoc_documents_every_parameter_and_html_repr_is_quiet(Estimator):
+    from sklearn.utils._repr_html.common import get_docstring
+
+    est = Estimator(lr_schedule=nc.StepDecay(3), optimizer=nc.Adam())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        html = est._repr_html_()
+        for name in Estimator().get_params():
+            doc = get_docstring(Estimator, "Parameters", name)
+            assert doc is not None and len(doc) > len(name) + 20, name
+        for name in ("coefs_", "n_iter_", "loss_curve_", "model_"):
+            assert get_docstring(Estimator, "Attributes", name) is not None, name
+    assert Estimator.__name__ in html

@@ -16,12 +16,14 @@ Ground floor: pure Python and NumPy, no compiled core.
 """
 from __future__ import annotations
 
-from typing import Optional, TypedDict
+from typing import Any, Optional, TypedDict, TypeVar
 
 import numpy as np
 from numpy.typing import DTypeLike
 
 from .checks import FloatArray, boolean, decay_rate, non_negative, positive
+
+_Self = TypeVar("_Self", bound="Optimizer")
 
 
 class Optimizer:
@@ -38,6 +40,23 @@ class Optimizer:
     eps_inside = True
     weight_decay = 0.0
     _hyper_names: tuple[str, ...] = ("lr",)
+
+    def get_params(self, deep: bool = True) -> dict[str, object]:
+        """The hyperparameters as constructor arguments (scikit-learn's protocol, so that
+        grids can reach them as "<param>__<name>"; `deep` is accepted and unused)."""
+        return self.hyperparameters()
+
+    def set_params(self: _Self, **params: object) -> _Self:
+        """Change hyperparameters, checked as the constructor checks them; returns self.
+        A bad value or an unknown name raises and leaves the object unchanged."""
+        unknown = sorted(set(params) - set(self._hyper_names))
+        if unknown:
+            raise ValueError(f"{type(self).__name__}.set_params: unknown hyperparameter(s) "
+                             f"{unknown}; valid: {list(self._hyper_names)}")
+        merged: dict[str, Any] = {**self.hyperparameters(), **params}
+        checked = type(self)(**merged)
+        self.__dict__.update(checked.__dict__)
+        return self
 
     def hyperparameters(self) -> dict[str, object]:
         """{name: value} of the hyperparameters this optimizer uses."""
