@@ -172,3 +172,47 @@ def test_divergence_without_early_stopping_is_a_value_error():
     with pytest.raises(ValueError, match="non-finite parameter weights"):
         reg.fit(X * 1e3, y)
     assert np.isfinite(reg.model_.get_flat_parameters()).all()  # the model stays valid
+
+
+@pytest.mark.parametrize("name", ["MLPClassifier", "MLPRegressor"])
+def test_scikit_learn_parameters_are_accepted_as_they_are(name):
+    """An estimator configured for scikit-learn's MLP configures ours (names, defaults)."""
+    theirs = getattr(skl, name)().get_params()
+    ours = getattr(ncs, name)().get_params()
+    assert {k: ours[k] for k in theirs} == theirs
+    X, y = DATA["multiclass" if name == "MLPClassifier" else "regression"]()
+    for solver in ("adam", "sgd", "lbfgs"):
+        params = {**getattr(skl, name)(solver=solver).get_params(), "max_iter": 3}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est = getattr(ncs, name)(**params).fit(X, y)
+        assert est.n_iter_ == 3
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(momentum=1.5), r"momentum must be in \[0.0, 1.0\]"),
+    (dict(solver="newton"), "solver must be one of"),
+    (dict(learning_rate="cyclic"), "learning_rate must be one of"),
+    (dict(n_iter_no_change=0), "n_iter_no_change"),
+    (dict(max_fun=0), "max_fun"),
+    (dict(power_t=-1.0), "power_t must be >= 0"),
+    (dict(solver="lbfgs", optimizer="rmsprop"), "cannot be combined with solver='lbfgs'"),
+    (dict(solver="sgd", learning_rate="adaptive", lr_schedule=__import__("nncore").StepDecay(2)),
+     "use one of them"),
+])
+def test_bad_hyperparameters_are_refused_by_name(bad, match):
+    X, y = DATA["binary"]()
+    with pytest.raises(ValueError, match=match):
+        ncs.MLPClassifier(**bad).fit(X, y)
+
+
+def test_poisson_loss_is_refused_with_the_alternatives():
+    X, y = _regression()
+    with pytest.raises(ValueError, match="PoissonRegressor"):
+        ncs.MLPRegressor(loss="poisson").fit(X, np.abs(y))
+
+
+def test_partial_fit_is_not_offered_with_lbfgs():
+    assert not hasattr(ncs.MLPClassifier(solver="lbfgs"), "partial_fit")
+    assert not hasattr(ncs.MLPRegressor(solver="lbfgs"), "partial_fit")
+    assert hasattr(ncs.MLPRegressor(solver="sgd"), "partial_fit")
