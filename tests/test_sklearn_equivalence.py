@@ -106,13 +106,15 @@ def test_minibatch_sgd_runs_match(kind, params):
     np.testing.assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=1e-10)
 
 
-def test_adam_matches_when_epsilon_is_negligible():
-    """lr, β's and bias correction are scikit-learn's; only ε's place differs (see
-    docs/ecosystem.md), so with ε → 0 the runs agree."""
-    ref, ours = _both("multilabel", solver="adam", shuffle=False, max_iter=20, batch_size=40,
-                      hidden_layer_sizes=(7,), tol=0, n_iter_no_change=100, epsilon=1e-30,
+@pytest.mark.parametrize("kind, epsilon", [("multilabel", 1e-8), ("multiclass", 1e-3),
+                                            ("regression", 1e-8)])
+def test_adam_runs_match(kind, epsilon):
+    """solver="adam" is nncore's Adam with eps_inside=True: ε where scikit-learn adds it."""
+    ref, ours = _both(kind, solver="adam", shuffle=False, max_iter=20, batch_size=30,
+                      hidden_layer_sizes=(7,), tol=0, n_iter_no_change=100, epsilon=epsilon,
                       learning_rate_init=0.01)
-    assert _max_rel(_weights(ref), _weights(ours)) <= 1e-9
+    assert _max_rel(_weights(ref), _weights(ours)) <= 1e-10
+    np.testing.assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=1e-10)
 
 
 @pytest.mark.parametrize("params", [

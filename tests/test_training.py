@@ -72,6 +72,7 @@ OPTIMIZERS = {
     "RMSprop-eps_outside": lambda: nc.RMSprop(lr=0.005, gamma=0.9, eps=1e-8, eps_inside=False),
     "Adam": lambda: nc.Adam(lr=0.01),
     "Adam-weight_decay": lambda: nc.Adam(lr=0.01, weight_decay=0.05),
+    "Adam-eps_inside": lambda: nc.Adam(lr=0.01, eps=1e-3, eps_inside=True),
 }
 
 SCHEDULES = {

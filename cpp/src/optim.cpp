@@ -87,8 +87,12 @@ NNCORE_SIMD_CLONES bool update_range(const OptimizerConfig& c, const StepConsts<
 
 template <class T>
 StepConsts<T> step_consts(const OptimizerConfig& c, double lr, std::int64_t t) {
-  return {T(lr), T(c.gamma), T(c.beta2), T(c.eps), T(1.0 - std::pow(c.gamma, double(t))),
-          T(1.0 - std::pow(c.beta2, double(t))), T(lr * c.weight_decay)};
+  const double c2 = 1.0 - std::pow(c.beta2, double(t));
+  // Adam with eps_inside (scikit-learn, TensorFlow): θ ← θ − η·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε),
+  // which is the loop's formula with ε/√(1−β₂ᵗ) in place of ε.
+  const double eps = c.kind == OptimizerKind::Adam && c.eps_inside ? c.eps / std::sqrt(c2) : c.eps;
+  return {T(lr), T(c.gamma), T(c.beta2), T(eps), T(1.0 - std::pow(c.gamma, double(t))), T(c2),
+          T(lr * c.weight_decay)};
 }
 
 }  // namespace

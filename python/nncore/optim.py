@@ -147,22 +147,26 @@ class Adam(Optimizer):
     weight_decay=λ > 0 (AdamW, decoupled): before the Adam step,
         θ ← θ − ηλθ on weights only (not biases, not PReLU α).
     This is not the l2 penalty of `fit(l2=...)`, which enters g.
+    eps_inside=True (scikit-learn's MLP, TensorFlow; the paper's "efficient" form):
+        θ ← θ − η·√(1 − β₂ᵗ)/(1 − β₁ᵗ)·m/(√v + ε)
+    i.e. the rule above with ε/√(1 − β₂ᵗ) in place of ε.
 
     Hyperparameters: lr = η > 0, beta1, beta2 in [0, 1), eps = ε > 0,
-    weight_decay = λ ≥ 0.
+    weight_decay = λ ≥ 0, eps_inside (default False: PyTorch, the paper's Algorithm 1).
     """
 
     kind = "adam"
     uses_m = uses_v = True
-    _hyper_names = ("lr", "beta1", "beta2", "eps", "weight_decay")
+    _hyper_names = ("lr", "beta1", "beta2", "eps", "weight_decay", "eps_inside")
 
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+                 eps: float = 1e-8, weight_decay: float = 0.0, eps_inside: bool = False) -> None:
         self.lr = positive(lr, "Adam", "lr")
         self.beta1 = decay_rate(beta1, "Adam", "beta1")
         self.beta2 = decay_rate(beta2, "Adam", "beta2")
         self.eps = positive(eps, "Adam", "eps")
         self.weight_decay = non_negative(weight_decay, "Adam", "weight_decay")
+        self.eps_inside = boolean(eps_inside, "Adam", "eps_inside")
 
 
 

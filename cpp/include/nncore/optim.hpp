@@ -26,7 +26,8 @@ struct OptimizerConfig {
   double beta2 = 0.999; // Adam β₂
   double eps = 1e-8;
   MomentumForm form = MomentumForm::EMA;
-  bool eps_inside = true;     // RMSprop: √(v+ε) (lecture) or √v + ε (PyTorch)
+  bool eps_inside = true;     // RMSprop: √(v+ε) (lecture) or √v + ε (PyTorch);
+                              // Adam: ε added before the bias correction (scikit-learn)
   double weight_decay = 0.0;  // Adam: decoupled (AdamW), on weights only
 };
 

@@ -63,7 +63,9 @@ def _adam(opt: Optimizer, params: FloatArray, g: FloatArray, state: OptimizerSta
     v[:] = b2 * v + (1 - b2) * g * g
     m_hat = m / (1 - b1 ** t)
     v_hat = v / (1 - b2 ** t)
-    params -= lr * m_hat / (np.sqrt(v_hat) + opt.eps)
+    # eps_inside (scikit-learn's form √(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε)) is ε/√(1−β₂ᵗ) here
+    eps = opt.eps / np.sqrt(1 - b2 ** t) if opt.eps_inside else opt.eps
+    params -= lr * m_hat / (np.sqrt(v_hat) + eps)
 
 
 _RULES = {"sgd": _sgd, "momentum": _momentum, "rmsprop": _rmsprop, "adam": _adam}

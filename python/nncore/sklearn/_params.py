@@ -138,7 +138,9 @@ def make_optimizer(est: Any, scale: float) -> Optimizer:
             # scikit-learn's v ← μv − η·g, θ ← θ + v (Nesterov: θ ← θ + μv − η·g) is
             # nncore's "classic"/"nesterov" form with v = −η·v'; μ = 1 is allowed there.
             spec.gamma = float(est.momentum)
-    elif opt is None or opt == "adam":
+    elif opt is None:  # scikit-learn's Adam: ε added before the bias correction
+        spec = Adam(lr=lr, beta1=est.beta_1, beta2=est.beta_2, eps=est.epsilon, eps_inside=True)
+    elif opt == "adam":
         spec = Adam(lr=lr, beta1=est.beta_1, beta2=est.beta_2, eps=est.epsilon)
     elif opt == "sgd":
         spec = SGD(lr=lr)
