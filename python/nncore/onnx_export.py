@@ -39,7 +39,7 @@ from .checks import FloatArray
 from .layers import ELU, Layer, LeakyReLU
 
 if TYPE_CHECKING:
-    from onnx import ModelProto, NodeProto, TensorProto
+    from onnx import ModelProto, NodeProto, TensorProto, ValueInfoProto
 
 DEFAULT_OPSET = 17
 MIN_OPSET = 13  # Softmax over one axis (opset 13 semantics) and every op below exist
@@ -179,13 +179,17 @@ def _piecewise64(g: _Graph, i: int, layer: Layer, params: Mapping[str, NDArray[A
 
 
 def build(model: OnnxModel, opset: Optional[int] = None, output: Optional[str] = None,
-          input_name: str = "X", output_name: str = "Y") -> ModelProto:
+          input_name: str = "X", output_name: str = "Y",
+          labels: Optional[ArrayLike] = None, multilabel: bool = False) -> ModelProto:
     """The onnx.ModelProto of `model` (checked with onnx.checker).
 
     output: None (the network's output, (N, n_outputs)), "binary_proba"
     (a single sigmoid unit p becomes [1 − p, p], (N, 2), as a binary
     classifier's predict_proba) or "flatten" ((N, 1) → (N,), as a
     single-output regressor's predict). Used by the scikit-learn estimators.
+    labels: the class labels (a classifier's classes_) to add a first output "label"
+    (N,) = labels[argmax of the probabilities] (integers, floats or strings); with
+    multilabel=True instead "label" (N, n_labels) = int64(probability > 0.5).
     """
     onnx = _require_onnx()
     opset = _check_opset(opset, onnx)
@@ -224,16 +228,45 @@ def build(model: OnnxModel, opset: Optional[int] = None, output: Optional[str] =
     last = g.nodes[-1]
     last.output[0] = output_name
     helper = onnx.helper
+    outputs = [helper.make_tensor_value_info(output_name, g.elem, out_shape)]
+    if labels is not None or multilabel:
+        outputs.insert(0, _label_output(g, output_name, out_shape, labels, multilabel))
     graph = helper.make_graph(
         g.nodes, "nncore",
         [helper.make_tensor_value_info(input_name, g.elem, ["N", int(model.n_features)])],
-        [helper.make_tensor_value_info(output_name, g.elem, out_shape)],
-        initializer=g.inits)
+        outputs, initializer=g.inits)
     proto: ModelProto = helper.make_model(graph, producer_name="nncore",
                               opset_imports=[helper.make_opsetid("", opset)])
     proto.ir_version = min(proto.ir_version, _ir_version_for(onnx, opset))
     onnx.checker.check_model(proto, full_check=True)
     return proto
+
+
+def _label_output(g: _Graph, proba: str, shape: list[Any], labels: Optional[ArrayLike],
+                  multilabel: bool) -> ValueInfoProto:
+    """Nodes computing "label" from the probabilities `proba`; returns its value info."""
+    helper, tp = g.onnx.helper, g.onnx.TensorProto
+    if multilabel:
+        half = g.const("half", np.asarray(0.5))
+        above = g.node("Greater", [proba, half], "above_half")
+        g.node("Cast", [above], "label", output="label", to=tp.INT64)
+        info: ValueInfoProto = helper.make_tensor_value_info("label", tp.INT64, shape)
+        return info
+    classes = np.asarray(labels)
+    if classes.ndim != 1 or len(shape) != 2 or classes.shape[0] != shape[1]:
+        raise ValueError(f"to_onnx: labels must be 1-D with one entry per probability column "
+                         f"({shape[1] if len(shape) == 2 else '?'}), got shape {classes.shape}")
+    if classes.dtype.kind in "iub":
+        table, elem = classes.astype(np.int64), tp.INT64
+    elif classes.dtype.kind == "f":
+        table, elem = classes.astype(np.float64), tp.DOUBLE
+    else:  # strings (and objects): ONNX string tensors
+        table, elem = np.array([str(c) for c in classes], dtype=object), tp.STRING
+    g.inits.append(g.onnx.numpy_helper.from_array(table, name="classes"))
+    index = g.node("ArgMax", [proba], "label_index", axis=1, keepdims=0)
+    g.node("Gather", ["classes", index], "label", output="label", axis=0)
+    info = helper.make_tensor_value_info("label", elem, ["N"])
+    return info
 
 
 def _ir_version_for(onnx: ModuleType, opset: int) -> int:
@@ -250,9 +283,11 @@ def _ir_version_for(onnx: ModuleType, opset: int) -> int:
 
 
 def to_onnx(model: OnnxModel, path: Union[str, os.PathLike[str], None] = None,
-            opset: Optional[int] = None, output: Optional[str] = None) -> ModelProto:
-    """Write `model` as an ONNX graph to `path` (if given); return the onnx.ModelProto."""
-    proto = build(model, opset=opset, output=output)
+            opset: Optional[int] = None, output: Optional[str] = None,
+            labels: Optional[ArrayLike] = None, multilabel: bool = False) -> ModelProto:
+    """Write `model` as an ONNX graph to `path` (if given); return the onnx.ModelProto.
+    `output`, `labels` and `multilabel` as in `build`."""
+    proto = build(model, opset=opset, output=output, labels=labels, multilabel=multilabel)
     if path is not None:
         tmp = f"{os.fspath(path)}.tmp"
         with open(tmp, "wb") as f:

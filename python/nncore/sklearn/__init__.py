@@ -12,11 +12,13 @@ momentum_form, rho, eps_inside, lr_schedule, dtype and num_threads. Differences 
 scikit-learn are listed in docs/ecosystem.md.
 
 Package layout: _params (hyperparameter checks → nncore specs), _solvers (scikit-learn's
-epoch rules on the native fit; L-BFGS), _base (shared fit), _classifier, _regressor, _docs.
+epoch rules on the native fit; L-BFGS), _base (shared fit), _classifier, _regressor, _docs,
+_skl2onnx (converters for skl2onnx, registered by register_skl2onnx()).
 """
 from __future__ import annotations
 
 from ._classifier import MLPClassifier
 from ._regressor import MLPRegressor
+from ._skl2onnx import register_skl2onnx
 
-__all__ = ["MLPClassifier", "MLPRegressor"]
+__all__ = ["MLPClassifier", "MLPRegressor", "register_skl2onnx"]

@@ -324,14 +324,21 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
         """Bias vectors per Dense/Maxout layer (copies)."""
         return self._weights("b")
 
-    def to_onnx(self, path: Any = None, opset: Optional[int] = None) -> Any:
+    def to_onnx(self, path: Any = None, opset: Optional[int] = None, label: bool = False) -> Any:
         """Write an ONNX graph computing predict_proba (classifier) or predict (regressor).
 
         X is of the estimator's dtype; returns the onnx.ModelProto (docs/ecosystem.md).
+        label=True (classifiers): a first output "label" with predict's labels.
         """
         check_is_fitted(self)
         from ..onnx_export import to_onnx
-        return to_onnx(self.model_, path, opset=opset, output=self._onnx_output())
+        return to_onnx(self.model_, path, opset=opset, output=self._onnx_output(),
+                       **self._onnx_labels(label))
+
+    def _onnx_labels(self, label: bool) -> dict[str, Any]:
+        if label:
+            raise ValueError(f"{type(self).__name__}.to_onnx: label=True is for classifiers")
+        return {}
 
     def _onnx_output(self) -> Optional[str]:
         return None

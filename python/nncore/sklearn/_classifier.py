@@ -168,6 +168,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):  # type: ignore[misc]
     def _onnx_output(self) -> Optional[str]:
         return "binary_proba" if self.n_outputs_ == 1 else None
 
+    def _onnx_labels(self, label: bool) -> dict[str, Any]:
+        if not label:
+            return {}
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return {"multilabel": True}
+        if len(self.classes_) < 2:
+            raise ValueError("MLPClassifier.to_onnx: label=True needs at least 2 classes")
+        return {"labels": self.classes_}
+
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
