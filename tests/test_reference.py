@@ -378,7 +378,8 @@ def test_optimizer_spec_carries_every_hyperparameter():
                      "weight_decay"):
             assert hasattr(opt, attr)
     assert ref.Adam().hyperparameters() == {"lr": 0.001, "beta1": 0.9, "beta2": 0.999,
-                                            "eps": 1e-8, "weight_decay": 0.0}
+                                            "eps": 1e-8, "weight_decay": 0.0,
+                                            "eps_inside": False}
     assert repr(ref.Momentum(form="nesterov")) == "Momentum(lr=0.01, gamma=0.9, form='nesterov')"
 
 

@@ -92,7 +92,7 @@ void bind_one(py::module_& m, const char* name) {
       }, py::arg("X").noconvert())
       .def("loss_and_grad", [](Net& n, CArray<T> X, std::optional<CArray<T>> Y,
                                std::optional<CArray<std::int64_t>> labels, LossKind loss, double l1,
-                               double l2, bool want_grad) {
+                               double l2, bool want_grad, std::optional<CArray<T>> w) {
         expect_shape(X, X.ndim() == 2 ? X.shape(0) : -1, n.n_in(), "loss_and_grad: X");
         const Index rows = X.shape(0);
         if (rows < 1) throw std::invalid_argument("loss_and_grad: X has no rows");
@@ -110,6 +110,11 @@ void bind_one(py::module_& m, const char* name) {
         } else {
           throw std::invalid_argument("loss_and_grad: needs Y or labels");
         }
+        if (w) {  // values were checked in Python (finite, >= 0)
+          if (w->ndim() != 1 || w->shape(0) != rows)
+            throw std::invalid_argument("loss_and_grad: sample weights must have shape (rows,)");
+          t.w = w->data();
+        }
         check_loss(n, loss, bool(labels), "loss_and_grad");
         // The gradient is copied out under the lock: another thread's call
         // may overwrite the network's gradient arena right after.
@@ -126,7 +131,8 @@ void bind_one(py::module_& m, const char* name) {
         }
         return py::make_tuple(value, grad);
       }, py::arg("X").noconvert(), py::arg("Y").noconvert(), py::arg("labels").noconvert(),
-         py::arg("loss"), py::arg("l1"), py::arg("l2"), py::arg("want_grad"));
+         py::arg("loss"), py::arg("l1"), py::arg("l2"), py::arg("want_grad"),
+         py::arg("w").noconvert() = py::none());
 }
 
 }  // namespace

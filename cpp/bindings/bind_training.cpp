@@ -17,7 +17,8 @@ namespace {
 template <class T>
 Dataset<T> to_dataset(Network<T>& net, LossKind loss, const CArray<T>& X,
                       const std::optional<CArray<T>>& Y,
-                      const std::optional<CArray<std::int64_t>>& labels, const char* what) {
+                      const std::optional<CArray<std::int64_t>>& labels, const char* what,
+                      const std::optional<CArray<T>>& w = std::nullopt) {
   check_loss(net, loss, bool(labels), what);
   if (X.ndim() != 2 || X.shape(1) != net.n_in() || X.shape(0) < 1)
     throw std::invalid_argument(std::string(what) + ": X must have shape (n >= 1, " +
@@ -38,6 +39,11 @@ Dataset<T> to_dataset(Network<T>& net, LossKind loss, const CArray<T>& X,
     d.y.Y = Y->data();
   } else {
     throw std::invalid_argument(std::string(what) + ": needs Y or labels");
+  }
+  if (w) {  // values were checked in Python (finite, >= 0); the shape is checked here
+    if (w->ndim() != 1 || w->shape(0) != d.rows)
+      throw std::invalid_argument(std::string(what) + ": sample weights must have shape (n,)");
+    d.y.w = w->data();
   }
   return d;
 }
@@ -160,11 +166,11 @@ void bind_one(py::module_& m) {
                   std::optional<CArray<T>> Yv, std::optional<CArray<std::int64_t>> labels_v,
                   const FitConfig& cfg, const OptimizerConfig& opt, std::optional<CArray<T>> mbuf,
                   std::optional<CArray<T>> vbuf, std::int64_t t, py::object on_report,
-                  bool poll_signals, py::object on_batch) {
+                  bool poll_signals, py::object on_batch, std::optional<CArray<T>> w) {
     if (cfg.epochs < 0 || cfg.batch_size < 1) throw std::invalid_argument("fit: bad epochs/batch_size");
     if (!known(cfg.schedule.kind, kScheduleKindNames))
       throw std::invalid_argument("fit: unknown schedule kind");
-    const Dataset<T> train = to_dataset(net, cfg.loss, X, Y, labels, "fit");
+    const Dataset<T> train = to_dataset(net, cfg.loss, X, Y, labels, "fit", w);
     std::optional<Dataset<T>> val;
     if (Xv) val = to_dataset(net, cfg.loss, *Xv, Yv, labels_v, "fit (validation)");
     OptimizerState<T> st = to_state(net, mbuf, vbuf, t);
@@ -182,13 +188,14 @@ void bind_one(py::module_& m) {
      py::arg("labels").noconvert(), py::arg("Xv").noconvert(), py::arg("Yv").noconvert(),
      py::arg("labels_v").noconvert(), py::arg("cfg"), py::arg("opt"), py::arg("m").noconvert(),
      py::arg("v").noconvert(), py::arg("t"), py::arg("on_report"), py::arg("poll_signals"),
-     py::arg("on_batch") = py::none());
+     py::arg("on_batch") = py::none(), py::arg("w").noconvert() = py::none());
 
   m.def("train_step", [](Net& net, CArray<T> X, std::optional<CArray<T>> Y,
                          std::optional<CArray<std::int64_t>> labels, const FitConfig& cfg,
                          const OptimizerConfig& opt, std::optional<CArray<T>> mbuf,
-                         std::optional<CArray<T>> vbuf, std::int64_t t, double lr) {
-    const Dataset<T> batch = to_dataset(net, cfg.loss, X, Y, labels, "train_step");
+                         std::optional<CArray<T>> vbuf, std::int64_t t, double lr,
+                         std::optional<CArray<T>> w) {
+    const Dataset<T> batch = to_dataset(net, cfg.loss, X, Y, labels, "train_step", w);
     OptimizerState<T> st = to_state(net, mbuf, vbuf, t);
     check_opt(opt, st.m, st.v);
     double loss;
@@ -200,11 +207,12 @@ void bind_one(py::module_& m) {
     return py::make_tuple(loss, st.t);
   }, py::arg("net"), py::arg("X").noconvert(), py::arg("Y").noconvert(),
      py::arg("labels").noconvert(), py::arg("cfg"), py::arg("opt"), py::arg("m").noconvert(),
-     py::arg("v").noconvert(), py::arg("t"), py::arg("lr"));
+     py::arg("v").noconvert(), py::arg("t"), py::arg("lr"), py::arg("w").noconvert() = py::none());
 
   m.def("evaluate", [](Net& net, CArray<T> X, std::optional<CArray<T>> Y,
-                       std::optional<CArray<std::int64_t>> labels, LossKind loss, double l1, double l2) {
-    const Dataset<T> d = to_dataset(net, loss, X, Y, labels, "evaluate");
+                       std::optional<CArray<std::int64_t>> labels, LossKind loss, double l1, double l2,
+                       std::optional<CArray<T>> w) {
+    const Dataset<T> d = to_dataset(net, loss, X, Y, labels, "evaluate", w);
     double value, metric;
     {
       py::gil_scoped_release nogil;
@@ -214,7 +222,8 @@ void bind_one(py::module_& m) {
     }
     return py::make_tuple(value, metric);
   }, py::arg("net"), py::arg("X").noconvert(), py::arg("Y").noconvert(),
-     py::arg("labels").noconvert(), py::arg("loss"), py::arg("l1"), py::arg("l2"));
+     py::arg("labels").noconvert(), py::arg("loss"), py::arg("l1"), py::arg("l2"),
+     py::arg("w").noconvert() = py::none());
 }
 
 }  // namespace
@@ -242,6 +251,7 @@ void bind_training(py::module_& m) {
       .def_readwrite("first_epoch", &FitConfig::first_epoch)
       .def_readwrite("lr", &FitConfig::lr)
       .def_readwrite("clip_norm", &FitConfig::clip_norm)
+      .def_readwrite("penalty_per_weight", &FitConfig::penalty_per_weight)
       .def_readwrite("schedule", &FitConfig::schedule)
       .def_readwrite("patience", &FitConfig::patience)
       .def_readwrite("min_delta", &FitConfig::min_delta)

@@ -10,9 +10,83 @@
 
 namespace nncore {
 
+namespace {
+
+// The weighted form, row by row: value Σᵢ wᵢ·lossᵢ / (Σw·k) and δᵢ = wᵢ·∂lossᵢ/(Σw·k),
+// with k = 2 (MSE, the lecture's ½), width (MSEMean, BCE: means over the row) or 1 (CE).
+template <class T>
+double weighted_loss(LossKind kind, const T* in, Targets<T> t, Index rows, Index width,
+                     T* delta) {
+  double wsum = 0.0;
+  for (Index r = 0; r < rows; ++r) wsum += double(t.w[r]);
+  if (!(wsum > 0.0)) {  // nothing to learn from: a zero loss, a zero gradient
+    if (delta) std::fill(delta, delta + rows * width, T(0));
+    return 0.0;
+  }
+  const double k = kind == LossKind::MSE ? 2.0 : kind == LossKind::CE ? 1.0 : double(width);
+  double total = 0.0;
+  for (Index r = 0; r < rows; ++r) {
+    const T* z = in + r * width;
+    T* d = delta ? delta + r * width : nullptr;
+    // δ factor of this row: wᵢ/(Σw·k) times ∂(k·lossᵢ) (MSE's 2 cancels the ½, hence 1/Σw).
+    const T g = T(double(t.w[r]) / (kind == LossKind::MSE ? wsum : wsum * k));
+    double row = 0.0;
+    switch (kind) {
+      case LossKind::MSE:
+      case LossKind::MSEMean: {
+        const T* c = t.Y + r * width;
+        const T two = kind == LossKind::MSEMean ? T(2) : T(1);
+        for (Index j = 0; j < width; ++j) {
+          const double e = double(z[j]) - double(c[j]);
+          row += e * e;
+          if (d) d[j] = two * g * (z[j] - c[j]);
+        }
+        break;
+      }
+      case LossKind::BCE: {
+        const T* c = t.Y + r * width;
+        for (Index j = 0; j < width; ++j) {
+          row += double(std::max(z[j], T(0)) - c[j] * z[j] +
+                        fastmath::log1p_unit(fastmath::exp_neg(-std::fabs(z[j]))));
+          if (d) d[j] = g * (sigmoid(z[j]) - c[j]);
+        }
+        break;
+      }
+      case LossKind::CE: {
+        const T mx = *std::max_element(z, z + width);
+        T s = 0;
+        for (Index j = 0; j < width; ++j) s += fastmath::exp_neg(z[j] - mx);
+        const T lse = mx + std::log(s);
+        if (t.labels) {
+          const Index y = Index(t.labels[r]);
+          row = double(lse - z[y]);
+          if (d) {
+            for (Index j = 0; j < width; ++j) d[j] = g * fastmath::exp_neg(z[j] - lse);
+            d[y] -= g;
+          }
+        } else {
+          const T* c = t.Y + r * width;
+          T csum = 0, cz = 0;
+          for (Index j = 0; j < width; ++j) { csum += c[j]; cz += c[j] * z[j]; }
+          row = double(lse * csum - cz);
+          if (d)
+            for (Index j = 0; j < width; ++j)
+              d[j] = g * (fastmath::exp_neg(z[j] - lse) * csum - c[j]);
+        }
+        break;
+      }
+    }
+    total += double(t.w[r]) * row;
+  }
+  return total / (wsum * k);
+}
+
+}  // namespace
+
 template <class T>
 NNCORE_SIMD_CLONES double loss_forward_backward(LossKind kind, const T* in, Targets<T> t,
                                                 Index rows, Index width, T* delta) {
+  if (t.w) return weighted_loss(kind, in, t, rows, width, delta);
   const Index n = rows * width;
   double total = 0.0;
   switch (kind) {

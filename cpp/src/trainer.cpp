@@ -133,7 +133,9 @@ class FitLoop {
     rep.val_loss = rep.val_metric = kNaN;
     if (val_) {
       rep.has_val = true;
-      rep.val_loss = evaluate(net_, *val_, cfg_.loss, cfg_.l1, cfg_.l2, &rep.val_metric);
+      // per-weight penalty: divided by the validation set's weight sum
+      const double ws = cfg_.penalty_per_weight ? weight_sum(val_->y.w, val_->rows) : 1.0;
+      rep.val_loss = evaluate(net_, *val_, cfg_.loss, cfg_.l1 / ws, cfg_.l2 / ws, &rep.val_metric);
     }
     rep.seconds = seconds_since(t_start_);
     h_.loss.push_back(rep.loss);
@@ -198,17 +200,19 @@ double evaluate(Network<T>& net, const Dataset<T>& d, LossKind loss, double l1, 
                 double* metric) {
   const Index chunk = std::max<Index>(net.capacity(), 1);
   const Index w = net.n_out(), in = net.n_in();
-  double total = 0.0;
+  double total = 0.0, weights = 0.0;  // Σ chunk loss × chunk weight; Σ weights
   Index correct = 0;
   for (Index r0 = 0; r0 < d.rows; r0 += chunk) {
     const Index m = std::min(chunk, d.rows - r0);
     const Targets<T> y = offset_targets(d.y, r0, w);
-    total += double(m) * net.loss_and_grad(d.X + r0 * in, m, loss, y, 0.0, 0.0, false);
+    const double wm = weight_sum(y.w, m);
+    total += wm * net.loss_and_grad(d.X + r0 * in, m, loss, y, 0.0, 0.0, false);
+    weights += wm;
     if (metric && classification(loss))
       correct += count_correct(net.layer_output(Index(net.layers().size()) - 1), y, m, w, loss);
   }
   if (metric) *metric = classification(loss) ? accuracy(correct, d.rows, w, loss) : kNaN;
-  return total / double(d.rows) + net.penalty_value(l1, l2);
+  return (weights > 0 ? total / weights : 0.0) + net.penalty_value(l1, l2);
 }
 
 template <class T>

@@ -18,7 +18,8 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from . import init as _init
 from . import convert, io, summary
-from .checks import FloatArray, LabelArray, check_X, check_loss, check_penalty, check_y
+from .checks import (FloatArray, LabelArray, check_loss, check_penalty, check_sample_weight,
+                     check_X, check_y)
 from .graph import build_graph
 from .layers import KINDS, LAYERS, Layer
 from .layout import plan, resolve_dtype
@@ -84,9 +85,9 @@ class ModelBase:
         raise NotImplementedError
 
     def _loss_and_grad(self, X: FloatArray, Y: Optional[FloatArray], labels: Optional[LabelArray],
-                       loss: str, l1: float, l2: float,
-                       want_grad: bool) -> tuple[float, Optional[FloatArray]]:
-        """Return (loss value, flat gradient array or None)."""
+                       loss: str, l1: float, l2: float, want_grad: bool,
+                       w: Optional[FloatArray] = None) -> tuple[float, Optional[FloatArray]]:
+        """Return (loss value, flat gradient array or None); w: sample weights or None."""
         raise NotImplementedError
 
     def _trace(self, X: FloatArray) -> list[FloatArray]:
@@ -211,17 +212,20 @@ class ModelBase:
         return self._trace(self._check_X(X, "forward_trace"))
 
     def loss(self, X: ArrayLike, y: ArrayLike, loss: str = "mse", l1: float = 0.0,
-             l2: float = 0.0) -> float:
-        """L = mean loss over the batch + penalty (see docs/design.md)."""
+             l2: float = 0.0, sample_weight: Optional[ArrayLike] = None) -> float:
+        """L = mean loss over the batch (weighted: Σ wᵢ·lossᵢ / Σ w) + penalty (docs/design.md)."""
         args = self._check_targets(X, y, loss, l1, l2, "loss")
-        return float(self._loss_and_grad(*args, want_grad=False)[0])
+        w = check_sample_weight(sample_weight, args[0].shape[0], self.dtype, "loss")
+        return float(self._loss_and_grad(*args, want_grad=False, w=w)[0])
 
     def loss_and_grad(self, X: ArrayLike, y: ArrayLike, loss: str = "mse", l1: float = 0.0,
-                      l2: float = 0.0) -> tuple[float, dict[str, FloatArray]]:
-        """(L, {name: ∂L/∂θ}) by backpropagation."""
+                      l2: float = 0.0, sample_weight: Optional[ArrayLike] = None
+                      ) -> tuple[float, dict[str, FloatArray]]:
+        """(L, {name: ∂L/∂θ}) by backpropagation; sample_weight as in `loss`."""
         args = self._check_targets(X, y, loss, l1, l2, "loss_and_grad")
+        w = check_sample_weight(sample_weight, args[0].shape[0], self.dtype, "loss_and_grad")
         self._check_differentiable("loss_and_grad")
-        value, flat = self._loss_and_grad(*args, want_grad=True)
+        value, flat = self._loss_and_grad(*args, want_grad=True, w=w)
         assert flat is not None  # want_grad=True always returns the gradient
         grads = {s.name: flat[s.offset:s.offset + s.size].reshape(s.shape).copy()
                  for s in self.layout}

@@ -167,6 +167,25 @@ def check_y(y: ArrayLike, n: int, n_outputs: int, loss: str, dtype: DTypeLike,
     return Y, None
 
 
+def check_sample_weight(sample_weight: Optional[ArrayLike], n: int, dtype: DTypeLike,
+                        fn: str) -> Optional[FloatArray]:
+    """None (every sample weighs 1), or (n,) finite weights >= 0 with a positive sum,
+    converted to `dtype`. A loss with weights is Σᵢ wᵢ·lossᵢ / Σᵢ wᵢ (docs/design.md)."""
+    if sample_weight is None:
+        return None
+    arr = _as_array(sample_weight, fn, "sample_weight")
+    if arr.shape != (n,):
+        raise ValueError(f"{fn}: sample_weight must have shape ({n},) (one weight per row of "
+                         f"X), got {arr.shape}")
+    w = _convert(arr, dtype)
+    _check_finite(w, fn, "sample_weight")
+    if (w < 0).any():
+        raise ValueError(f"{fn}: sample_weight must be >= 0, got a minimum of {w.min()}")
+    if not float(np.sum(w, dtype=np.float64)) > 0:
+        raise ValueError(f"{fn}: sample_weight sums to 0; at least one sample must weigh > 0")
+    return w
+
+
 def check_penalty(value: float, fn: str, name: str) -> float:
     """A penalty weight λ (l1, l2): finite and >= 0."""
     try:

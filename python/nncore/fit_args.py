@@ -16,8 +16,8 @@ from typing import Any, Callable, Optional, Protocol, Sequence, SupportsInt, Tup
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .checks import (FloatArray, LabelArray, boolean, check_X, check_y, positive,
-                     positive_int)
+from .checks import (FloatArray, LabelArray, boolean, check_sample_weight, check_X, check_y,
+                     positive, positive_int)
 from .layers import Layer
 from .optim import Adam, Optimizer
 from .schedules import Schedule
@@ -159,6 +159,18 @@ def check_step_arguments(
     return X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm
 
 
+def check_weights(model: FitModel, X: FloatArray, sample_weight: Optional[ArrayLike],
+                  penalty_per_sample: bool, l1: float, l2: float, fn: str
+                  ) -> tuple[Optional[FloatArray], float, float]:
+    """train_step's sample weights and penalty: (w or None, l1, l2), where with
+    penalty_per_sample the penalty's λ are divided by the batch's weight sum (its rows)."""
+    w = check_sample_weight(sample_weight, X.shape[0], model.dtype, fn)
+    if boolean(penalty_per_sample, fn, "penalty_per_sample"):
+        total = X.shape[0] if w is None else float(np.sum(w, dtype=np.float64))
+        l1, l2 = l1 / total, l2 / total
+    return w, l1, l2
+
+
 @dataclass
 class FitArguments:
     """fit's arguments, checked and converted (shared by nncore and the reference)."""
@@ -177,6 +189,8 @@ class FitArguments:
     clip_norm: Optional[float]
     stopping: Optional[tuple[int, float, bool]]  # None or (patience, min_delta, restore_best)
     validation: Optional[Batch]                 # None or (X_val, Y_val, labels_val)
+    w: Optional[FloatArray] = None              # the training rows' sample weights
+    penalty_per_sample: bool = False            # l1, l2 per unit of weight (÷ each batch's Σw)
 
 
 def check_fit_arguments(
@@ -185,10 +199,17 @@ def check_fit_arguments(
         seed: Optional[SupportsInt], l1: float, l2: float,
         validation_data: Optional[Sequence[ArrayLike]], validation_split: float,
         lr_schedule: Optional[Schedule], clip_norm: Optional[float],
-        early_stopping: Union[None, int, StoppingSpec], fn: str = "fit") -> FitArguments:
+        early_stopping: Union[None, int, StoppingSpec], fn: str = "fit",
+        sample_weight: Optional[ArrayLike] = None,
+        penalty_per_sample: bool = False) -> FitArguments:
     """Validate every argument of fit once; errors name `fn` and the argument."""
     loss = default_loss(model) if loss is None else loss
     X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
+    w = check_sample_weight(sample_weight, X.shape[0], model.dtype, fn)
+    per_sample = boolean(penalty_per_sample, fn, "penalty_per_sample")
+    if w is not None and validation_split:
+        raise ValueError(f"{fn}: sample_weight cannot be combined with validation_split; "
+                         "split the data yourself and pass validation_data=(X_val, y_val)")
     model._check_differentiable(fn)
     optimizer = choose_optimizer(model, optimizer, fn)
     epochs = positive_int(epochs, fn, "epochs")
@@ -218,4 +239,4 @@ def check_fit_arguments(
             warn_if_unrepresentative(Y, labels, validation[1], validation[2], fn)
 
     return FitArguments(X, Y, labels, loss, l1, l2, optimizer, epochs, batch_size, bool(shuffle),
-                        int(seed), lr_schedule, clip_norm, stopping, validation)
+                        int(seed), lr_schedule, clip_norm, stopping, validation, w, per_sample)

@@ -6,10 +6,12 @@
 namespace nncore {
 
 // Targets: Y (rows×width) or integer labels (CE only); exactly one is non-null.
+// w: per-row sample weights (≥ 0), or null for all 1.
 template <class T>
 struct Targets {
   const T* Y = nullptr;
   const std::int64_t* labels = nullptr;
+  const T* w = nullptr;
 };
 
 // Returns the mean loss over the rows (float64 accumulation) and, if delta is
@@ -18,6 +20,9 @@ struct Targets {
 //   MSEMean: input h, ΣΣ (h−c)²/(m·w)          δ = 2(h − c)/(m·w)
 //   BCE:     input z, mean of softplus(z) − c·z δ = (σ(z) − c)/(m·w)
 //   CE:      input z, mean of lse(z) − Σ c·z     δ = (softmax(z)·Σc − c)/m
+// With sample weights w the mean over rows becomes Σᵢ wᵢ·lossᵢ / Σᵢ wᵢ and the 1/m
+// in δ becomes wᵢ/Σw (a batch whose weights sum to 0 has loss 0 and δ = 0); all
+// weights 1 give the unweighted numbers.
 template <class T>
 double loss_forward_backward(LossKind kind, const T* input, Targets<T> t, Index rows,
                              Index width, T* delta);

@@ -42,6 +42,9 @@ struct FitConfig {
   Index first_epoch = 0;     // global epoch count at the start (continued training)
   double lr = 0.01;          // base learning rate
   double clip_norm = 0.0;    // 0: off
+  // l1, l2 per unit of sample weight: each batch's penalty divided by its weight sum
+  // (its rows when unweighted), scikit-learn's MLP convention.
+  bool penalty_per_weight = false;
   ScheduleConfig schedule;
   Index patience = 0;        // early stopping; 0: off
   double min_delta = 0.0;

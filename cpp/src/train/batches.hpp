@@ -19,12 +19,13 @@ struct Batch {
   Targets<T> y;
 };
 
-// Targets of rows [r0, ...) of y (rows of `width` values, or labels).
+// Targets of rows [r0, ...) of y (rows of `width` values, or labels; weights too).
 template <class T>
 Targets<T> offset_targets(Targets<T> y, Index r0, Index width) {
   Targets<T> out;
   if (y.labels) out.labels = y.labels + r0;
   else out.Y = y.Y + r0 * width;
+  if (y.w) out.w = y.w + r0;
   return out;
 }
 
@@ -37,7 +38,8 @@ class BatchSource {
         perm_(gather_ ? std::size_t(data.rows) : 0),
         X_(gather_ ? std::size_t(batch_size * in) : 0),
         Y_(gather_ && !data.y.labels ? std::size_t(batch_size * width) : 0),
-        labels_(gather_ && data.y.labels ? std::size_t(batch_size) : 0) {}
+        labels_(gather_ && data.y.labels ? std::size_t(batch_size) : 0),
+        w_(gather_ && data.y.w ? std::size_t(batch_size) : 0) {}
 
   // This epoch's row order (a no-op when batches are used in place).
   void start_epoch(std::uint64_t seed, std::uint64_t epoch) {
@@ -56,12 +58,14 @@ class BatchSource {
         std::copy(d.X + src * in_, d.X + (src + 1) * in_, X_.begin() + r * in_);
         if (d.y.labels) labels_[std::size_t(r)] = d.y.labels[src];
         else std::copy(d.y.Y + src * width_, d.y.Y + (src + 1) * width_, Y_.begin() + r * width_);
+        if (d.y.w) w_[std::size_t(r)] = d.y.w[src];
       }
     });
     Batch<T> b;
     b.X = X_.data();
     if (d.y.labels) b.y.labels = labels_.data();
     else b.y.Y = Y_.data();
+    if (d.y.w) b.y.w = w_.data();
     return b;
   }
 
@@ -72,6 +76,7 @@ class BatchSource {
   std::vector<Index> perm_;
   std::vector<T> X_, Y_;
   std::vector<std::int64_t> labels_;
+  std::vector<T> w_;
 };
 
 }  // namespace nncore::train

@@ -13,24 +13,38 @@ namespace nncore::train {
 // What went wrong in a step, if anything.
 enum class StepResult { Ok, BadLoss, BadUpdate };
 
+// Σ of the batch's sample weights (its rows when unweighted), in row order.
+template <class T>
+double weight_sum(const T* w, Index rows) {
+  if (!w) return double(rows);
+  double s = 0.0;
+  for (Index r = 0; r < rows; ++r) s += double(w[r]);
+  return s;
+}
+
 // BadLoss: the loss or gradient is not finite, nothing was changed.
 // BadUpdate: the update produced a non-finite θ; the caller restores θ, m, v.
 template <class T>
 StepResult step_on_batch(Network<T>& net, const T* X, Targets<T> y, Index rows,
                          const FitConfig& cfg, const OptimizerConfig& opt, OptimizerState<T>& st,
                          double lr, double* loss) {
+  double l1 = cfg.l1, l2 = cfg.l2;
+  if (cfg.penalty_per_weight) {  // a batch of zero weight has no loss and no penalty
+    const double ws = weight_sum(y.w, rows);
+    l1 = ws > 0 ? l1 / ws : 0.0;
+    l2 = ws > 0 ? l2 / ws : 0.0;
+  }
   if (cfg.clip_norm <= 0) {
     // No clipping: the update rides along in backprop (Network::train_batch).
     st.t += 1;
     const OptimizerUpdate<T> update(opt, lr, st.t);
     bool finite_update = true;
-    *loss = net.train_batch(X, rows, cfg.loss, y, cfg.l1, cfg.l2, update, st.m, st.v,
-                            &finite_update);
+    *loss = net.train_batch(X, rows, cfg.loss, y, l1, l2, update, st.m, st.v, &finite_update);
     if (std::isfinite(*loss) && finite_update) return StepResult::Ok;
     st.t -= 1;
     return std::isfinite(*loss) ? StepResult::BadUpdate : StepResult::BadLoss;
   }
-  *loss = net.loss_and_grad(X, rows, cfg.loss, y, cfg.l1, cfg.l2, true);
+  *loss = net.loss_and_grad(X, rows, cfg.loss, y, l1, l2, true);
   if (!std::isfinite(*loss)) return StepResult::BadLoss;
   const Index n = net.num_params();
   T* g = net.grads();

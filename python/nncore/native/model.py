@@ -42,15 +42,17 @@ class Sequential(ModelBase):
     def _trace(self, X):
         return self._net.trace(X)
 
-    def _loss_and_grad(self, X, Y, labels, loss, l1, l2, want_grad):
+    def _loss_and_grad(self, X, Y, labels, loss, l1, l2, want_grad, w=None):
         # (value, a copy of the gradient arena taken under the core's lock)
-        return self._net.loss_and_grad(X, Y, labels, LossKind.__members__[loss], l1, l2, want_grad)
+        return self._net.loss_and_grad(X, Y, labels, LossKind.__members__[loss], l1, l2, want_grad,
+                                       w)
 
     # -- training (python/nncore/training.py; the loop runs in C++) ---------------
     def fit(self, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle=True,
             seed=None, l1=0.0, l2=0.0, validation_data=None, validation_split=0.0,
             lr_schedule=None, clip_norm=None, early_stopping=None, callbacks=(),
-            verbose="auto", callback_every_batches=None):
+            verbose="auto", callback_every_batches=None, sample_weight=None,
+            penalty_per_sample=False):
         """Train in one native call; returns a History (`.history["loss"]`, ...).
 
         loss: "mse" | "mse_mean" | "bce" | "ce" (default from the last layer:
@@ -68,6 +70,9 @@ class Sequential(ModelBase):
         terminal), 0 or 1. Ctrl-C stops at the next batch boundary with valid
         weights (KeyboardInterrupt is re-raised); a non-finite loss raises
         FloatingPointError with the weights at their last finite values.
+        sample_weight (n,): each batch's loss is Σ wᵢ·lossᵢ / Σ w (not with
+        validation_split); penalty_per_sample: l1, l2 are per unit of weight, each
+        batch's penalty divided by its weight sum (its rows when unweighted).
         The loop is that of docs/design.md, "Training".
         """
         return training.fit(self, X, y, loss=loss, optimizer=optimizer, epochs=epochs,
@@ -75,17 +80,20 @@ class Sequential(ModelBase):
                             validation_data=validation_data, validation_split=validation_split,
                             lr_schedule=lr_schedule, clip_norm=clip_norm,
                             early_stopping=early_stopping, callbacks=callbacks, verbose=verbose,
-                            callback_every_batches=callback_every_batches)
+                            callback_every_batches=callback_every_batches,
+                            sample_weight=sample_weight, penalty_per_sample=penalty_per_sample)
 
     def train_step(self, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None,
-                   clip_norm=None):
+                   clip_norm=None, sample_weight=None, penalty_per_sample=False):
         """One native optimizer step on (X, y); returns the batch loss before the step."""
         return training.train_step(self, X, y, loss=loss, optimizer=optimizer, l1=l1, l2=l2,
-                                   lr=lr, clip_norm=clip_norm)
+                                   lr=lr, clip_norm=clip_norm, sample_weight=sample_weight,
+                                   penalty_per_sample=penalty_per_sample)
 
-    def evaluate(self, X, y, loss=None, l1=0.0, l2=0.0):
+    def evaluate(self, X, y, loss=None, l1=0.0, l2=0.0, sample_weight=None):
         """{"loss", "accuracy"} for bce/ce, {"loss", "mse", "r2"} for regression."""
-        return training.evaluate(self, X, y, loss=loss, l1=l1, l2=l2)
+        return training.evaluate(self, X, y, loss=loss, l1=l1, l2=l2,
+                                 sample_weight=sample_weight)
 
     def to_onnx(self, path=None, opset=None):
         """Write the network as a standard ONNX graph to `path` (if given) and return the

@@ -15,8 +15,8 @@ from .._core import (FitConfig, LossKind, MomentumForm, OptimizerConfig, Optimiz
 from .._core import evaluate as core_evaluate
 from .._core import fit as core_fit
 from .._core import train_step as core_train_step
-from ..checks import positive_int
-from ..fit_args import check_fit_arguments, check_step_arguments, default_loss
+from ..checks import check_sample_weight, positive_int
+from ..fit_args import check_fit_arguments, check_step_arguments, check_weights, default_loss
 from ..history import History
 from ..progress import check_verbose, progress_for
 
@@ -70,10 +70,11 @@ def _split_callbacks(callbacks, fn):
 def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle=True,
         seed=None, l1=0.0, l2=0.0, validation_data=None, validation_split=0.0,
         lr_schedule=None, clip_norm=None, early_stopping=None, callbacks=(), verbose="auto",
-        callback_every_batches=None):
+        callback_every_batches=None, sample_weight=None, penalty_per_sample=False):
     a = check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, shuffle, seed, l1,
                             l2, validation_data, validation_split, lr_schedule, clip_norm,
-                            early_stopping)
+                            early_stopping, sample_weight=sample_weight,
+                            penalty_per_sample=penalty_per_sample)
     X, Y, labels, loss, optimizer, val = a.X, a.Y, a.labels, a.loss, a.optimizer, a.validation
     cbs, batch_cbs = _split_callbacks(callbacks, "fit")
     if callback_every_batches is not None:
@@ -87,6 +88,7 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
     cfg.first_epoch = model._epochs_done
     cfg.lr = optimizer.lr
     cfg.clip_norm = a.clip_norm or 0.0
+    cfg.penalty_per_weight = a.penalty_per_sample
     cfg.schedule = schedule_config(a.lr_schedule)
     if a.stopping is not None:
         cfg.patience, cfg.min_delta, cfg.restore_best = a.stopping
@@ -119,7 +121,7 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
     report = on_report if (bar or cbs) else None
     raw, st["t"], error = core_fit(model._net, X, Y, labels, Xv, Yv, lv, cfg,
                                     optimizer_config(optimizer), st["m"], st["v"], st["t"],
-                                    report, True, on_batch)
+                                    report, True, on_batch, a.w)
     if bar:
         bar.close()
     hist = _history(raw, val is not None, loss, cfg.first_epoch)
@@ -159,27 +161,32 @@ def _history(raw, has_val, loss, first_epoch):
     return h
 
 
-def train_step(model, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None, clip_norm=None):
+def train_step(model, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None, clip_norm=None,
+               sample_weight=None, penalty_per_sample=False):
     X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm = check_step_arguments(
         model, X, y, loss, optimizer, l1, l2, lr, clip_norm)
+    w, l1, l2 = check_weights(model, X, sample_weight, penalty_per_sample, l1, l2, "train_step")
     st = model._optimizer_state(optimizer)
     cfg = _fit_config(model, loss, l1, l2)
     cfg.clip_norm = clip_norm or 0.0
     try:
         value, st["t"] = core_train_step(model._net, X, Y, labels, cfg,
                                           optimizer_config(optimizer), st["m"], st["v"],
-                                          st["t"], lr)
+                                          st["t"], lr, w)
     except ValueError as e:  # the core's domain_error: weights unchanged
         raise FloatingPointError(str(e)) from None
     return value
 
 
-def evaluate(model, X, y, loss=None, l1=0.0, l2=0.0):
-    """{"loss": L, ...} plus "accuracy" (bce/ce) or "mse" and "r2" (regression)."""
+def evaluate(model, X, y, loss=None, l1=0.0, l2=0.0, sample_weight=None):
+    """{"loss": L, ...} plus "accuracy" (bce/ce) or "mse" and "r2" (regression); the loss is
+    weighted by sample_weight (accuracy, mse and r2 are not)."""
     fn = "evaluate"
     loss = default_loss(model) if loss is None else loss
     X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
-    value, metric = core_evaluate(model._net, X, Y, labels, LossKind.__members__[loss], l1, l2)
+    w = check_sample_weight(sample_weight, X.shape[0], model.dtype, fn)
+    value, metric = core_evaluate(model._net, X, Y, labels, LossKind.__members__[loss], l1, l2,
+                                  w)
     out = {"loss": float(value)}
     if loss in ("bce", "ce"):
         out["accuracy"] = float(metric)

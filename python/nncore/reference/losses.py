@@ -11,6 +11,8 @@ collapses to δ_z = (h − c)/m.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
@@ -20,6 +22,29 @@ from .layers import sigmoid, softmax
 
 def _f64_sum(x: ArrayLike) -> float:
     return float(np.sum(x, dtype=np.float64))
+
+
+LossFn = Callable[[FloatArray, FloatArray], "tuple[float, FloatArray]"]
+
+
+def weighted(loss: LossFn, out: FloatArray, c: FloatArray, w: FloatArray) -> tuple[float, FloatArray]:
+    """`loss` with sample weights w (m,): the mean over rows becomes Σᵢ wᵢ·Jᵢ / Σw.
+
+    Jᵢ is row i's loss as the unweighted formula computes it for a batch of that one row,
+    so J = Σᵢ wᵢ·Jᵢ / Σw and δᵢ = wᵢ·δ(row i alone) / Σw; weights summing to 0 give
+    J = 0 and δ = 0. All weights 1 give the unweighted J and δ.
+    """
+    w64 = np.asarray(w, dtype=np.float64)
+    total = float(np.sum(w64))
+    delta = np.zeros_like(out)
+    if not total > 0:
+        return 0.0, delta
+    value = 0.0
+    for i in range(out.shape[0]):
+        j_i, d_i = loss(out[i:i + 1], c[i:i + 1])
+        value += float(w64[i]) * j_i
+        delta[i] = (w64[i] / total) * d_i[0]
+    return value / total, delta
 
 
 def mse(h: FloatArray, c: FloatArray) -> tuple[float, FloatArray]:

@@ -20,7 +20,7 @@ from ..optim import Optimizer
 from ..schedules import Schedule
 from . import training
 from .layers import ReferenceLayer, as_reference
-from .losses import LOSSES, one_hot, penalty
+from .losses import LOSSES, one_hot, penalty, weighted
 
 
 class Sequential(ModelBase):
@@ -69,8 +69,8 @@ class Sequential(ModelBase):
         return outputs
 
     def _loss_and_grad(self, X: FloatArray, Y: Optional[FloatArray], labels: Optional[LabelArray],
-                       loss: str, l1: float, l2: float,
-                       want_grad: bool) -> tuple[float, Optional[FloatArray]]:
+                       loss: str, l1: float, l2: float, want_grad: bool,
+                       w: Optional[FloatArray] = None) -> tuple[float, Optional[FloatArray]]:
         """L = J(h^L, c) + λ·penalty(θ) and, if asked, ∂L/∂θ (the gradient arena itself).
 
         Backpropagation (lecture "Neuronale Netze: Backpropagation"): the forward
@@ -88,7 +88,8 @@ class Sequential(ModelBase):
         if labels is not None:
             Y = one_hot(labels, self.n_outputs, self.dtype)
         assert Y is not None  # check_y returns targets or labels
-        value, delta = loss_fn(out, Y)
+        # with sample weights w: Σᵢ wᵢ·Jᵢ / Σw (reference.losses.weighted)
+        value, delta = loss_fn(out, Y) if w is None else weighted(loss_fn, out, Y, w)
         if l1 or l2:
             pen_value, pen_grad = penalty(self._arena, self._weight_mask, l1, l2)
             value += pen_value
@@ -111,7 +112,9 @@ class Sequential(ModelBase):
             validation_data: Optional[Sequence[ArrayLike]] = None,
             validation_split: float = 0.0, lr_schedule: Optional[Schedule] = None,
             clip_norm: Optional[float] = None,
-            early_stopping: Union[None, int, StoppingSpec] = None) -> History:
+            early_stopping: Union[None, int, StoppingSpec] = None,
+            sample_weight: Optional[ArrayLike] = None,
+            penalty_per_sample: bool = False) -> History:
         """Minibatch training; returns a History (`.history["loss"|"val_loss"|"lr"]`).
 
         loss=None: "bce" after Sigmoid, "ce" after Softmax, else "mse";
@@ -122,12 +125,16 @@ class Sequential(ModelBase):
                             batch_size=batch_size, shuffle=shuffle, seed=seed, l1=l1, l2=l2,
                             validation_data=validation_data, validation_split=validation_split,
                             lr_schedule=lr_schedule, clip_norm=clip_norm,
-                            early_stopping=early_stopping)
+                            early_stopping=early_stopping, sample_weight=sample_weight,
+                            penalty_per_sample=penalty_per_sample)
         return self.history_
 
     def train_step(self, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
                    optimizer: Optional[Optimizer] = None, l1: float = 0.0, l2: float = 0.0,
-                   lr: Optional[float] = None, clip_norm: Optional[float] = None) -> float:
+                   lr: Optional[float] = None, clip_norm: Optional[float] = None,
+                   sample_weight: Optional[ArrayLike] = None,
+                   penalty_per_sample: bool = False) -> float:
         """One optimizer step on the batch (X, y); returns the batch loss L before the step."""
         return training.train_step(self, X, y, loss=loss, optimizer=optimizer, l1=l1, l2=l2,
-                                   lr=lr, clip_norm=clip_norm)
+                                   lr=lr, clip_norm=clip_norm, sample_weight=sample_weight,
+                                   penalty_per_sample=penalty_per_sample)

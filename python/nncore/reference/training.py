@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..checks import FloatArray, LabelArray
-from ..fit_args import StoppingSpec, check_fit_arguments, check_step_arguments
+from ..fit_args import StoppingSpec, check_fit_arguments, check_step_arguments, check_weights
 from ..history import History
 from ..optim import Optimizer
 from ..schedules import Schedule, ScheduleState
@@ -32,9 +32,9 @@ def clip_by_global_norm(grads: FloatArray, clip_norm: float) -> None:
 
 def _step(model: Sequential, X: FloatArray, Y: Optional[FloatArray], labels: Optional[LabelArray],
           loss: str, optimizer: Optimizer, l1: float, l2: float, lr: float,
-          clip_norm: Optional[float]) -> float:
+          clip_norm: Optional[float], w: Optional[FloatArray] = None) -> float:
     """Steps 3 of the loop for one batch: gradient, clipping, optimizer update. Returns L."""
-    value, grads = model._loss_and_grad(X, Y, labels, loss, l1, l2, want_grad=True)
+    value, grads = model._loss_and_grad(X, Y, labels, loss, l1, l2, want_grad=True, w=w)
     assert grads is not None  # want_grad=True always returns the gradient
     if clip_norm is not None:
         clip_by_global_norm(grads, clip_norm)
@@ -45,12 +45,15 @@ def _step(model: Sequential, X: FloatArray, Y: Optional[FloatArray], labels: Opt
 
 def train_step(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
                optimizer: Optional[Optimizer] = None, l1: float = 0.0, l2: float = 0.0,
-               lr: Optional[float] = None, clip_norm: Optional[float] = None) -> float:
+               lr: Optional[float] = None, clip_norm: Optional[float] = None,
+               sample_weight: Optional[ArrayLike] = None, penalty_per_sample: bool = False
+               ) -> float:
     """One step on one batch: (L, g) = loss_and_grad, optional clipping, then the optimizer
     with lr (default: the optimizer's lr). Returns L, measured before the step."""
     X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm = check_step_arguments(
         model, X, y, loss, optimizer, l1, l2, lr, clip_norm)
-    return _step(model, X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm)
+    w, l1, l2 = check_weights(model, X, sample_weight, penalty_per_sample, l1, l2, "train_step")
+    return _step(model, X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm, w)
 
 
 def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
@@ -58,7 +61,8 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
         shuffle: bool = True, seed: Optional[int] = None, l1: float = 0.0, l2: float = 0.0,
         validation_data: Optional[Sequence[ArrayLike]] = None, validation_split: float = 0.0,
         lr_schedule: Optional[Schedule] = None, clip_norm: Optional[float] = None,
-        early_stopping: Union[None, int, StoppingSpec] = None) -> History:
+        early_stopping: Union[None, int, StoppingSpec] = None,
+        sample_weight: Optional[ArrayLike] = None, penalty_per_sample: bool = False) -> History:
     """Minibatch training (lecture "Training: Gradient Descent plus Tricks").
 
     Epochs are numbered on from earlier fits of the model: E = epochs done before
@@ -67,7 +71,9 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
       2. Row order perm = nncore.shuffle.permutation(seed, e, n) if shuffle, else
          0..n−1; seed=None means the model's seed. Batches are consecutive
          slices of perm of batch_size rows; the last may be smaller.
-      3. Per batch b: (L_b, g) = loss_and_grad(batch) including the l1/l2 penalty;
+      3. Per batch b: (L_b, g) = loss_and_grad(batch) including the l1/l2 penalty
+         (sample weights: L_b = Σ wᵢ·lossᵢ / Σ_b w + penalty; penalty_per_sample: the
+         penalty's λ divided by Σ_b w, the batch's rows when unweighted);
          if clip_norm = c: g ← g·min(1, c/‖g‖₂); optimizer step with lr_e
          (its step counter t += 1).
       4. Epoch loss = Σ_b L_b·m_b / n (m_b the batch size). With validation data:
@@ -81,8 +87,9 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
     """
     a = check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, shuffle, seed, l1,
                             l2, validation_data, validation_split, lr_schedule, clip_norm,
-                            early_stopping)
-    X, Y, labels, loss, l1, l2 = a.X, a.Y, a.labels, a.loss, a.l1, a.l2
+                            early_stopping, sample_weight=sample_weight,
+                            penalty_per_sample=penalty_per_sample)
+    X, Y, labels, loss, l1, l2, w = a.X, a.Y, a.labels, a.loss, a.l1, a.l2, a.w
     optimizer, epochs, batch_size, shuffle, seed = (a.optimizer, a.epochs, a.batch_size,
                                                     a.shuffle, a.seed)
     lr_schedule, clip_norm, stopping, validation = (a.lr_schedule, a.clip_norm, a.stopping,
@@ -106,8 +113,13 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
             rows = order[start:start + batch_size]
             Yb = None if Y is None else Y[rows]
             lb = None if labels is None else labels[rows]
-            total += _step(model, X[rows], Yb, lb, loss, optimizer, l1, l2, lr,
-                           clip_norm) * rows.shape[0]
+            wb = None if w is None else w[rows]
+            l1b, l2b = l1, l2
+            if a.penalty_per_sample:
+                total_w = rows.shape[0] if wb is None else float(np.sum(wb, dtype=np.float64))
+                l1b, l2b = l1 / total_w, l2 / total_w
+            total += _step(model, X[rows], Yb, lb, loss, optimizer, l1b, l2b, lr,
+                           clip_norm, wb) * rows.shape[0]
         model._epochs_done += 1
         # 4. epoch metrics
         history.epoch.append(e)
@@ -115,7 +127,10 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
         history.history["loss"].append(total / n)
         monitored = total / n
         if validation is not None:
-            val_loss = float(model._loss_and_grad(*validation, loss, l1, l2, want_grad=False)[0])
+            n_val = validation[0].shape[0]
+            vl1, vl2 = (l1 / n_val, l2 / n_val) if a.penalty_per_sample else (l1, l2)
+            val_loss = float(model._loss_and_grad(*validation, loss, vl1, vl2,
+                                                  want_grad=False)[0])
             history.history["val_loss"].append(val_loss)
             monitored = val_loss
         # 5. the schedule and early stopping see the monitored loss

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from .. import layers as L
 from ..layers import Layer
@@ -132,7 +132,7 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
     def _decode_targets(self, targets: np.ndarray) -> Any:
         return targets
 
-    def _score_output(self, y_true: Any, out: np.ndarray) -> float:
+    def _score_output(self, y_true: Any, out: np.ndarray, sample_weight: Any = None) -> float:
         raise NotImplementedError
 
     # -- data -----------------------------------------------------------------------
@@ -194,16 +194,16 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
         result: np.ndarray = out.astype(np.result_type(out.dtype, X.dtype), copy=False)
         return result
 
-    def _validation_score(self, Xv: np.ndarray, yv: Any) -> float:
+    def _validation_score(self, Xv: np.ndarray, yv: Any, wv: Optional[np.ndarray]) -> float:
         """scikit-learn's score on the held-out split; NaN when the outputs are not finite."""
         out = self.model_.predict(Xv)
         if not np.isfinite(out).all():
             return float("nan")
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run scores -inf/NaN
-            return float(self._score_output(yv, out))
+            return float(self._score_output(yv, out, wv))
 
     # -- fit --------------------------------------------------------------------------
-    def _fit(self, X: Any, y: Any, incremental: bool) -> BaseMLP:
+    def _fit(self, X: Any, y: Any, incremental: bool, sample_weight: Any = None) -> BaseMLP:
         checked = check_params(self)
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -224,15 +224,18 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
         model = self.model_
         self._patience = checked.n_iter_no_change
         X = np.ascontiguousarray(X, dtype=model.dtype)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=model.dtype)
         if targets.dtype.kind == "f":
             targets = np.ascontiguousarray(targets, dtype=model.dtype)
         scale = self._loss_scale()
         with _threads(self.num_threads):
             if self.solver == "lbfgs":
                 lbfgs(self, X, targets, loss=self._loss_name, alpha=float(self.alpha),
-                      scale=scale)
+                      scale=scale, sample_weight=sample_weight)
             else:
-                self._fit_stochastic(X, targets, rng, checked.lr_varies, scale, incremental)
+                self._fit_stochastic(X, targets, sample_weight, rng, checked.lr_varies, scale,
+                                     incremental)
         if not np.isfinite(model.get_flat_parameters()).all():  # pragma: no cover - guarded
             raise ValueError(NON_FINITE)
         return self
@@ -258,8 +261,8 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
         if hasattr(self, "_optimizer"):
             del self._optimizer
 
-    def _fit_stochastic(self, X: np.ndarray, targets: np.ndarray, rng: Any, lr_varies: bool,
-                        scale: float, incremental: bool) -> None:
+    def _fit_stochastic(self, X: np.ndarray, targets: np.ndarray, sw: Optional[np.ndarray],
+                        rng: Any, lr_varies: bool, scale: float, incremental: bool) -> None:
         model = self.model_
         st = model.optimizer_state
         if incremental and hasattr(self, "_optimizer") and st is not None:
@@ -269,27 +272,30 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
                                           float(self.learning_rate_init))
         validation = None
         if self.early_stopping:
-            X, Xv, targets, tv = train_test_split(
-                X, targets, random_state=rng, test_size=self.validation_fraction,
-                stratify=self._stratify(targets))
+            arrays = (X, targets) if sw is None else (X, targets, sw)
+            split = train_test_split(*arrays, random_state=rng, test_size=self.validation_fraction,
+                                     stratify=self._stratify(targets))
+            X, Xv, targets, tv = split[:4]
+            sw, swv = (None, None) if sw is None else (split[4], split[5])
             if Xv.shape[0] < 2:
                 raise ValueError("The validation set is too small. Increase "
                                  "'validation_fraction' or the size of your dataset.")
-            validation = (Xv, self._decode_targets(tv))
+            validation = (Xv, self._decode_targets(tv), swv)
         n = X.shape[0]
         if self.batch_size != "auto" and int(self.batch_size) > n:
             warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
                           "going to be clipped", UserWarning, stacklevel=3)
         batch = batch_rows(self.batch_size, n)
-        # scikit-learn's penalty (alpha/2)·ΣW² / batch rows, on a loss s times the core's:
-        # nncore's l2 = λ adds λ·ΣW², so λ = alpha / (2·batch·s).
-        l2 = float(self.alpha) / (2.0 * batch * scale)
+        # scikit-learn's penalty (alpha/2)·ΣW² / (the batch's weight sum, its rows when
+        # unweighted) on a loss s times the core's: nncore's l2 = λ with penalty_per_sample
+        # adds λ·ΣW² / (the batch's weight sum), so λ = alpha / (2·s).
+        l2 = float(self.alpha) / (2.0 * scale)
         spec = self._optimizer.spec
-        stochastic(self, X, targets, optimizer=self._optimizer, batch=batch, l2=l2,
+        stochastic(self, X, targets, sw, optimizer=self._optimizer, batch=batch, l2=l2,
                    scale=scale, validation=validation, incremental=incremental,
                    lr_varies=lr_varies, schedule=make_schedule(self, spec, scale))
 
-    def fit(self, X: Any, y: Any) -> BaseMLP:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> BaseMLP:
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -299,13 +305,16 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             The target values (class labels in classification, real numbers in
             regression).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights: each batch's loss is Σ wᵢ·lossᵢ / Σ wᵢ and its penalty is
+            divided by Σ wᵢ, as scikit-learn's.
 
         Returns
         -------
         self : object
             The trained estimator.
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
     # -- export ---------------------------------------------------------------------
     def _weights(self, name: str) -> list[np.ndarray]:

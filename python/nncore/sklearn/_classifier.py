@@ -78,12 +78,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):  # type: ignore[misc]
             out = out.ravel()
         return self._label_binarizer.inverse_transform(out)
 
-    def _score_output(self, y_true: Any, out: np.ndarray) -> float:
-        return float(accuracy_score(y_true, self._labels(out)))
+    def _score_output(self, y_true: Any, out: np.ndarray, sample_weight: Any = None) -> float:
+        return float(accuracy_score(y_true, self._labels(out), sample_weight=sample_weight))
 
     # (scikit-learn has no type information: its decorator is untyped)
     @available_if(lambda est: est._check_solver())  # type: ignore[untyped-decorator]
-    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> MLPClassifier:
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None,
+                    classes: Any = None) -> MLPClassifier:
         """Update the model with a single epoch over the given data.
 
         Parameters
@@ -92,6 +93,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):  # type: ignore[misc]
             The input data.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights (as in `fit`).
         classes : array of shape (n_classes,), default=None
             All classes across the calls; required on the first call.
 
@@ -106,7 +109,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):  # type: ignore[misc]
                 self._label_binarizer.fit(y)
             else:
                 self._label_binarizer.fit(classes)
-        self._fit(X, y, incremental=True)
+        self._fit(X, y, incremental=True, sample_weight=sample_weight)
         return self
 
     def predict(self, X: Any) -> Any:

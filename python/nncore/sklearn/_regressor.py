@@ -63,12 +63,13 @@ class MLPRegressor(RegressorMixin, BaseMLP):  # type: ignore[misc]
     def _n_outputs_for(self, targets: np.ndarray) -> int:
         return 1 if targets.ndim == 1 else int(targets.shape[1])
 
-    def _score_output(self, y_true: Any, out: np.ndarray) -> float:
-        return float(r2_score(y_true, out.ravel() if out.shape[1] == 1 else out))
+    def _score_output(self, y_true: Any, out: np.ndarray, sample_weight: Any = None) -> float:
+        return float(r2_score(y_true, out.ravel() if out.shape[1] == 1 else out,
+                              sample_weight=sample_weight))
 
     # (scikit-learn has no type information: its decorator is untyped)
     @available_if(lambda est: est._check_solver())  # type: ignore[untyped-decorator]
-    def partial_fit(self, X: Any, y: Any) -> MLPRegressor:
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
         """Update the model with a single epoch over the given data.
 
         Parameters
@@ -77,13 +78,15 @@ class MLPRegressor(RegressorMixin, BaseMLP):  # type: ignore[misc]
             The input data.
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights (as in `fit`).
 
         Returns
         -------
         self : object
             The trained estimator.
         """
-        self._fit(X, y, incremental=True)
+        self._fit(X, y, incremental=True, sample_weight=sample_weight)
         return self
 
     def predict(self, X: Any) -> np.ndarray:

@@ -37,7 +37,7 @@ class EpochRules:
     """scikit-learn's end-of-epoch bookkeeping (`_update_no_improvement_count`)."""
 
     def __init__(self, est: Any, n_train: int, scale: float,
-                 validation: Optional[tuple[np.ndarray, Any]]) -> None:
+                 validation: Optional[tuple[np.ndarray, Any, Optional[np.ndarray]]]) -> None:
         self.est, self.n_train, self.scale, self.validation = est, n_train, scale, validation
         self.wants_stop = False
 
@@ -67,8 +67,7 @@ class EpochRules:
         est = self.est
         if score is None:
             assert self.validation is not None
-            Xv, yv = self.validation
-            score = est._validation_score(Xv, yv)
+            score = est._validation_score(*self.validation)
         est.validation_scores_.append(score)
         if est.verbose:
             print(f"Validation score: {score:f}")
@@ -92,8 +91,9 @@ class EpochRules:
         self._validation_step(float("nan"))
 
 
-def stochastic(est: Any, X: np.ndarray, T: np.ndarray, *, optimizer: SolverState, batch: int,
-               l2: float, scale: float, validation: Optional[tuple[np.ndarray, Any]],
+def stochastic(est: Any, X: np.ndarray, T: np.ndarray, sw: Optional[np.ndarray], *,
+               optimizer: SolverState, batch: int, l2: float, scale: float,
+               validation: Optional[tuple[np.ndarray, Any, Optional[np.ndarray]]],
                incremental: bool, lr_varies: bool, schedule: Any) -> None:
     """Run up to max_iter epochs (one for partial_fit) with scikit-learn's stopping rules."""
     model = est.model_
@@ -107,8 +107,8 @@ def stochastic(est: Any, X: np.ndarray, T: np.ndarray, *, optimizer: SolverState
         """One native fit; False if it diverged."""
         try:
             model.fit(X, T, optimizer=spec, epochs=n_epochs, batch_size=batch,
-                      shuffle=bool(est.shuffle), l2=l2, lr_schedule=schedule,
-                      callbacks=[callback], verbose=0)
+                      shuffle=bool(est.shuffle), l2=l2, penalty_per_sample=True,
+                      sample_weight=sw, lr_schedule=schedule, callbacks=[callback], verbose=0)
         except FloatingPointError:
             return False
         return True
@@ -150,23 +150,24 @@ def stochastic(est: Any, X: np.ndarray, T: np.ndarray, *, optimizer: SolverState
         model.set_flat_parameters(est._best_params)
 
 
-def lbfgs(est: Any, X: np.ndarray, T: np.ndarray, *, loss: str, alpha: float,
-          scale: float) -> None:
-    """Minimise scikit-learn's objective s·(core loss) + alpha/(2n)·ΣW² with L-BFGS-B."""
+def lbfgs(est: Any, X: np.ndarray, T: np.ndarray, *, loss: str, alpha: float, scale: float,
+          sample_weight: Optional[np.ndarray] = None) -> None:
+    """Minimise scikit-learn's objective s·(core loss) + alpha/(2·Σw)·ΣW² with L-BFGS-B
+    (Σw = n without sample weights)."""
     import scipy.optimize
 
     model = est.model_
-    n = X.shape[0]
+    total = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
     mask = model.penalty_mask
     names = model.param_names
-    penalty = alpha / n
+    penalty = alpha / total
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         try:
             model.set_flat_parameters(theta)
         except ValueError:  # a non-finite trial point: tell the line search to back off
             return float("inf"), np.zeros_like(theta)
-        value, grads = model.loss_and_grad(X, T, loss=loss)
+        value, grads = model.loss_and_grad(X, T, loss=loss, sample_weight=sample_weight)
         g = np.concatenate([grads[k].ravel() for k in names]).astype(np.float64)
         w = np.where(mask, theta, 0.0)
         return (scale * value + 0.5 * penalty * float(w @ w), scale * g + penalty * w)
