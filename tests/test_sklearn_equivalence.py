@@ -96,6 +96,7 @@ def test_multilabel_gradient_is_summed_over_labels():
     ("multiclass", dict(batch_size=50, nesterovs_momentum=False)),         # classic
     ("multiclass", dict(batch_size=50, learning_rate="invscaling", power_t=0.25)),
     ("regression", dict(batch_size=30, momentum=0.5)),
+    ("multiclass", dict(batch_size=70)),  # a smaller last batch: its own penalty scaling
 ])
 def test_minibatch_sgd_runs_match(kind, params):
     ref, ours = _both(kind, solver="sgd", shuffle=False, max_iter=20, alpha=0.01,
