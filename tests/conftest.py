@@ -231,3 +231,22 @@ def restore_threads():
     requested = nc.native.threads.requested_num_threads()
     yield nc.get_num_threads()
     nc.set_num_threads(requested)
+
+
+def run_isolated(code, timeout=120):
+    """Run `code` in a fresh interpreter (crash and hang cases: a regression fails one
+    test, not the suite). Returns the CompletedProcess; a hang fails the test."""
+    import subprocess
+    import textwrap
+    try:
+        return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"hung for more than {timeout} s:\n{code}")
+
+
+def assert_clean_exit(proc, expect="OK"):
+    """The isolated run ended normally (no signal) and printed `expect`."""
+    assert proc.returncode == 0, (f"exit code {proc.returncode} (negative: killed by signal)\n"
+                                  f"{proc.stdout}\n{proc.stderr[-3000:]}")
+    assert expect in proc.stdout, proc.stdout + proc.stderr[-3000:]

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import nncore as nc
+from conftest import assert_clean_exit, run_isolated
 
 
 def _openmp_pools():
@@ -97,3 +98,24 @@ def test_native_compute_releases_the_gil():
     # ~1 s of fit: millions of iterations with the GIL free, at most one switch
     # interval's worth (~0.1 M) before the worker enters native code if it is not.
     assert ticks > 1_000_000, f"the main thread ran only {ticks} loop iterations during fit"
+
+
+def test_huge_thread_counts_are_refused_or_capped_not_a_crash():
+    # 10**6 threads: libgomp keeps per-thread data on the launching stack (SIGSEGV).
+    proc = run_isolated("""
+        import numpy as np, pytest, nncore as nc
+        from threadpoolctl import threadpool_limits
+        for bad in (10**6, 2**31, 2**70):
+            with pytest.raises(ValueError, match="set_num_threads: n must be at most 1024"):
+                nc.set_num_threads(bad)
+        nc.set_num_threads(np.int64(2))
+        assert nc.get_num_threads() == 2
+        nc.set_num_threads(None)
+        X = np.ones((512, 300))
+        m = nc.Sequential(nc.Dense(300, 300), nc.Tanh(), seed=0)
+        with threadpool_limits(10**6, user_api="openmp"):  # as MLPClassifier(num_threads=10**6)
+            assert nc.get_num_threads() == nc.native.threads.MAX_THREADS
+            m.fit(X, X, epochs=1, batch_size=512, verbose=0)
+        print("OK")
+    """)
+    assert_clean_exit(proc)

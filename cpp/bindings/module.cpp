@@ -18,6 +18,7 @@ PYBIND11_MODULE(_core, m) {
   }, py::arg("n"));
   m.def("requested_num_threads", []() { return nncore::requested_threads().load(); });
   m.def("get_num_threads", &nncore::max_threads);
+  m.attr("max_threads_limit") = nncore::kMaxThreads;
 #ifdef _OPENMP
   m.attr("has_openmp") = true;
 #else

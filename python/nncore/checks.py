@@ -58,10 +58,17 @@ def decay_rate(value: object, owner: str, name: str) -> float:
     return v
 
 
-def positive_int(value: object, owner: str, name: str) -> int:
-    """An integer >= 1 (not bool) as int."""
+# The largest integer the core takes (a C++ int64); larger ones are refused here
+# with the argument's name instead of a pybind11 signature dump.
+INT64_MAX = 2**63 - 1
+
+
+def positive_int(value: object, owner: str, name: str, maximum: int = INT64_MAX) -> int:
+    """An integer in [1, maximum] (not bool; NumPy integers welcome) as int."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
+    if value > maximum:
+        raise ValueError(f"{owner}: {name} must be at most {maximum}, got {value!r}")
     return int(value)
 
 

@@ -22,6 +22,12 @@ namespace nncore {
 // regions slowed the digits network (batch 32) down at 2 threads.
 constexpr std::int64_t kParallelElements = 1 << 16;
 
+// The most threads nncore ever asks OpenMP for, whatever is requested
+// (nc.set_num_threads, OMP_NUM_THREADS, threadpoolctl): libgomp keeps per-thread
+// data on the launching thread's stack, so a team of 10^6 overflows it (SIGSEGV).
+// A safety limit, not a core count: teams above it are capped, never refused.
+constexpr int kMaxThreads = 1024;
+
 inline std::atomic<int>& requested_threads() {
   static std::atomic<int> n{0};  // 0: not set, follow OpenMP (OMP_NUM_THREADS)
   return n;
@@ -31,7 +37,8 @@ inline int max_threads() {
 #ifdef _OPENMP
   const int omp = omp_get_max_threads();
   const int req = requested_threads().load(std::memory_order_relaxed);
-  return req > 0 && req < omp ? req : omp;
+  const int n = req > 0 && req < omp ? req : omp;
+  return n < kMaxThreads ? n : kMaxThreads;
 #else
   return 1;
 #endif
@@ -50,6 +57,7 @@ inline int initial_omp_threads() {
 inline void set_max_threads(int n) {
 #ifdef _OPENMP
   initial_omp_threads();  // remember it before the first change
+  if (n > kMaxThreads) n = kMaxThreads;
   omp_set_num_threads(n > 0 ? n : initial_omp_threads());
 #endif
   requested_threads().store(n, std::memory_order_relaxed);

@@ -4,28 +4,39 @@
 per calling thread) and also sets OpenMP's, which threadpoolctl reads; the
 core uses the smaller of the two, so `threadpoolctl.threadpool_limits(1)`
 still limits it. `set_num_threads(None)` forgets the request again.
+
+`MAX_THREADS` (1024) is the most threads the core ever starts: larger
+requests made through OMP_NUM_THREADS or threadpoolctl are capped to it (a
+libgomp team of 10^6 threads overflows the launching thread's stack), and
+`set_num_threads` refuses them with a ValueError.
 """
+from __future__ import annotations
+
 from .._core import get_num_threads as core_get_num_threads
+from .._core import max_threads_limit
 from .._core import requested_num_threads as core_requested_num_threads
 from .._core import set_num_threads as core_set_num_threads
+from ..checks import positive_int
+
+MAX_THREADS: int = int(max_threads_limit)
 
 
-def set_num_threads(n):
-    """Use n threads in the C++ core; None goes back to OMP_NUM_THREADS / all cores."""
+def set_num_threads(n: int | None) -> None:
+    """Use n threads in the C++ core (1 ≤ n ≤ MAX_THREADS); None goes back to
+    OMP_NUM_THREADS / all cores."""
     if n is None:
         core_set_num_threads(0)
         return
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"set_num_threads: n must be a positive integer or None, got {n!r}")
+    n = positive_int(n, "set_num_threads", "n", maximum=MAX_THREADS)
     core_set_num_threads(n)
 
 
-def get_num_threads():
+def get_num_threads() -> int:
     """Threads the core will use for large enough work from this Python thread."""
-    return core_get_num_threads()
+    return int(core_get_num_threads())
 
 
-def requested_num_threads():
+def requested_num_threads() -> int | None:
     """The count set by set_num_threads (None if none is set)."""
-    n = core_requested_num_threads()
+    n = int(core_requested_num_threads())
     return n if n > 0 else None
