@@ -76,7 +76,7 @@ def check_optimizer(optimizer: object, fn: str) -> Optimizer:
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"{fn}: optimizer must be an optimizer such as nncore.SGD(lr=0.1) or "
                         f"nncore.Adam(), got {optimizer!r}")
-    return optimizer
+    return optimizer.check()
 
 
 def check_early_stopping(early_stopping: Union[None, int, StoppingSpec],
@@ -224,6 +224,8 @@ def check_fit_arguments(
     if lr_schedule is not None and not isinstance(lr_schedule, Schedule):
         raise TypeError(f"{fn}: lr_schedule must be None or a schedule such as "
                         f"nncore.StepDecay(step_size=10), got {lr_schedule!r}")
+    if lr_schedule is not None:
+        lr_schedule.check()
     stopping = check_early_stopping(early_stopping, fn)
     validation = None
     if validation_data is not None:

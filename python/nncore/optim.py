@@ -62,6 +62,12 @@ class Optimizer:
         """{name: value} of the hyperparameters this optimizer uses."""
         return {name: getattr(self, name) for name in self._hyper_names}
 
+    def check(self) -> Optimizer:
+        """Re-run the constructor's checks on the current attributes (fit and train_step
+        call it: `opt.lr = -0.5` after construction is refused, not trained uphill)."""
+        type(self)(**self.hyperparameters())
+        return self
+
     # Which state buffers the update rule keeps (see new_state).
     uses_m = False
     uses_v = False

@@ -67,6 +67,12 @@ class Schedule:
     def hyperparameters(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self._hyper_names}
 
+    def check(self) -> Schedule:
+        """Re-run the constructor's checks on the current attributes (fit calls it: a
+        step_size set to 0 after construction is refused, not divided by)."""
+        type(self)(**self.hyperparameters())
+        return self
+
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
         return f"{type(self).__name__}({inner})"

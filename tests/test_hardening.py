@@ -1,0 +1,106 @@
+"""Hardening: what an adversarial probe found (crashes, hangs, silent losses, unclear errors).
+
+`CASES` is a bad-input table: (case, call, exception type, message pattern). Each
+call gets a fresh binary model; the model's weights and optimizer state must be
+the same after the refusal as before it (validation completes before any state is
+touched). Crash and hang cases run in a subprocess (`run_isolated`).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nncore as nc
+import nncore.reference as ref
+from conftest import assert_clean_exit, run_isolated
+
+X4 = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+Y4 = np.array([1.0, 1.0, 0.0, 0.0])
+
+
+def quiet(m):
+    """fit's verbose=0 where the model has a progress bar (the reference has none)."""
+    return {"verbose": 0} if isinstance(m, nc.Sequential) else {}
+
+
+def binary(cls=nc.Sequential):
+    """A trained binary classifier (Adam state: t, m, v, epochs done all non-trivial)."""
+    m = cls(nc.Dense(2, 3), nc.Tanh(), nc.Dense(3, 1), nc.Sigmoid(), seed=0)
+    m.fit(X4, Y4, optimizer=nc.Adam(lr=0.01), epochs=2, batch_size=2, **quiet(m))
+    return m
+
+
+def changed(make, **attrs):
+    """A valid spec whose attributes were changed after construction."""
+    obj = make()
+    for k, v in attrs.items():
+        setattr(obj, k, v)
+    return obj
+
+
+def fit(**kw):
+    args = dict(epochs=1, batch_size=2)
+    args.update(kw)
+    return lambda m: m.fit(X4, Y4, **args, **quiet(m))
+
+
+CASES = [
+    ("fit: SGD.lr set to -0.5", fit(optimizer=changed(lambda: nc.SGD(0.1), lr=-0.5)),
+     ValueError, r"SGD: lr must be > 0, got -0.5"),
+    ("fit: Adam.beta1 set to 1.0", fit(optimizer=changed(nc.Adam, beta1=1.0)),
+     ValueError, r"Adam: beta1 must be in \[0, 1\), got 1.0"),
+    ("fit: Momentum.form set to 'bad'", fit(optimizer=changed(nc.Momentum, form="bad")),
+     ValueError, r"Momentum: form must be one of"),
+    ("fit: StepDecay.step_size set to 2**70",
+     fit(lr_schedule=changed(lambda: nc.StepDecay(2), step_size=2**70)),
+     ValueError, r"StepDecay: step_size must be at most"),
+    ("fit: CosineDecay.t_max set to 0.5",
+     fit(lr_schedule=changed(lambda: nc.CosineDecay(3), t_max=0.5)),
+     ValueError, r"CosineDecay: t_max must be a positive integer"),
+    ("train_step: SGD.lr set to nan",
+     lambda m: m.train_step(X4, Y4, optimizer=changed(lambda: nc.SGD(0.1), lr=float("nan"))),
+     ValueError, r"SGD: lr must be finite"),
+]
+
+
+def snapshot(m):
+    st = m.optimizer_state
+    opt = None if st is None else (st["optimizer"], st["t"],
+                                   None if st["m"] is None else st["m"].copy(),
+                                   None if st["v"] is None else st["v"].copy())
+    return m.get_flat_parameters(), m._epochs_done, opt
+
+
+def assert_same_state(a, b):
+    np.testing.assert_array_equal(a[0], b[0])
+    assert a[1] == b[1]
+    assert (a[2] is None) == (b[2] is None)
+    if a[2] is not None:
+        assert a[2][0] is b[2][0] and a[2][1] == b[2][1]
+        for x, y in zip(a[2][2:], b[2][2:]):
+            np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("cls", [nc.Sequential, ref.Sequential], ids=["native", "reference"])
+@pytest.mark.parametrize("case,call,exc,msg", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_refused_and_changes_nothing(case, call, exc, msg, cls):
+    m = binary(cls)
+    before = snapshot(m)
+    with pytest.raises(exc, match=msg):
+        call(m)
+    assert_same_state(before, snapshot(m))
+
+
+def test_step_size_zero_is_no_sigfpe():
+    # It divided by zero in the core's schedule (SIGFPE), so it runs isolated.
+    proc = run_isolated("""
+        import numpy as np, nncore as nc
+        s = nc.StepDecay(2)
+        s.step_size = 0
+        m = nc.Sequential(nc.Dense(2, 1))
+        try:
+            m.fit(np.ones((4, 2)), np.ones(4), lr_schedule=s, epochs=2, verbose=0)
+        except ValueError as e:
+            print("OK", e)
+    """)
+    assert_clean_exit(proc)
