@@ -104,3 +104,36 @@ def test_step_size_zero_is_no_sigfpe():
             print("OK", e)
     """)
     assert_clean_exit(proc)
+
+
+SIZES = [
+    ("Dense(2**62, 4)", lambda: nc.Dense(2**62, 4), ValueError,
+     r"Sequential: 18446744073709551620 parameters are more than a 64-bit size"),
+    ("Maxout(3, 4, k=2**62)", lambda: nc.Maxout(3, 4, k=2**62), ValueError,
+     r"more than a 64-bit size"),
+    ("Dense(10**12, 1)", lambda: nc.Dense(10**12, 1), MemoryError,
+     r"Sequential: 1,000,000,000,001 parameters need .* GiB .* more than this machine's"),
+    ("Dense(2**63, 1)", lambda: nc.Dense(2**63, 1), ValueError,
+     r"Dense: in_features must be at most 9223372036854775807"),
+]
+
+
+@pytest.mark.parametrize("cls", [nc.Sequential, ref.Sequential], ids=["native", "reference"])
+@pytest.mark.parametrize("case,make,exc,msg", SIZES, ids=[c[0] for c in SIZES])
+def test_impossible_sizes_are_refused_before_allocating(case, make, exc, msg, cls):
+    with pytest.raises(exc, match=msg):
+        cls(make())
+
+
+def test_the_core_constructor_checks_sizes_itself():
+    # Signed overflow in Network's size arithmetic was undefined behaviour: isolated.
+    proc = run_isolated("""
+        import pytest
+        from nncore import _core
+        for spec in ([(0, 2**62, 4, 1, 0.0, 0)], [(8, 3, 4, 2**62, 0.0, 0)],
+                     [(0, 2**31, 2**31, 1, 0.0, 0), (0, 2**31, 2**31, 1, 0.0, 0)]):
+            with pytest.raises(ValueError, match="larger than a 64-bit size"):
+                _core.Network64(spec)
+        print("OK")
+    """)
+    assert_clean_exit(proc)

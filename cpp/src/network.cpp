@@ -30,6 +30,21 @@ const char* layer_name(LayerKind kind) {
   return "?";
 }
 
+namespace {
+// Sizes from layer widths must not overflow (a crafted Dense(2**62, 4)):
+// a + b·c in Index arithmetic, or std::length_error (→ ValueError in Python).
+// `where` is the layer index, or -1 for the batch workspaces.
+Index sized(Index a, Index b, Index c, Index where) {
+  Index bc, sum;
+  if (__builtin_mul_overflow(b, c, &bc) || __builtin_add_overflow(a, bc, &sum))
+    throw std::length_error(where >= 0 ? "Network: layer " + std::to_string(where) +
+                                             " makes the network larger than a 64-bit size"
+                                       : std::string("Network: the batch workspace is larger "
+                                                     "than a 64-bit size"));
+  return sum;
+}
+}  // namespace
+
 template <class T>
 Network<T>::Network(const std::vector<LayerSpec>& specs) {
   if (specs.empty()) throw std::invalid_argument("Network: needs at least one layer");
@@ -51,18 +66,24 @@ Network<T>::Network(const std::vector<LayerSpec>& specs) {
       throw std::invalid_argument("Network: Softmax may only be the last layer");
     if (affine) {
       const Index k = s.kind == LayerKind::Maxout ? s.k : 1;
-      L.w_off = offset; L.w_size = k * s.in * s.out; offset += L.w_size;
-      L.b_off = offset; L.b_size = k * s.out; offset += L.b_size;
-      delta_width_ = std::max(delta_width_, k * s.out);
-      if (s.kind == LayerKind::Maxout) { L.idx_off = idx_width_; idx_width_ += s.out; }
+      const Index at = Index(i);
+      L.w_off = offset; L.w_size = sized(0, sized(0, k, s.in, at), s.out, at);
+      offset = sized(offset, L.w_size, 1, at);
+      L.b_off = offset; L.b_size = sized(0, k, s.out, at);
+      offset = sized(offset, L.b_size, 1, at);
+      delta_width_ = std::max(delta_width_, L.b_size);
+      if (s.kind == LayerKind::Maxout) {
+        L.idx_off = idx_width_;
+        idx_width_ = sized(idx_width_, s.out, 1, at);
+      }
     } else if (s.kind == LayerKind::PReLU) {
       if (s.n_alpha != 1 && s.n_alpha != s.out)
         throw std::invalid_argument("Network: PReLU needs 1 or width parameters");
-      L.a_off = offset; offset += s.n_alpha;
+      L.a_off = offset; offset = sized(offset, s.n_alpha, 1, Index(i));
     }
     delta_width_ = std::max({delta_width_, s.in, s.out});
     L.act_off = act_width_;
-    act_width_ += s.out;
+    act_width_ = sized(act_width_, s.out, 1, Index(i));
     width = s.out;
     layers_.push_back(L);
   }
@@ -76,12 +97,13 @@ Network<T>::Network(const std::vector<LayerSpec>& specs) {
 template <class T>
 void Network<T>::reserve(Index rows) {
   if (rows <= cap_) return;
+  // cap_ grows only once every buffer has (a bad_alloc leaves the old, valid sizes).
+  acts_.resize(std::size_t(sized(0, rows, act_width_, -1)));
+  scratch_.resize(std::size_t(sized(0, rows, delta_width_, -1)));
+  delta0_.resize(std::size_t(sized(0, rows, delta_width_, -1)));
+  delta1_.resize(std::size_t(sized(0, rows, delta_width_, -1)));
+  argmax_.resize(std::size_t(sized(0, rows, idx_width_, -1)));
   cap_ = rows;
-  acts_.resize(std::size_t(cap_ * act_width_));
-  scratch_.resize(std::size_t(cap_ * delta_width_));
-  delta0_.resize(std::size_t(cap_ * delta_width_));
-  delta1_.resize(std::size_t(cap_ * delta_width_));
-  argmax_.resize(std::size_t(cap_ * idx_width_));
 }
 
 template <class T>

@@ -22,7 +22,7 @@ from .checks import (FloatArray, LabelArray, check_loss, check_penalty, check_sa
                      check_X, check_y)
 from .graph import build_graph
 from .layers import KINDS, LAYERS, Layer
-from .layout import plan, resolve_dtype
+from .layout import check_arena_size, plan, resolve_dtype
 from .optim import new_state
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ class ModelBase:
         self.n_features, self.n_outputs, self.layout = plan(self.layers)
         self._slots = {s.name: s for s in self.layout}
         offset = sum(s.size for s in self.layout)
+        check_arena_size(offset, self.dtype)
         self._arena = self._new_arena(offset)
         self._load_values(_init.initial_values(self.layers, self.layout, self.seed))
         # optimizer.new_state(...) of the optimizer used last, or None

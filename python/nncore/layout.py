@@ -8,6 +8,8 @@ Ground floor: pure Python and NumPy, no compiled core.
 """
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass
 from typing import Any, Sequence, cast
 
@@ -57,7 +59,33 @@ def plan(layers: Sequence[Layer]) -> tuple[int, int, list[ParamSlot]]:
     layout, offset = [], 0
     for i, layer in enumerate(layers):
         for pname, shape, role in layer.param_specs():
-            size = int(np.prod(shape))
+            size = math.prod(shape)  # exact: np.prod wraps around at 2**63
             layout.append(ParamSlot(f"{i}.{pname}", tuple(shape), offset, size, i, role))
             offset += size
     return n_features, width, layout
+
+
+def physical_memory():
+    """Bytes of RAM on this machine (None where the OS does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_arena_size(n_parameters, dtype, owner="Sequential"):
+    """Refuse a model whose arenas cannot exist, before anything is allocated.
+
+    A model holds its parameters and their gradients (dtype each) and a one-byte
+    penalty mask per parameter. More bytes than a 64-bit size is a ValueError
+    (Dense(2**62, 4)); more than this machine's RAM a MemoryError (Dense(10**12, 1)).
+    """
+    need = n_parameters * (2 * np.dtype(dtype).itemsize + 1)
+    if need > 2**63 - 1:
+        raise ValueError(f"{owner}: {n_parameters} parameters are more than a 64-bit size "
+                         "can hold (check the layer widths)")
+    ram = physical_memory()
+    if ram is not None and need > ram:
+        raise MemoryError(f"{owner}: {n_parameters:,} parameters need {need / 2**30:,.1f} GiB "
+                          f"(parameters and gradients as {np.dtype(dtype).name}), more than "
+                          f"this machine's {ram / 2**30:,.1f} GiB of memory")
