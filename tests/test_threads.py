@@ -119,3 +119,27 @@ def test_huge_thread_counts_are_refused_or_capped_not_a_crash():
         print("OK")
     """)
     assert_clean_exit(proc)
+
+
+def test_a_forked_child_trains_serially_instead_of_hanging():
+    # libgomp's pool does not survive fork(): children hung in their first parallel region.
+    proc = run_isolated("""
+        import multiprocessing as mp, numpy as np, nncore as nc
+
+        def work(seed):
+            nc.set_num_threads(2)  # cannot raise it again in a forked child
+            m = nc.Sequential(nc.Dense(300, 300), nc.Tanh(), seed=seed)
+            X = np.ones((512, 300))
+            m.fit(X, X, epochs=1, batch_size=512, verbose=0)
+            return nc.get_num_threads(), m.get_flat_parameters().sum()
+
+        nc.set_num_threads(2)
+        serial = work(0)[1]          # the parent's pool is running now
+        with mp.get_context("fork").Pool(2) as pool:
+            out = pool.map_async(work, [0] * 5).get(timeout=60)
+        assert [n for n, _ in out] == [1] * 5, out
+        assert all(s == serial for _, s in out), (out, serial)  # same bits as the parent
+        assert nc.get_num_threads() == 2
+        print("OK")
+    """, timeout=90)
+    assert_clean_exit(proc)
