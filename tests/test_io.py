@@ -11,12 +11,15 @@ import json
 import os
 import pickle
 import pickletools
+import re
 import zipfile
 
 import numpy as np
 import pytest
 
+import crafted
 import nncore as nc
+from conftest import assert_clean_exit, run_isolated
 from nncore import io as ncio
 
 RNG = np.random.default_rng(2024)
@@ -298,7 +301,7 @@ def test_an_object_array_npy_is_refused_and_never_executed(tmp_path):
     marker = tmp_path / "PWNED"
     buf = io.BytesIO()
     np.save(buf, np.array([Marker(marker), 1], dtype=object), allow_pickle=True)
-    expect_invalid(tmp_path, buf.getvalue(), match="[Oo]bject arrays|pickle")
+    expect_invalid(tmp_path, buf.getvalue(), match="single .npy array")
     assert not marker.exists()
 
 
@@ -307,7 +310,7 @@ def test_an_npz_with_an_object_array_is_refused_and_never_executed(tmp_path, goo
     arrays, header = good
     # a complete, valid model file plus one pickled entry
     evil = dict(arrays, extra=np.array([Marker(marker)], dtype=object))
-    expect_invalid(tmp_path, pack(evil), match="[Oo]bject arrays|pickle")
+    expect_invalid(tmp_path, pack(evil), match=r"unexpected entries \['extra.npy'\] \(refused unread")
     # the header itself as an object array
     evil = dict(arrays, __nncore__=np.array([Marker(marker)], dtype=object))
     expect_invalid(tmp_path, pack(evil), match="[Oo]bject arrays|pickle")
@@ -455,3 +458,54 @@ def test_a_failed_load_leaves_no_partial_state(tmp_path, good):
 def test_loading_a_missing_file_raises_oserror(tmp_path):
     with pytest.raises(FileNotFoundError):
         nc.load(tmp_path / "nope.nncore")
+
+
+# -- bounded loading: crafted files (tests/crafted.py) ------------------------------
+
+BOMB = 256 * 2**20  # each bomb inflates to 256 MiB; the loader may use far less
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: crafted.bomb_in_unknown_member(BOMB), r"unexpected entries \['junk.npy'\]"),
+    (lambda: crafted.bomb_in_parameter(BOMB), "parameter '0.W' holds more data than its header"),
+    (lambda: crafted.bomb_with_declared_shape(BOMB), r"parameter '0.W' has float64 \(33554432, 1\)"),
+    (lambda: crafted.bomb_in_header(BOMB), "entry '__nncore__' declares 268435456 bytes"),
+    (lambda: crafted.huge_declared_model(10**6, 10**6),
+     "1000001000000 parameters, more than max_parameters=100000000"),
+    (lambda: crafted.deep_identity(100_000), "100001 layers, more than max_layers=10000"),
+], ids=["unknown member", "parameter", "declared shape", "header", "declared model", "layers"])
+def test_crafted_files_are_refused_within_a_memory_limit(tmp_path, make, match):
+    path = tmp_path / "crafted.nncore"
+    path.write_bytes(make())
+    # The address-space limit is 128 MiB above what the interpreter has after importing
+    # nncore: inflating any of these files (as np.load did) raises MemoryError instead.
+    proc = run_isolated(f"""
+        import resource, re, nncore as nc
+        vm = int(re.search(r"VmSize:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
+        limit = (vm + 128 * 1024) * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        try:
+            nc.load({str(path)!r})
+        except ValueError as e:
+            print("OK", e)
+    """)
+    assert_clean_exit(proc)
+    assert re.search(match, proc.stdout), proc.stdout
+
+
+def test_the_limits_can_be_raised_per_call(tmp_path):
+    path = write(tmp_path, crafted.deep_identity(20_000, width=3), "deep.nncore")
+    with pytest.raises(ValueError, match="20001 layers, more than max_layers=10000"):
+        nc.load(path)
+    m = nc.load(path, max_layers=20_001)
+    assert len(m.layers) == 20_001
+    with pytest.raises(ValueError, match="3 parameters, more than max_parameters=2"):
+        nc.load(write(tmp_path, ncio.to_bytes(nc.Sequential(nc.Dense(2, 1))), "s.nncore"),
+                max_parameters=2)
+    with pytest.raises(ValueError, match="load: max_layers must be a positive integer"):
+        nc.load(path, max_layers=0)
+
+
+def test_a_pickle_is_named_as_such_without_suggesting_allow_pickle(tmp_path):
+    msg = expect_invalid(tmp_path, pickle.dumps({"a": 1}), match="it is a pickle")
+    assert "allow_pickle" not in msg

@@ -14,6 +14,14 @@ Header (format version 1):
 
 Layer types are looked up in a fixed registry (nncore.layers.LAYERS) and
 every array is checked against the architecture before it is used.
+
+Loading is bounded: the zip's member names are checked before anything is
+inflated (unknown names are refused unread); the header is read first (at most
+LIMITS["max_header_bytes"]), the architecture planned from it and held to
+LIMITS["max_parameters"] and LIMITS["max_layers"]; then each member's npy
+header (shape, dtype) is checked against the plan and exactly the bytes it
+implies are inflated, never more. Change the limits for one call with
+`load(path, max_parameters=..., max_layers=...)`, or for the process in LIMITS.
 Pickling a model (and so joblib) goes through the same bytes. Both models
 (nncore.Sequential, nncore.reference.Sequential) are written and read here;
 the reader is told which class to build.
@@ -23,14 +31,27 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+import zipfile
 
 import numpy as np
+import numpy.lib.format as npy
 
 from .layers import LAYERS
 from .layout import plan
 from .optim import OPTIMIZERS
 
 FORMAT, VERSION = "nncore", 1
+
+# What a file may make load() allocate; a larger file is refused before reading
+# its arrays. The defaults hold every model of the lecture many times over.
+LIMITS = {
+    "max_parameters": 100_000_000,   # 0.8 GB as float64 (×4 with grads and Adam's m, v)
+    "max_layers": 10_000,
+    "max_header_bytes": 4 * 2**20,   # the JSON header
+}
+# Member names a model file may have (np.savez adds ".npy").
+_MEMBER = re.compile(r"(__nncore__|param/\d+\.(W|b|alpha)|opt/[mv])\.npy")
 
 
 def _header(model, include_optimizer):
@@ -75,41 +96,99 @@ def _fail(source, why):
     raise ValueError(f"load: {source} is not a valid nncore model file: {why}")
 
 
-def _read_arrays(source, fileobj):
-    # Anything np.load or the zip layer raises on a damaged file becomes ValueError.
-    try:
-        archive = np.load(fileobj, allow_pickle=False)
-    except Exception as e:  # noqa: BLE001 - every failure means "not a model file"
-        _fail(source, f"unreadable ({type(e).__name__}: {e})")
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        _fail(source, "not a zip archive of arrays (a single .npy array?)")
-    try:
-        with archive as z:
-            arrays = {k: z[k] for k in z.files}
-    except Exception as e:  # noqa: BLE001
-        _fail(source, f"unreadable entry ({type(e).__name__}: {e})")
-    for key, value in arrays.items():
-        if not isinstance(value, np.ndarray):
-            _fail(source, f"entry {key!r} is not a NumPy array")
-    return arrays
+def _limit(value, name):
+    v = LIMITS[name] if value is None else value
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+        raise ValueError(f"load: {name} must be a positive integer, got {v!r}")
+    return int(v)
 
 
-def from_bytes(data, cls, source="<bytes>"):
+class _Archive:
+    """The zip's members by name (".npy" dropped), read one bounded array at a time."""
+
+    def __init__(self, source, fileobj):
+        self.source = source
+        head = fileobj.read(8)
+        fileobj.seek(0)
+        try:
+            self.zip = zipfile.ZipFile(fileobj)
+        except Exception as e:  # noqa: BLE001 - every failure means "not a model file"
+            if head.startswith(b"\x80"):
+                _fail(source, "it is a pickle, not a zip archive of arrays; nncore model files "
+                              "hold data only and nncore.load never unpickles (load a pickled "
+                              "model with pickle.load, and only from a source you trust)")
+            if head.startswith(b"\x93NUMPY"):
+                _fail(source, "not a zip archive of arrays (a single .npy array?)")
+            _fail(source, f"unreadable ({type(e).__name__}: {e})")
+        names = [i.filename for i in self.zip.infolist()]
+        if len(set(names)) != len(names):
+            _fail(source, "duplicate entries")
+        bad = [n for n in names if not _MEMBER.fullmatch(n)]
+        if bad:
+            _fail(source, f"unexpected entries {sorted(bad)[:5]} (refused unread)")
+        self.names = {n[:-4] for n in names}
+
+    def read(self, name, dtype=None, shape=None, max_bytes=None):
+        """The array `name`, checked against dtype/shape (or max_bytes) from its npy
+        header before its data is inflated; exactly the implied bytes are read."""
+        what = f"entry {name!r}"
+        try:
+            with self.zip.open(name + ".npy") as f:
+                version = npy.read_magic(f)
+                if version == (1, 0):
+                    shp, fortran, dt = npy.read_array_header_1_0(f)
+                elif version == (2, 0):
+                    shp, fortran, dt = npy.read_array_header_2_0(f)
+                else:
+                    _fail(self.source, f"{what}: npy format version {version}")
+                if dt.hasobject:
+                    _fail(self.source, f"{what} holds Object arrays (pickled data); model "
+                                       "files hold numbers only")
+                if dtype is not None and (dt != dtype or shp != shape):
+                    _fail(self.source, f"{what} has {dt} {shp}, expected {np.dtype(dtype)} "
+                                       f"{shape}")
+                nbytes = int(np.prod(shp, dtype=object)) * dt.itemsize
+                if max_bytes is not None and nbytes > max_bytes:
+                    _fail(self.source, f"{what} declares {nbytes} bytes, more than {max_bytes}")
+                data = f.read(nbytes)
+                if len(data) != nbytes:
+                    _fail(self.source, f"{what} is truncated")
+                if f.read(1):
+                    _fail(self.source, f"{what} holds more data than its header declares")
+        except ValueError as e:
+            if str(e).startswith("load:"):
+                raise
+            _fail(self.source, f"unreadable {what} ({type(e).__name__}: {e})")
+        except Exception as e:  # noqa: BLE001 - zip/zlib/npy errors on a damaged file
+            _fail(self.source, f"unreadable {what} ({type(e).__name__}: {e})")
+        return np.frombuffer(data, dtype=dt).reshape(shp, order="F" if fortran else "C")
+
+
+def from_bytes(data, cls, source="<bytes>", max_parameters=None, max_layers=None):
     """The model of class `cls` (nncore.Sequential or nncore.reference.Sequential) in `data`."""
-    return _build(_read_arrays(source, io.BytesIO(data)), cls, source)
+    return _load(io.BytesIO(data), cls, source, max_parameters, max_layers)
 
 
-def load(path, cls):
-    """Read a model of class `cls` written by `save` (`nncore.load` picks nncore.Sequential)."""
+def load(path, cls, max_parameters=None, max_layers=None):
+    """Read a model of class `cls` written by `save` (`nncore.load` picks nncore.Sequential).
+
+    max_parameters, max_layers: refuse larger models (default: LIMITS)."""
     with open(path, "rb") as f:
-        data = f.read()
-    return from_bytes(data, cls, source=repr(os.fspath(path)))
+        return _load(f, cls, repr(os.fspath(path)), max_parameters, max_layers)
 
 
-def _build(arrays, cls, source):
-    if "__nncore__" not in arrays:
+def _load(fileobj, cls, source, max_parameters, max_layers):
+    max_parameters = _limit(max_parameters, "max_parameters")
+    max_layers = _limit(max_layers, "max_layers")
+    archive = _Archive(source, fileobj)
+    with archive.zip:
+        return _build(archive, cls, source, max_parameters, max_layers)
+
+
+def _read_header(archive, source):
+    if "__nncore__" not in archive.names:
         _fail(source, "no __nncore__ header")
-    raw = arrays.pop("__nncore__")
+    raw = archive.read("__nncore__", max_bytes=LIMITS["max_header_bytes"])
     if raw.dtype != np.uint8 or raw.ndim != 1:
         _fail(source, "the header is not a byte string")
     try:
@@ -122,9 +201,22 @@ def _build(arrays, cls, source):
         _fail(source, f"format version {h.get('version')!r}, this nncore reads version {VERSION}")
     if h.get("dtype") not in ("float32", "float64"):
         _fail(source, f"dtype {h.get('dtype')!r}")
+    return h
+
+
+def _count(value):
+    """A non-negative integer a C++ int64 holds."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+
+
+def _build(archive, cls, source, max_parameters, max_layers):
+    h = _read_header(archive, source)
     specs = h.get("layers")
     if not isinstance(specs, list) or not specs:
         _fail(source, "no layers")
+    if len(specs) > max_layers:
+        _fail(source, f"{len(specs)} layers, more than max_layers={max_layers} (raise it with "
+                      "load(..., max_layers=...) or nncore.io.LIMITS if you trust the file)")
     layers = []
     for i, spec in enumerate(specs):
         if not isinstance(spec, dict) or spec.get("type") not in LAYERS \
@@ -135,8 +227,8 @@ def _build(arrays, cls, source):
         except (TypeError, ValueError) as e:
             _fail(source, f"layer {i}: {e}")
     seed, epochs = h.get("seed"), h.get("epochs_done", 0)
-    if not isinstance(seed, int) or seed < 0 or not isinstance(epochs, int) or epochs < 0:
-        _fail(source, "seed/epochs_done must be non-negative integers")
+    if not _count(seed) or not _count(epochs):
+        _fail(source, "seed/epochs_done must be non-negative integers below 2**63")
     dtype = np.dtype(h["dtype"])
     # Check every parameter against the layout before allocating anything, so a
     # header that claims huge layers costs nothing.
@@ -144,42 +236,54 @@ def _build(arrays, cls, source):
         slots = plan(layers)[2]
     except (TypeError, ValueError) as e:
         _fail(source, f"architecture: {e}")
+    n_params = sum(s.size for s in slots)
+    if n_params > max_parameters:
+        _fail(source, f"{n_params} parameters, more than max_parameters={max_parameters} (raise "
+                      "it with load(..., max_parameters=...) or nncore.io.LIMITS if you trust "
+                      "the file)")
+    opt = h.get("optimizer")
+    if opt is not None:
+        if not isinstance(opt, dict) or opt.get("kind") not in OPTIMIZERS \
+                or not isinstance(opt.get("hyperparameters"), dict) or not _count(opt.get("t")):
+            _fail(source, "bad optimizer record")
+    expected = {"__nncore__"} | {f"param/{s.name}" for s in slots}
+    if opt is not None:
+        expected |= {"opt/m", "opt/v"}
+    extra = archive.names - expected
+    if extra:  # refused by name, before any of them is inflated
+        _fail(source, f"unexpected entries {sorted(extra)[:5]}")
     params = {}
     for slot in slots:
-        a = arrays.pop(f"param/{slot.name}", None)
-        if a is None:
+        if f"param/{slot.name}" not in archive.names:
             _fail(source, f"parameter {slot.name!r} is missing")
-        if a.dtype != dtype or a.shape != slot.shape:
-            _fail(source, f"parameter {slot.name!r} has {a.dtype} {a.shape}, "
-                          f"expected {dtype} {slot.shape}")
-        params[slot.name] = a
+        try:
+            params[slot.name] = archive.read(f"param/{slot.name}", dtype, slot.shape)
+        except ValueError as e:
+            raise ValueError(str(e).replace(f"entry 'param/{slot.name}'",
+                                            f"parameter {slot.name!r}")) from None
     try:
         model = cls(*layers, dtype=dtype.type, seed=seed)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, MemoryError) as e:
         _fail(source, f"architecture: {e}")
     try:
         model.load_state_dict(params)
     except ValueError as e:
         _fail(source, str(e))
     model._epochs_done = epochs
-    opt = h.get("optimizer")
     if opt is not None:
-        if not isinstance(opt, dict) or opt.get("kind") not in OPTIMIZERS \
-                or not isinstance(opt.get("hyperparameters"), dict) \
-                or not isinstance(opt.get("t"), int) or opt["t"] < 0:
-            _fail(source, "bad optimizer record")
         try:
             optimizer = OPTIMIZERS[opt["kind"]](**opt["hyperparameters"])
         except (TypeError, ValueError) as e:
             _fail(source, f"optimizer: {e}")
         state = {"optimizer": optimizer, "t": opt["t"], "m": None, "v": None}
         for key in ("m", "v"):
-            a = arrays.pop(f"opt/{key}", None)
-            if a is not None:
-                if a.dtype != dtype or a.shape != (model.num_parameters,) or not np.isfinite(a).all():
-                    _fail(source, f"optimizer buffer {key!r} has the wrong dtype/shape or NaN")
+            if f"opt/{key}" in archive.names:
+                try:
+                    a = archive.read(f"opt/{key}", dtype, (model.num_parameters,))
+                except ValueError:
+                    _fail(source, f"optimizer buffer {key!r} has the wrong dtype/shape")
+                if not np.isfinite(a).all():
+                    _fail(source, f"optimizer buffer {key!r} holds NaN or inf")
                 state[key] = a.copy()
         model._adopt_optimizer_state(state)
-    if arrays:
-        _fail(source, f"unexpected entries {sorted(arrays)[:5]}")
     return model

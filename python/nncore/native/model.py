@@ -102,7 +102,11 @@ class Sequential(ModelBase):
         return onnx_export.to_onnx(self, path, opset=opset)
 
 
-def load(path, cls=None):
+def load(path, cls=None, max_parameters=None, max_layers=None):
     """Read a model written by `save` (an `nncore.Sequential` unless `cls` says otherwise,
-    e.g. `nncore.reference.Sequential`). Data only: loading never executes code."""
-    return io.load(path, Sequential if cls is None else cls)
+    e.g. `nncore.reference.Sequential`). Data only: loading never executes code.
+
+    Larger models than max_parameters / max_layers (default: nncore.io.LIMITS) are
+    refused before their arrays are read."""
+    return io.load(path, Sequential if cls is None else cls, max_parameters=max_parameters,
+                   max_layers=max_layers)
