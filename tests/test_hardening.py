@@ -137,3 +137,23 @@ def test_the_core_constructor_checks_sizes_itself():
         print("OK")
     """)
     assert_clean_exit(proc)
+
+
+def test_inference_memory_does_not_grow_with_depth():
+    # predict kept one activation buffer per layer: 4 rows through Dense(1, 1000) and
+    # 20,000 Identity layers took 640 MB. Now two buffers of the widest layer.
+    proc = run_isolated("""
+        import re, resource, numpy as np, nncore as nc
+        m = nc.Sequential(nc.Dense(1, 1000), *[nc.Identity() for _ in range(20_000)],
+                          nc.Maxout(1000, 3, k=2), nc.Tanh(), seed=0)
+        X = np.linspace(-1, 1, 4)[:, None]
+        vm = int(re.search(r"VmSize:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
+        limit = (vm + 128 * 1024) * 1024
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        out = m.predict(X)
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+        assert np.array_equal(out, m.forward_trace(X)[-1])  # the training path's numbers
+        print("OK")
+    """)
+    assert_clean_exit(proc)

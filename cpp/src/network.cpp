@@ -82,6 +82,8 @@ Network<T>::Network(const std::vector<LayerSpec>& specs) {
       L.a_off = offset; offset = sized(offset, s.n_alpha, 1, Index(i));
     }
     delta_width_ = std::max({delta_width_, s.in, s.out});
+    max_width_ = std::max(max_width_, s.out);
+    if (s.kind == LayerKind::Maxout) max_maxout_ = std::max(max_maxout_, s.out);
     L.act_off = act_width_;
     act_width_ = sized(act_width_, s.out, 1, Index(i));
     width = s.out;
@@ -107,13 +109,29 @@ void Network<T>::reserve(Index rows) {
 }
 
 template <class T>
-const T* Network<T>::forward(const T* X, Index rows) {
+void Network<T>::reserve_inference(Index rows) {
+  if (rows <= infer_cap_) return;
+  for (auto* buf : {&infer_a_, &infer_b_})
+    buf->resize(std::size_t(sized(0, rows, max_width_, -1)));
+  infer_scratch_.resize(std::size_t(sized(0, rows, delta_width_, -1)));
+  infer_idx_.resize(std::size_t(sized(0, rows, max_maxout_, -1)));
+  infer_cap_ = rows;
+}
+
+template <class T>
+const T* Network<T>::forward(const T* X, Index rows) { return run_forward(X, rows, true); }
+
+// keep: every layer's output stays in acts_ (backward and trace read them); else
+// (predict) two buffers take turns, so inference memory does not grow with depth.
+template <class T>
+const T* Network<T>::run_forward(const T* X, Index rows, bool keep) {
   const T* in = X;
   const Index count = Index(layers_.size());
+  auto other = [&](const T* p) { return p == infer_a_.data() ? infer_b_.data() : infer_a_.data(); };
   for (Index i = 0; i < count; ++i) {
     const Layer& L = layers_[i];
     const LayerSpec& s = L.spec;
-    T* out = acts_.data() + cap_ * L.act_off;
+    T* out = keep ? acts_.data() + cap_ * L.act_off : other(in);
     const T* W = params_.data() + L.w_off;
     const T* b = params_.data() + L.b_off;
     switch (s.kind) {
@@ -122,7 +140,7 @@ const T* Network<T>::forward(const T* X, Index rows) {
         gemm<T>(false, false, rows, s.out, s.in, T(1), in, s.in, W, s.out, T(0), out, s.out);
         if (i + 1 < count && is_elementwise(layers_[i + 1].spec.kind)) {
           const Layer& act = layers_[i + 1];
-          T* h = acts_.data() + cap_ * act.act_off;
+          T* h = keep ? acts_.data() + cap_ * act.act_off : other(out);
           bias_activation_forward(act.spec.kind, T(act.spec.hyper), b, out, h, rows, s.out);
           in = h;
           ++i;
@@ -133,11 +151,11 @@ const T* Network<T>::forward(const T* X, Index rows) {
       case LayerKind::Maxout: {
         // z_j = X·θ_j + b_j side by side in scratch (rows × k·out); h = max_j z_j.
         const Index kw = s.k * s.out;
-        T* z = scratch_.data();
+        T* z = keep ? scratch_.data() : infer_scratch_.data();
         for (Index j = 0; j < s.k; ++j)
           gemm<T>(false, false, rows, s.out, s.in, T(1), in, s.in, W + j * s.in * s.out, s.out,
                   T(0), z + j * s.out, kw);
-        std::int32_t* idx = argmax_.data() + cap_ * L.idx_off;
+        std::int32_t* idx = keep ? argmax_.data() + cap_ * L.idx_off : infer_idx_.data();
         for (Index r = 0; r < rows; ++r) {
           const T* zr = z + r * kw;
           for (Index o = 0; o < s.out; ++o) {
@@ -169,11 +187,11 @@ const T* Network<T>::forward(const T* X, Index rows) {
 
 template <class T>
 void Network<T>::predict(const T* X, Index rows, T* out, Index chunk) {
-  reserve(std::min(rows, chunk));
+  reserve_inference(std::min(rows, chunk));
   const Index w = n_out();
   for (Index r0 = 0; r0 < rows; r0 += chunk) {
     const Index m = std::min(chunk, rows - r0);
-    const T* h = forward(X + r0 * n_in(), m);
+    const T* h = run_forward(X + r0 * n_in(), m, false);
     std::copy(h, h + m * w, out + r0 * w);
   }
 }

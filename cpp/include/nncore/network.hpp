@@ -40,6 +40,8 @@ class Network {
   const T* layer_output(Index i) const { return acts_.data() + cap_ * layers_[i].act_off; }
 
   // Forward in chunks of at most `chunk` rows; writes rows × n_out into out.
+  // Inference only: two activation buffers of the widest layer, whatever the depth
+  // (layer_output() is not valid after it).
   void predict(const T* X, Index rows, T* out, Index chunk = 4096);
 
   // L = mean loss + l2·ΣW² + l1·Σ|W| on one batch (rows ≤ capacity after reserve).
@@ -72,6 +74,8 @@ class Network {
 
  private:
   double penalty(double l1, double l2, bool want_grad);
+  void reserve_inference(Index rows);
+  const T* run_forward(const T* X, Index rows, bool keep);
   struct Fused;  // the optimizer riding along in backward (train_batch)
   struct Part;   // a Fused update of one Dense layer
   void backward(const T* X, Index rows, Index start_layer, T* delta, Fused* fused = nullptr);
@@ -87,6 +91,10 @@ class Network {
   Index cap_ = 0;
   std::vector<T> acts_, scratch_, delta0_, delta1_;
   std::vector<std::int32_t> argmax_;
+  // predict's workspaces: two activation buffers taking turns, Maxout's z and argmax.
+  Index max_width_ = 0, max_maxout_ = 0, infer_cap_ = 0;
+  std::vector<T> infer_a_, infer_b_, infer_scratch_;
+  std::vector<std::int32_t> infer_idx_;
   std::vector<std::uint8_t> weight_mask_;
   std::recursive_mutex mutex_;
 };
