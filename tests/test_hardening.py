@@ -7,6 +7,11 @@ touched). Crash and hang cases run in a subprocess (`run_isolated`).
 """
 from __future__ import annotations
 
+import io
+import os
+import pickle
+import threading
+
 import numpy as np
 import pytest
 
@@ -57,6 +62,14 @@ CASES = [
     ("fit: CosineDecay.t_max set to 0.5",
      fit(lr_schedule=changed(lambda: nc.CosineDecay(3), t_max=0.5)),
      ValueError, r"CosineDecay: t_max must be a positive integer"),
+    ("fit: epochs=2**63", fit(epochs=2**63), ValueError,
+     r"fit: epochs must be at most 9223372036854775805"),  # 2 epochs done already
+    ("fit: seed=2**64", fit(seed=2**64), ValueError, r"fit: seed must be below 2\*\*64"),
+    ("fit: batch_size=2**64", fit(batch_size=2**64), ValueError,
+     r"fit: batch_size must be at most 9223372036854775807"),
+    ("fit: a new optimizer with a bad form",
+     fit(optimizer=changed(lambda: nc.Momentum(0.1), form="sideways")), ValueError,
+     r"Momentum: form must be one of"),
     ("train_step: SGD.lr set to nan",
      lambda m: m.train_step(X4, Y4, optimizer=changed(lambda: nc.SGD(0.1), lr=float("nan"))),
      ValueError, r"SGD: lr must be finite"),
@@ -157,3 +170,142 @@ def test_inference_memory_does_not_grow_with_depth():
         print("OK")
     """)
     assert_clean_exit(proc)
+
+
+# -- consistent snapshots ---------------------------------------------------------
+
+XR = np.random.default_rng(5).normal(size=(24, 2))
+YR = (XR[:, :1] * XR[:, 1:] > 0).astype(float)
+
+
+def classifier():
+    return nc.Sequential(nc.Dense(2, 6), nc.Tanh(), nc.Dense(6, 1), nc.Sigmoid(), seed=1)
+
+
+def resumed(blob, epochs):
+    m = nc.io.from_bytes(blob, nc.Sequential)
+    m.fit(XR, YR, epochs=epochs, batch_size=5, verbose=0)  # optimizer=None: the saved one
+    return m
+
+
+def test_a_checkpoint_saved_in_an_epoch_callback_resumes_like_one_saved_after_fit():
+    saved = {}
+
+    def checkpoint(epoch, logs):
+        if epoch == 1:
+            saved["blob"] = nc.io.to_bytes(m)
+
+    m = classifier()
+    m.fit(XR, YR, optimizer=nc.Adam(lr=0.05), epochs=4, batch_size=5, verbose=0,
+          callbacks=[checkpoint])
+    after = classifier()
+    after.fit(XR, YR, optimizer=nc.Adam(lr=0.05), epochs=2, batch_size=5, verbose=0)
+    expected = nc.io.to_bytes(after)
+    assert saved["blob"] == expected  # t = 2 epochs × 5 batches, epochs_done = 2, m, v
+    a, b = resumed(saved["blob"], 2), resumed(expected, 2)
+    np.testing.assert_array_equal(a.get_flat_parameters(), b.get_flat_parameters())
+    np.testing.assert_array_equal(a.get_flat_parameters(), m.get_flat_parameters())
+
+
+def test_a_checkpoint_saved_in_a_batch_callback_has_the_steps_taken_so_far():
+    seen = []
+
+    class Checkpoint:
+        def on_batch_end(self, batch, logs):
+            st = m.optimizer_state
+            seen.append((logs["epoch"], batch, st["t"], m._epochs_done))
+
+    m = classifier()
+    m.fit(XR, YR, optimizer=nc.Adam(lr=0.05), epochs=2, batch_size=5, verbose=0,
+          callbacks=[Checkpoint()], callback_every_batches=2)
+    # 5 batches per epoch; reports after steps 2, 4, 6, 8, 10 (counted across epochs)
+    assert seen == [(0, 1, 2, 0), (0, 3, 4, 0), (1, 0, 6, 1), (1, 2, 8, 1), (1, 4, 10, 1)]
+    assert m.optimizer_state["t"] == 10 and m._epochs_done == 2
+
+
+@pytest.mark.parametrize("answer", [False, np.False_])
+def test_a_callback_returning_false_stops(answer):
+    m = classifier()
+    h = m.fit(XR, YR, epochs=5, batch_size=5, verbose=0, callbacks=[lambda e, logs: answer])
+    assert len(h.epoch) == 1 and h.stop_reason == "callback"
+
+
+def test_snapshots_from_another_thread_wait_for_a_running_fit():
+    m = classifier()
+    started, snaps = threading.Event(), []
+
+    def slow(epoch, logs):
+        started.set()
+
+    def train():
+        m.fit(XR, YR, optimizer=nc.Adam(lr=0.05), epochs=300, batch_size=1, verbose=0,
+              callbacks=[slow])
+
+    t = threading.Thread(target=train)
+    t.start()
+    started.wait(30)
+    snaps.append(m.state_dict())
+    blob = nc.io.to_bytes(m)
+    t.join()
+    final = m.state_dict()
+    for k in final:  # the snapshot waited for fit: it is the final state, never torn
+        np.testing.assert_array_equal(snaps[0][k], final[k])
+    assert blob == nc.io.to_bytes(m)
+
+
+def test_two_threads_fitting_one_model_take_turns():
+    m = classifier()
+    opt = nc.Adam(lr=0.01)
+    m.fit(XR, YR, optimizer=opt, epochs=1, batch_size=5, verbose=0)
+    barrier = threading.Barrier(2)
+
+    def train():
+        barrier.wait()
+        m.fit(XR, YR, optimizer=opt, epochs=20, batch_size=5, verbose=0)
+
+    threads = [threading.Thread(target=train) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert m.optimizer_state["t"] == 5 * (1 + 2 * 20)  # no lost Adam steps
+    assert m._epochs_done == 41
+
+
+def test_concurrent_saves_to_one_path_all_succeed(tmp_path):
+    m = classifier()
+    path = tmp_path / "m.nncore"
+    errors = []
+
+    def save():
+        try:
+            for _ in range(50):
+                m.save(path)
+                nc.load(path)  # readers see a whole file, old or new
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=save) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert os.listdir(tmp_path) == ["m.nncore"]  # no temporary files left
+
+
+def test_a_save_into_a_directory_is_refused_and_leaves_nothing(tmp_path):
+    with pytest.raises(IsADirectoryError, match="save: .* is a directory"):
+        classifier().save(tmp_path)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("cls", [nc.Sequential, ref.Sequential], ids=["native", "reference"])
+def test_non_finite_weights_are_refused_when_saving_or_pickling(tmp_path, cls):
+    m = cls(nc.Dense(2, 1))
+    m.named_parameters()["0.W"][0, 0] = np.nan  # the writable views allow it
+    with pytest.raises(ValueError, match="save: parameter 0.W contains NaN or inf"):
+        m.save(tmp_path / "m.nncore")
+    with pytest.raises(ValueError, match="pickle: parameter 0.W contains NaN or inf"):
+        pickle.dumps(m)
+    assert os.listdir(tmp_path) == []

@@ -10,6 +10,7 @@ differ only in who computes: the C++ core or NumPy. Subclasses implement
 from __future__ import annotations
 
 import os
+import threading
 from typing import (TYPE_CHECKING, Any, Callable, Literal, Mapping, Optional, Sequence, TypeVar,
                     Union, cast)
 
@@ -20,6 +21,7 @@ from . import init as _init
 from . import convert, io, summary
 from .checks import (FloatArray, LabelArray, check_loss, check_penalty, check_sample_weight,
                      check_X, check_y)
+from .checks import seed as check_seed
 from .graph import build_graph
 from .layers import KINDS, LAYERS, Layer
 from .layout import check_arena_size, plan, resolve_dtype
@@ -55,15 +57,16 @@ class ModelBase:
                     f"which nncore does not implement; the layers are {sorted(LAYERS)}. "
                     "Custom layers are not supported: compose the built-in ones, or ask for "
                     "the layer in the project's issue tracker")
+        # Held by fit/train_step for the whole call and by every snapshot (state_dict,
+        # save, to_bytes, pickle): a snapshot never sees half a batch, and a second fit
+        # from another thread waits for the first. Re-entrant: callbacks may save.
+        self._lock = threading.RLock()
         self.dtype = resolve_dtype(dtype)
         if seed is None:
             # A fresh seed per model (as PyTorch, Keras and scikit-learn are random unless
             # seeded), recorded so that any run can be repeated: Sequential(..., seed=m.seed).
             seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
-        elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"Sequential: seed must be None or a non-negative integer, "
-                             f"got {seed!r}")
-        self.seed = int(seed)
+        self.seed = check_seed(seed, "Sequential", none_ok=True)
         # Every entry was checked to be a Layer just above. (Sequence: the layers are fixed
         # once the arena is laid out; the reference model narrows the element type.)
         self.layers: Sequence[Layer] = cast("list[Layer]", list(layers))
@@ -129,7 +132,8 @@ class ModelBase:
     # -- parameters in and out ----------------------------------------------
     def state_dict(self) -> dict[str, FloatArray]:
         """{name: copy of the parameter} in arena order."""
-        return {k: v.copy() for k, v in self.named_parameters().items()}
+        with self._lock:
+            return {k: v.copy() for k, v in self.named_parameters().items()}
 
     def load_state_dict(self, state_dict: Mapping[str, ArrayLike]) -> None:
         """Set every parameter from {name: array}; strict about keys, shapes, values."""
@@ -158,7 +162,8 @@ class ModelBase:
                 raise ValueError(f"{fn}: state_dict[{name!r}] contains NaN or inf "
                                  f"(as {np.dtype(self.dtype).name})")
             values[name] = arr
-        self._load_values(values)  # all checked first: a bad dict changes nothing
+        with self._lock:
+            self._load_values(values)  # all checked first: a bad dict changes nothing
 
     def _load_values(self, values: Mapping[str, ArrayLike]) -> None:
         for s in self.layout:
@@ -166,7 +171,8 @@ class ModelBase:
 
     def get_flat_parameters(self) -> FloatArray:
         """A copy of the whole arena (arena order)."""
-        flat: FloatArray = self._arena.copy()
+        with self._lock:
+            flat: FloatArray = self._arena.copy()
         return flat
 
     def set_flat_parameters(self, flat: ArrayLike) -> None:
@@ -180,7 +186,8 @@ class ModelBase:
             flat = flat.astype(self.dtype)
         if not np.isfinite(flat).all():
             raise ValueError("set_flat_parameters: values contain NaN or inf")
-        self._arena[:] = flat
+        with self._lock:
+            self._arena[:] = flat
 
     # -- computing ----------------------------------------------------------
     def _check_X(self, X: ArrayLike, fn: str) -> FloatArray:
@@ -299,4 +306,5 @@ class ModelBase:
 
     def __reduce__(self) -> tuple[Callable[..., ModelBase], tuple[bytes, type[ModelBase]]]:
         # Pickle (and joblib, deepcopy) through the same data-only bytes as save().
-        return (io.from_bytes, (io.to_bytes(self, include_optimizer=True), type(self)))
+        return (io.from_bytes, (io.to_bytes(self, include_optimizer=True, owner="pickle"),
+                                type(self)))

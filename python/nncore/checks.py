@@ -72,6 +72,17 @@ def positive_int(value: object, owner: str, name: str, maximum: int = INT64_MAX)
     return int(value)
 
 
+def seed(value: object, owner: str, name: str = "seed", none_ok: bool = False) -> int:
+    """A seed: an integer in [0, 2**64) (the core's generator takes 64 bits) as int."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) \
+            or value < 0:
+        expected = "None or a non-negative integer" if none_ok else "a non-negative integer"
+        raise ValueError(f"{owner}: {name} must be {expected}, got {value!r}")
+    if value >= 2**64:
+        raise ValueError(f"{owner}: {name} must be below 2**64, got {value!r}")
+    return int(value)
+
+
 def boolean(value: object, owner: str, name: str) -> bool:
     """True or False (Python or NumPy bool) as bool."""
     if not isinstance(value, (bool, np.bool_)):

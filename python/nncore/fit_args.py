@@ -16,8 +16,9 @@ from typing import Any, Callable, Optional, Protocol, Sequence, SupportsInt, Tup
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .checks import (FloatArray, LabelArray, boolean, check_sample_weight, check_X, check_y,
-                     positive, positive_int)
+from .checks import (INT64_MAX, FloatArray, LabelArray, boolean, check_sample_weight, check_X,
+                     check_y, positive, positive_int)
+from .checks import seed as check_seed
 from .layers import Layer
 from .optim import Adam, Optimizer
 from .schedules import Schedule
@@ -212,13 +213,11 @@ def check_fit_arguments(
                          "split the data yourself and pass validation_data=(X_val, y_val)")
     model._check_differentiable(fn)
     optimizer = choose_optimizer(model, optimizer, fn)
-    epochs = positive_int(epochs, fn, "epochs")
+    # Epochs are numbered on from earlier fits; the last number must fit an int64.
+    epochs = positive_int(epochs, fn, "epochs", maximum=INT64_MAX - model._epochs_done)
     batch_size = positive_int(batch_size, fn, "batch_size")
     shuffle = boolean(shuffle, fn, "shuffle")
-    if seed is None:
-        seed = model.seed
-    elif isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"{fn}: seed must be None or a non-negative integer, got {seed!r}")
+    seed = model.seed if seed is None else check_seed(seed, fn, none_ok=True)
     if clip_norm is not None:
         clip_norm = positive(clip_norm, fn, "clip_norm")
     if lr_schedule is not None and not isinstance(lr_schedule, Schedule):

@@ -68,28 +68,59 @@ def _header(model, include_optimizer):
     }
 
 
-def to_bytes(model, include_optimizer=True):
-    header = json.dumps(_header(model, include_optimizer)).encode("utf-8")
-    arrays = {"__nncore__": np.frombuffer(header, dtype=np.uint8)}
-    for name, value in model.named_parameters().items():
-        arrays[f"param/{name}"] = value
-    st = model.optimizer_state
-    if include_optimizer and st is not None:
-        for key in ("m", "v"):
-            if st[key] is not None:
-                arrays[f"opt/{key}"] = st[key]
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
+def to_bytes(model, include_optimizer=True, owner="to_bytes"):
+    """The model file's bytes, taken under the model's lock (never half a training step).
+
+    Non-finite weights or optimizer buffers are refused: such a file could never be
+    loaded again (loading, like load_state_dict, takes finite numbers only), and the
+    error comes while the model is still in memory to be fixed."""
+    with model._lock:
+        header = json.dumps(_header(model, include_optimizer)).encode("utf-8")
+        arrays = {"__nncore__": np.frombuffer(header, dtype=np.uint8)}
+        for name, value in model.named_parameters().items():
+            arrays[f"param/{name}"] = value
+        st = model.optimizer_state
+        if include_optimizer and st is not None:
+            for key in ("m", "v"):
+                if st[key] is not None:
+                    arrays[f"opt/{key}"] = st[key]
+        for key, value in arrays.items():
+            if value.dtype.kind == "f" and not np.isfinite(value).all():
+                what = key.replace("param/", "parameter ").replace("opt/", "optimizer buffer ")
+                raise ValueError(f"{owner}: {what} contains NaN or inf; a model file holds "
+                                 "finite numbers only (set finite weights with "
+                                 "load_state_dict or set_flat_parameters, or refit)")
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
     return buf.getvalue()
 
 
 def save(model, path, include_optimizer=False):
-    """Write `model` to `path` (any extension; `.nncore` by convention)."""
-    data = to_bytes(model, include_optimizer)
-    tmp = f"{os.fspath(path)}.tmp"
-    with open(tmp, "wb") as f:  # write then rename: a crash never leaves half a file
-        f.write(data)
-    os.replace(tmp, path)
+    """Write `model` to `path` (any extension; `.nncore` by convention).
+
+    Atomic: the bytes go to a new uniquely named file beside `path`, which then
+    replaces `path` in one step, so readers see the old file or the new one and
+    concurrent saves never share a temporary file; on any error it is removed."""
+    data = to_bytes(model, include_optimizer, owner="save")
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"save: {path!r} is a directory; give a file path such as "
+                                f"{os.path.join(path, 'model.nncore')!r}")
+    folder, name = os.path.split(os.path.abspath(path))
+    # O_EXCL with a random name (rather than tempfile.mkstemp) so the file gets the
+    # usual permissions under the umask, as open() would give.
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.{os.urandom(6).hex()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 def _fail(source, why):

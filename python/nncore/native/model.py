@@ -73,22 +73,30 @@ class Sequential(ModelBase):
         sample_weight (n,): each batch's loss is Σ wᵢ·lossᵢ / Σ w (not with
         validation_split); penalty_per_sample: l1, l2 are per unit of weight, each
         batch's penalty divided by its weight sum (its rows when unweighted).
+        Callbacks see a consistent model: weights, optimizer state (t, m, v) and
+        epochs done all as of the batch or epoch reported, so a checkpoint saved
+        there resumes exactly. A second fit (or train_step) on the same model from
+        another thread waits until this one returns; save/state_dict too.
         The loop is that of docs/design.md, "Training".
         """
-        return training.fit(self, X, y, loss=loss, optimizer=optimizer, epochs=epochs,
-                            batch_size=batch_size, shuffle=shuffle, seed=seed, l1=l1, l2=l2,
-                            validation_data=validation_data, validation_split=validation_split,
-                            lr_schedule=lr_schedule, clip_norm=clip_norm,
-                            early_stopping=early_stopping, callbacks=callbacks, verbose=verbose,
-                            callback_every_batches=callback_every_batches,
-                            sample_weight=sample_weight, penalty_per_sample=penalty_per_sample)
+        with self._lock:  # a concurrent fit waits; snapshots see whole steps
+            return training.fit(
+                self, X, y, loss=loss, optimizer=optimizer, epochs=epochs,
+                batch_size=batch_size, shuffle=shuffle, seed=seed, l1=l1, l2=l2,
+                validation_data=validation_data, validation_split=validation_split,
+                lr_schedule=lr_schedule, clip_norm=clip_norm, early_stopping=early_stopping,
+                callbacks=callbacks, verbose=verbose,
+                callback_every_batches=callback_every_batches,
+                sample_weight=sample_weight, penalty_per_sample=penalty_per_sample)
 
     def train_step(self, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None,
                    clip_norm=None, sample_weight=None, penalty_per_sample=False):
         """One native optimizer step on (X, y); returns the batch loss before the step."""
-        return training.train_step(self, X, y, loss=loss, optimizer=optimizer, l1=l1, l2=l2,
-                                   lr=lr, clip_norm=clip_norm, sample_weight=sample_weight,
-                                   penalty_per_sample=penalty_per_sample)
+        with self._lock:
+            return training.train_step(self, X, y, loss=loss, optimizer=optimizer, l1=l1,
+                                       l2=l2, lr=lr, clip_norm=clip_norm,
+                                       sample_weight=sample_weight,
+                                       penalty_per_sample=penalty_per_sample)
 
     def evaluate(self, X, y, loss=None, l1=0.0, l2=0.0, sample_weight=None):
         """{"loss", "accuracy"} for bce/ce, {"loss", "mse", "r2"} for regression."""

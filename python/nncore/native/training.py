@@ -82,7 +82,10 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
                                                "callback_every_batches")
     verbose = check_verbose(verbose, "fit")
 
+    previous = model._opt
     st = model._optimizer_state(optimizer)
+    t0 = st["t"]
+    batches_per_epoch = -(-X.shape[0] // a.batch_size)
     cfg = _fit_config(model, loss, a.l1, a.l2)
     cfg.epochs, cfg.batch_size, cfg.shuffle, cfg.seed = a.epochs, a.batch_size, a.shuffle, a.seed
     cfg.first_epoch = model._epochs_done
@@ -101,31 +104,46 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
         cfg.report_every_batches = callback_every_batches
 
         def on_batch(logs):
+            # The epoch in progress is not done; t counts every step taken so far.
+            done = logs["epoch"] - cfg.first_epoch
+            st["t"] = t0 + done * batches_per_epoch + logs["batch"] + 1
+            model._epochs_done = logs["epoch"]
             keep_going = True
             for cb in batch_cbs:
-                if cb(logs["batch"], logs) is False:
+                if _stops(cb(logs["batch"], logs)):
                     keep_going = False
             return keep_going
 
     def on_report(raw_logs):
         logs = _epoch_logs(raw_logs)
+        # Written back before any callback runs: a checkpoint saved there is the
+        # state after this epoch (m, v and the weights are the core's own buffers).
+        st["t"] = t0 + (logs["epoch"] + 1 - cfg.first_epoch) * batches_per_epoch
+        model._epochs_done = logs["epoch"] + 1
         if bar:
             bar.update(logs)
         keep_going = True
         for cb in cbs:
-            if cb(logs["epoch"], logs) is False:
+            if _stops(cb(logs["epoch"], logs)):
                 keep_going = False
         return keep_going
 
     Xv, Yv, lv = val if val is not None else (None, None, None)
     report = on_report if (bar or cbs) else None
-    raw, st["t"], error = core_fit(model._net, X, Y, labels, Xv, Yv, lv, cfg,
-                                    optimizer_config(optimizer), st["m"], st["v"], st["t"],
-                                    report, True, on_batch, a.w)
-    if bar:
-        bar.close()
+    try:
+        raw, st["t"], error = core_fit(model._net, X, Y, labels, Xv, Yv, lv, cfg,
+                                        optimizer_config(optimizer), st["m"], st["v"], t0,
+                                        report, True, on_batch, a.w)
+    except BaseException:
+        if st is not previous:  # the core refused before a step: keep the old state
+            model._opt = previous
+        model._epochs_done = cfg.first_epoch
+        raise
+    finally:
+        if bar:
+            bar.close()
     hist = _history(raw, val is not None, loss, cfg.first_epoch)
-    model._epochs_done += raw["epochs_run"]
+    model._epochs_done = cfg.first_epoch + raw["epochs_run"]
     model.history_ = hist
     if error is not None:
         raise error  # Ctrl-C or an exception in a callback; the weights are valid
@@ -135,6 +153,11 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
             f"{cfg.first_epoch + raw['epochs_run']}; training stopped and the weights were left "
             "at their last finite values (lower the learning rate, add clip_norm=..., or scale X)")
     return hist
+
+
+def _stops(result):
+    """A callback's answer: False (Python's or NumPy's) stops fit; None and True go on."""
+    return isinstance(result, (bool, np.bool_)) and not result
 
 
 def _epoch_logs(raw):
@@ -166,6 +189,7 @@ def train_step(model, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None, 
     X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm = check_step_arguments(
         model, X, y, loss, optimizer, l1, l2, lr, clip_norm)
     w, l1, l2 = check_weights(model, X, sample_weight, penalty_per_sample, l1, l2, "train_step")
+    previous = model._opt
     st = model._optimizer_state(optimizer)
     cfg = _fit_config(model, loss, l1, l2)
     cfg.clip_norm = clip_norm or 0.0
@@ -173,7 +197,8 @@ def train_step(model, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None, 
         value, st["t"] = core_train_step(model._net, X, Y, labels, cfg,
                                           optimizer_config(optimizer), st["m"], st["v"],
                                           st["t"], lr, w)
-    except ValueError as e:  # the core's domain_error: weights unchanged
+    except ValueError as e:  # the core's domain_error: weights and state unchanged
+        model._opt = previous
         raise FloatingPointError(str(e)) from None
     return value
 

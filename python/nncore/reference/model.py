@@ -121,13 +121,14 @@ class Sequential(ModelBase):
         optimizer=None: the last one used on this model, else Adam().
         See `nncore.reference.training.fit` for the loop, step by step.
         """
-        self.history_ = training.fit(self, X, y, loss=loss, optimizer=optimizer, epochs=epochs,
-                            batch_size=batch_size, shuffle=shuffle, seed=seed, l1=l1, l2=l2,
-                            validation_data=validation_data, validation_split=validation_split,
-                            lr_schedule=lr_schedule, clip_norm=clip_norm,
-                            early_stopping=early_stopping, sample_weight=sample_weight,
-                            penalty_per_sample=penalty_per_sample)
-        return self.history_
+        with self._lock:  # a concurrent fit waits; snapshots see whole steps
+            self.history_ = training.fit(
+                self, X, y, loss=loss, optimizer=optimizer, epochs=epochs,
+                batch_size=batch_size, shuffle=shuffle, seed=seed, l1=l1, l2=l2,
+                validation_data=validation_data, validation_split=validation_split,
+                lr_schedule=lr_schedule, clip_norm=clip_norm, early_stopping=early_stopping,
+                sample_weight=sample_weight, penalty_per_sample=penalty_per_sample)
+            return self.history_
 
     def train_step(self, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
                    optimizer: Optional[Optimizer] = None, l1: float = 0.0, l2: float = 0.0,
@@ -135,6 +136,8 @@ class Sequential(ModelBase):
                    sample_weight: Optional[ArrayLike] = None,
                    penalty_per_sample: bool = False) -> float:
         """One optimizer step on the batch (X, y); returns the batch loss L before the step."""
-        return training.train_step(self, X, y, loss=loss, optimizer=optimizer, l1=l1, l2=l2,
-                                   lr=lr, clip_norm=clip_norm, sample_weight=sample_weight,
-                                   penalty_per_sample=penalty_per_sample)
+        with self._lock:
+            return training.train_step(self, X, y, loss=loss, optimizer=optimizer, l1=l1,
+                                       l2=l2, lr=lr, clip_norm=clip_norm,
+                                       sample_weight=sample_weight,
+                                       penalty_per_sample=penalty_per_sample)
