@@ -309,3 +309,52 @@ def test_non_finite_weights_are_refused_when_saving_or_pickling(tmp_path, cls):
     with pytest.raises(ValueError, match="pickle: parameter 0.W contains NaN or inf"):
         pickle.dumps(m)
     assert os.listdir(tmp_path) == []
+
+
+# -- unclear errors made clear ------------------------------------------------------
+
+def softmax3():
+    return nc.Sequential(nc.Dense(2, 3), nc.Softmax(), seed=0)
+
+
+def sparse_X():
+    sp = pytest.importorskip("scipy.sparse")
+    return sp.csr_matrix(np.ones((4, 2)))
+
+
+MESSAGES = [
+    ("label 1e20", lambda: softmax3().fit(np.ones((2, 2)), np.array([0, 1e20]), verbose=0),
+     ValueError, r"fit: y has labels in \[0, 1e\+20\], expected labels in \[0, 2\]"),
+    ("label 2**64-1 as uint64",
+     lambda: softmax3().loss(np.ones((2, 2)), np.array([0, 2**64 - 1], np.uint64), loss="ce"),
+     ValueError, r"loss: y has labels in \[0, 18446744073709551615\]"),
+    ("1e300 into a float32 model",
+     lambda: nc.Sequential(nc.Dense(2, 1), dtype=np.float32).predict([[1e300, 0.0]]),
+     ValueError, r"predict: X has values up to 1e\+300, which overflow float32"),
+    ("1e300 as a float32 target",
+     lambda: nc.Sequential(nc.Dense(2, 1), dtype=np.float32).loss([[1.0, 0.0]], [1e300]),
+     ValueError, r"loss: y has values up to 1e\+300, which overflow float32"),
+    ("sparse X", lambda: softmax3().predict(sparse_X()), TypeError,
+     r"predict: X is a sparse matrix \(csr_matrix\); nncore takes dense arrays: pass "
+     r"X.toarray\(\)"),
+    ("verbose='loud'", lambda: softmax3().fit(np.ones((2, 2)), [0, 1], verbose="loud"),
+     ValueError, r"fit: verbose must be 'auto', 0 or 1, got 'loud'"),
+    ("float32 loss_and_grad overflowing on finite input",
+     lambda: nc.Sequential(nc.Dense(2, 1), dtype=np.float32).loss_and_grad([[3e37, 3e37]], [1.0]),
+     FloatingPointError, r"loss_and_grad: the loss or the gradient overflowed float32"),
+    ("StepDecay(step_size=2**70)", lambda: nc.StepDecay(step_size=2**70), ValueError,
+     r"StepDecay: step_size must be at most 9223372036854775807, got 1180591620717411303424"),
+    ("Sequential(seed=2**64)", lambda: nc.Sequential(nc.Dense(2, 1), seed=2**64), ValueError,
+     r"Sequential: seed must be below 2\*\*64"),
+]
+
+
+@pytest.mark.parametrize("case,call,exc,msg", MESSAGES, ids=[c[0] for c in MESSAGES])
+def test_errors_say_what_is_wrong(case, call, exc, msg):
+    with pytest.raises(exc, match=msg):
+        call()
+
+
+def test_a_model_with_a_seed_above_2_63_round_trips():
+    m = nc.Sequential(nc.Dense(2, 1), seed=2**64 - 1)
+    assert nc.io.from_bytes(nc.io.to_bytes(m), nc.Sequential).seed == 2**64 - 1

@@ -235,6 +235,12 @@ class ModelBase:
         self._check_differentiable("loss_and_grad")
         value, flat = self._loss_and_grad(*args, want_grad=True, w=w)
         assert flat is not None  # want_grad=True always returns the gradient
+        if not (np.isfinite(value) and np.isfinite(flat).all()):
+            # Finite weights and inputs (both checked): the arithmetic overflowed.
+            raise FloatingPointError(
+                f"loss_and_grad: the loss or the gradient overflowed "
+                f"{np.dtype(self.dtype).name} (loss {float(value):g}); scale X and y down or "
+                "use a float64 model")
         grads = {s.name: flat[s.offset:s.offset + s.size].reshape(s.shape).copy()
                  for s in self.layout}
         return float(value), grads

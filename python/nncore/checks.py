@@ -98,6 +98,9 @@ LOSSES = ("mse", "mse_mean", "bce", "ce")
 def _as_array(a: Optional[ArrayLike], fn: str, name: str) -> NDArray[Any]:
     if a is None:
         raise TypeError(f"{fn}: {name} is None, expected an array")
+    if hasattr(a, "toarray") and hasattr(a, "nnz"):  # scipy.sparse, without importing scipy
+        raise TypeError(f"{fn}: {name} is a sparse matrix ({type(a).__name__}); nncore takes "
+                        f"dense arrays: pass {name}.toarray()")
     try:
         arr = np.asarray(a)
     except Exception as e:  # ragged lists and the like
@@ -110,13 +113,22 @@ def _as_array(a: Optional[ArrayLike], fn: str, name: str) -> NDArray[Any]:
 
 def _convert(arr: NDArray[Any], dtype: DTypeLike) -> FloatArray:
     # One copy at most: to the model dtype, C order, native byte order, writeable
-    # is not needed (the core only reads inputs).
-    return np.ascontiguousarray(arr, dtype=np.dtype(dtype).newbyteorder("="))
+    # is not needed (the core only reads inputs). Overflow shows up in _check_finite.
+    with np.errstate(over="ignore"):
+        return np.ascontiguousarray(arr, dtype=np.dtype(dtype).newbyteorder("="))
 
 
-def _check_finite(arr: NDArray[Any], fn: str, name: str) -> None:
+def _check_finite(arr: NDArray[Any], fn: str, name: str,
+                  original: Optional[NDArray[Any]] = None) -> None:
+    """All finite; `original` (before conversion) tells an overflow from an inf given."""
     if not np.isfinite(arr).all():
         bad = "NaN" if np.isnan(arr).any() else "inf"
+        if bad == "inf" and original is not None and original.dtype.kind == "f" \
+                and np.isfinite(original).all():
+            big = float(np.max(np.abs(original)))
+            raise ValueError(f"{fn}: {name} has values up to {big:.3g}, which overflow "
+                             f"{arr.dtype} (largest {float(np.finfo(arr.dtype).max):.3g}); "
+                             "scale the data or use a float64 model")
         raise ValueError(f"{fn}: {name} contains {bad}; all values must be finite")
 
 
@@ -130,9 +142,9 @@ def check_X(X: ArrayLike, n_features: int, dtype: DTypeLike, fn: str) -> FloatAr
         raise ValueError(f"{fn}: X has 0 samples, expected at least 1")
     if arr.shape[1] != n_features:
         raise ValueError(f"{fn}: X has {arr.shape[1]} features, the model expects {n_features}")
-    arr = _convert(arr, dtype)
-    _check_finite(arr, fn, "X")
-    return arr
+    converted = _convert(arr, dtype)
+    _check_finite(converted, fn, "X", arr)
+    return converted
 
 
 def check_loss(loss: str, last_kind: str, fn: str) -> str:
@@ -165,11 +177,13 @@ def check_y(y: ArrayLike, n: int, n_outputs: int, loss: str, dtype: DTypeLike,
             if not np.all(arr == np.round(arr)):
                 raise ValueError(f"{fn}: y holds class labels for loss='ce' and must be "
                                  "integers (or 2-D one-hot targets)")
-        labels = np.ascontiguousarray(arr, dtype=np.int64)
-        lo, hi = int(labels.min()), int(labels.max())
-        if lo < 0 or hi >= n_outputs:
+        # The range from the given values (an int64 cast would wrap 1e20 or a huge uint64).
+        lowest, highest = arr.min().item(), arr.max().item()
+        if lowest < 0 or highest >= n_outputs:
+            lo, hi = (f"{v:g}" if isinstance(v, float) else str(v) for v in (lowest, highest))
             raise ValueError(f"{fn}: y has labels in [{lo}, {hi}], expected labels in "
                              f"[0, {n_outputs - 1}] for a model with {n_outputs} outputs")
+        labels = np.ascontiguousarray(arr, dtype=np.int64)
         return None, labels
     if arr.ndim == 1:
         if n_outputs != 1:
@@ -178,7 +192,7 @@ def check_y(y: ArrayLike, n: int, n_outputs: int, loss: str, dtype: DTypeLike,
     if arr.shape[1] != n_outputs:
         raise ValueError(f"{fn}: y has shape {arr.shape}, expected ({n}, {n_outputs})")
     Y = _convert(arr, dtype)
-    _check_finite(Y, fn, "y")
+    _check_finite(Y, fn, "y", arr)
     if loss in ("bce", "ce") and (Y.min() < 0 or Y.max() > 1):
         raise ValueError(f"{fn}: y for loss={loss!r} must lie in [0, 1], "
                          f"got values in [{Y.min()}, {Y.max()}]")

@@ -235,9 +235,9 @@ def _read_header(archive, source):
     return h
 
 
-def _count(value):
-    """A non-negative integer a C++ int64 holds."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+def _count(value, end=2**63):
+    """A non-negative integer below `end` (by default: what a C++ int64 holds)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < end
 
 
 def _build(archive, cls, source, max_parameters, max_layers):
@@ -258,8 +258,8 @@ def _build(archive, cls, source, max_parameters, max_layers):
         except (TypeError, ValueError) as e:
             _fail(source, f"layer {i}: {e}")
     seed, epochs = h.get("seed"), h.get("epochs_done", 0)
-    if not _count(seed) or not _count(epochs):
-        _fail(source, "seed/epochs_done must be non-negative integers below 2**63")
+    if not _count(seed, 2**64) or not _count(epochs):
+        _fail(source, "seed must be an integer in [0, 2**64), epochs_done in [0, 2**63)")
     dtype = np.dtype(h["dtype"])
     # Check every parameter against the layout before allocating anything, so a
     # header that claims huge layers costs nothing.
