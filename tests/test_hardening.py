@@ -17,7 +17,7 @@ import pytest
 
 import nncore as nc
 import nncore.reference as ref
-from conftest import assert_clean_exit, run_isolated
+from conftest import assert_clean_exit, limits_address_space, run_isolated
 
 X4 = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
 Y4 = np.array([1.0, 1.0, 0.0, 0.0])
@@ -142,16 +142,18 @@ def test_the_core_constructor_checks_sizes_itself():
     # Signed overflow in Network's size arithmetic was undefined behaviour: isolated.
     proc = run_isolated("""
         import pytest
-        from nncore import _core
-        for spec in ([(0, 2**62, 4, 1, 0.0, 0)], [(8, 3, 4, 2**62, 0.0, 0)],
-                     [(0, 2**31, 2**31, 1, 0.0, 0), (0, 2**31, 2**31, 1, 0.0, 0)]):
+        from nncore._core import LayerKind, LayerSpec, Network64
+        dense = lambda i, o: LayerSpec(LayerKind.dense, in_features=i, out_features=o)
+        maxout = LayerSpec(LayerKind.maxout, in_features=3, out_features=4, k=2**62)
+        for specs in ([dense(2**62, 4)], [maxout], [dense(2**31, 2**31), dense(2**31, 2**31)]):
             with pytest.raises(ValueError, match="larger than a 64-bit size"):
-                _core.Network64(spec)
+                Network64(specs)
         print("OK")
     """)
     assert_clean_exit(proc)
 
 
+@limits_address_space
 def test_inference_memory_does_not_grow_with_depth():
     # predict kept one activation buffer per layer: 4 rows through Dense(1, 1000) and
     # 20,000 Identity layers took 640 MB. Now two buffers of the widest layer.
