@@ -250,3 +250,10 @@ def assert_clean_exit(proc, expect="OK"):
     assert proc.returncode == 0, (f"exit code {proc.returncode} (negative: killed by signal)\n"
                                   f"{proc.stdout}\n{proc.stderr[-3000:]}")
     assert expect in proc.stdout, proc.stdout + proc.stderr[-3000:]
+
+
+# Under tools/sanitize (AddressSanitizer preloaded) the address space cannot be capped:
+# ASan reserves terabytes of it for its shadow memory. Those tests are skipped there.
+limits_address_space = pytest.mark.skipif(
+    os.environ.get("NNCORE_SANITIZED") == "1",
+    reason="RLIMIT_AS cannot apply under AddressSanitizer (tools/sanitize)")

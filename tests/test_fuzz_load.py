@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from conftest import assert_clean_exit, run_isolated
+from conftest import assert_clean_exit, limits_address_space, run_isolated
 
 EXAMPLES = int(os.environ.get("NNCORE_FUZZ_EXAMPLES", "150"))
 
@@ -110,6 +110,7 @@ print("OK", outcomes, f"peak RSS {peak} MiB")
 '''
 
 
+@limits_address_space
 def test_load_survives_mutated_and_crafted_files():
     code = FUZZ.replace("sys.argv[1]", str(EXAMPLES)).replace(
         "TESTS)", repr(os.path.dirname(os.path.abspath(__file__))) + ")")

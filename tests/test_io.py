@@ -19,7 +19,7 @@ import pytest
 
 import crafted
 import nncore as nc
-from conftest import assert_clean_exit, run_isolated
+from conftest import assert_clean_exit, limits_address_space, run_isolated
 from nncore import io as ncio
 
 RNG = np.random.default_rng(2024)
@@ -465,6 +465,7 @@ def test_loading_a_missing_file_raises_oserror(tmp_path):
 BOMB = 256 * 2**20  # each bomb inflates to 256 MiB; the loader may use far less
 
 
+@limits_address_space
 @pytest.mark.parametrize("make,match", [
     (lambda: crafted.bomb_in_unknown_member(BOMB), r"unexpected entries \['junk.npy'\]"),
     (lambda: crafted.bomb_in_parameter(BOMB), "parameter '0.W' holds more data than its header"),
