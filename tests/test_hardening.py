@@ -360,3 +360,28 @@ def test_errors_say_what_is_wrong(case, call, exc, msg):
 def test_a_model_with_a_seed_above_2_63_round_trips():
     m = nc.Sequential(nc.Dense(2, 1), seed=2**64 - 1)
     assert nc.io.from_bytes(nc.io.to_bytes(m), nc.Sequential).seed == 2**64 - 1
+
+
+def test_a_huge_epoch_count_reserves_nothing_up_front():
+    # History was reserved per epoch: epochs=10**10 raised std::bad_alloc before training.
+    m = classifier()
+    h = m.fit(XR, YR, epochs=10**10, batch_size=5, verbose=0, callbacks=[lambda e, logs: False])
+    assert h.epoch == [0] and h.stop_reason == "callback"
+
+
+def test_the_core_refuses_a_zero_step_size_itself():
+    # Python checks it first; a direct call into the core divided by zero (SIGFPE).
+    proc = run_isolated("""
+        import numpy as np, pytest
+        from nncore import _core
+        net = _core.Network64([_core.LayerSpec(_core.LayerKind.dense, in_features=2,
+                                               out_features=1)])
+        cfg = _core.FitConfig()
+        cfg.schedule.kind = _core.ScheduleKind.step
+        cfg.schedule.step_size = 0
+        with pytest.raises(ValueError, match="step_size and t_max must be >= 1"):
+            _core.fit(net, np.ones((4, 2)), np.ones((4, 1)), None, None, None, None, cfg,
+                      _core.OptimizerConfig(), None, None, 0, None, False)
+        print("OK")
+    """)
+    assert_clean_exit(proc)

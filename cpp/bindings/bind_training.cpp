@@ -170,6 +170,10 @@ void bind_one(py::module_& m) {
     if (cfg.epochs < 0 || cfg.batch_size < 1) throw std::invalid_argument("fit: bad epochs/batch_size");
     if (!known(cfg.schedule.kind, kScheduleKindNames))
       throw std::invalid_argument("fit: unknown schedule kind");
+    // Divisors of the schedules (python/nncore checks them with their names first).
+    if ((cfg.schedule.kind == ScheduleKind::Step && cfg.schedule.step_size < 1) ||
+        (cfg.schedule.kind == ScheduleKind::Cosine && cfg.schedule.t_max < 1))
+      throw std::invalid_argument("fit: schedule step_size and t_max must be >= 1");
     const Dataset<T> train = to_dataset(net, cfg.loss, X, Y, labels, "fit", w);
     std::optional<Dataset<T>> val;
     if (Xv) val = to_dataset(net, cfg.loss, *Xv, Yv, labels_v, "fit (validation)");

@@ -43,8 +43,10 @@ class FitLoop {
         snap_(net.num_params(), st), plateau_(cfg.schedule), early_(cfg, net.num_params()),
         lr_(cfg.lr) {
     net.reserve(std::max(bs_, val ? std::min<Index>(val->rows, 4096) : Index(1)));
+    // Room for the usual run up front; a huge epochs (stopped early by a callback)
+    // must not reserve memory for epochs that never run: the history grows then.
     for (auto* v : {&h_.loss, &h_.val_loss, &h_.metric, &h_.val_metric, &h_.lr, &h_.seconds})
-      v->reserve(std::size_t(cfg.epochs));
+      v->reserve(std::size_t(std::min<Index>(cfg.epochs, 4096)));
   }
 
   History run() {
