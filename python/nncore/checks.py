@@ -67,9 +67,10 @@ def positive_int(value: object, owner: str, name: str, maximum: int = INT64_MAX)
     """An integer in [1, maximum] (not bool; NumPy integers welcome) as int."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
-    if value > maximum:
+    n = int(value)
+    if n > maximum:
         raise ValueError(f"{owner}: {name} must be at most {maximum}, got {value!r}")
-    return int(value)
+    return n
 
 
 def seed(value: object, owner: str, name: str = "seed", none_ok: bool = False) -> int:
@@ -78,9 +79,10 @@ def seed(value: object, owner: str, name: str = "seed", none_ok: bool = False) -
             or value < 0:
         expected = "None or a non-negative integer" if none_ok else "a non-negative integer"
         raise ValueError(f"{owner}: {name} must be {expected}, got {value!r}")
-    if value >= 2**64:
+    n = int(value)
+    if n >= 2**64:
         raise ValueError(f"{owner}: {name} must be below 2**64, got {value!r}")
-    return int(value)
+    return n
 
 
 def boolean(value: object, owner: str, name: str) -> bool:

@@ -32,14 +32,18 @@ import io
 import json
 import os
 import re
+import threading
 import zipfile
+from typing import IO, Any, Mapping, NoReturn, Optional, Protocol, TypeVar, Union
 
 import numpy as np
 import numpy.lib.format as npy
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from .layers import LAYERS
+from .checks import FloatArray
+from .layers import LAYERS, Layer
 from .layout import plan
-from .optim import OPTIMIZERS
+from .optim import OPTIMIZERS, OptimizerState
 
 FORMAT, VERSION = "nncore", 1
 
@@ -51,10 +55,39 @@ LIMITS = {
     "max_header_bytes": 4 * 2**20,   # the JSON header
 }
 # Member names a model file may have (np.savez adds ".npy").
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class Model(Protocol):
+    """What the model file needs from a model (both nncore.Sequential and
+    nncore.reference.Sequential have it; their ModelBase is a floor above)."""
+
+    _lock: threading.RLock
+    _epochs_done: int
+
+    def __init__(self, *layers: Any, dtype: DTypeLike = ..., seed: int = ...) -> None: ...
+
+    @property
+    def dtype(self) -> type[np.floating[Any]]: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def layers(self) -> Any: ...  # Sequence[Layer]; the reference narrows the element type
+    @property
+    def num_parameters(self) -> int: ...
+    @property
+    def optimizer_state(self) -> Optional[OptimizerState]: ...
+    def named_parameters(self) -> dict[str, FloatArray]: ...
+    def load_state_dict(self, state_dict: Mapping[str, ArrayLike]) -> None: ...
+    def _adopt_optimizer_state(self, state: OptimizerState) -> None: ...
+
+
+M = TypeVar("M", bound=Model)
+
 _MEMBER = re.compile(r"(__nncore__|param/\d+\.(W|b|alpha)|opt/[mv])\.npy")
 
 
-def _header(model, include_optimizer):
+def _header(model: Model, include_optimizer: bool) -> dict[str, Any]:
     opt = None
     st = model.optimizer_state
     if include_optimizer and st is not None:
@@ -68,7 +101,7 @@ def _header(model, include_optimizer):
     }
 
 
-def to_bytes(model, include_optimizer=True, owner="to_bytes"):
+def to_bytes(model: Model, include_optimizer: bool = True, owner: str = "to_bytes") -> bytes:
     """The model file's bytes, taken under the model's lock (never half a training step).
 
     Non-finite weights or optimizer buffers are refused: such a file could never be
@@ -76,14 +109,14 @@ def to_bytes(model, include_optimizer=True, owner="to_bytes"):
     error comes while the model is still in memory to be fixed."""
     with model._lock:
         header = json.dumps(_header(model, include_optimizer)).encode("utf-8")
-        arrays = {"__nncore__": np.frombuffer(header, dtype=np.uint8)}
+        arrays: dict[str, NDArray[Any]] = {"__nncore__": np.frombuffer(header, dtype=np.uint8)}
         for name, value in model.named_parameters().items():
             arrays[f"param/{name}"] = value
         st = model.optimizer_state
         if include_optimizer and st is not None:
-            for key in ("m", "v"):
-                if st[key] is not None:
-                    arrays[f"opt/{key}"] = st[key]
+            for key, buffer in (("m", st["m"]), ("v", st["v"])):
+                if buffer is not None:
+                    arrays[f"opt/{key}"] = buffer
         for key, value in arrays.items():
             if value.dtype.kind == "f" and not np.isfinite(value).all():
                 what = key.replace("param/", "parameter ").replace("opt/", "optimizer buffer ")
@@ -91,11 +124,12 @@ def to_bytes(model, include_optimizer=True, owner="to_bytes"):
                                  "finite numbers only (set finite weights with "
                                  "load_state_dict or set_flat_parameters, or refit)")
         buf = io.BytesIO()
-        np.savez(buf, **arrays)
+        # (numpy's stub types **kwds as if a key could be savez's allow_pickle)
+        np.savez(buf, **arrays)  # type: ignore[arg-type]
     return buf.getvalue()
 
 
-def save(model, path, include_optimizer=False):
+def save(model: Model, path: PathLike, include_optimizer: bool = False) -> None:
     """Write `model` to `path` (any extension; `.nncore` by convention).
 
     Atomic: the bytes go to a new uniquely named file beside `path`, which then
@@ -123,11 +157,11 @@ def save(model, path, include_optimizer=False):
         raise
 
 
-def _fail(source, why):
+def _fail(source: str, why: str) -> NoReturn:
     raise ValueError(f"load: {source} is not a valid nncore model file: {why}")
 
 
-def _limit(value, name):
+def _limit(value: Optional[int], name: str) -> int:
     v = LIMITS[name] if value is None else value
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
         raise ValueError(f"load: {name} must be a positive integer, got {v!r}")
@@ -137,7 +171,7 @@ def _limit(value, name):
 class _Archive:
     """The zip's members by name (".npy" dropped), read one bounded array at a time."""
 
-    def __init__(self, source, fileobj):
+    def __init__(self, source: str, fileobj: IO[bytes]) -> None:
         self.source = source
         head = fileobj.read(8)
         fileobj.seek(0)
@@ -159,7 +193,9 @@ class _Archive:
             _fail(source, f"unexpected entries {sorted(bad)[:5]} (refused unread)")
         self.names = {n[:-4] for n in names}
 
-    def read(self, name, dtype=None, shape=None, max_bytes=None):
+    def read(self, name: str, dtype: Optional[DTypeLike] = None,
+             shape: Optional[tuple[int, ...]] = None,
+             max_bytes: Optional[int] = None) -> NDArray[Any]:
         """The array `name`, checked against dtype/shape (or max_bytes) from its npy
         header before its data is inflated; exactly the implied bytes are read."""
         what = f"entry {name!r}"
@@ -195,12 +231,14 @@ class _Archive:
         return np.frombuffer(data, dtype=dt).reshape(shp, order="F" if fortran else "C")
 
 
-def from_bytes(data, cls, source="<bytes>", max_parameters=None, max_layers=None):
+def from_bytes(data: bytes, cls: type[M], source: str = "<bytes>",
+               max_parameters: Optional[int] = None, max_layers: Optional[int] = None) -> M:
     """The model of class `cls` (nncore.Sequential or nncore.reference.Sequential) in `data`."""
     return _load(io.BytesIO(data), cls, source, max_parameters, max_layers)
 
 
-def load(path, cls, max_parameters=None, max_layers=None):
+def load(path: PathLike, cls: type[M], max_parameters: Optional[int] = None,
+         max_layers: Optional[int] = None) -> M:
     """Read a model of class `cls` written by `save` (`nncore.load` picks nncore.Sequential).
 
     max_parameters, max_layers: refuse larger models (default: LIMITS)."""
@@ -208,15 +246,15 @@ def load(path, cls, max_parameters=None, max_layers=None):
         return _load(f, cls, repr(os.fspath(path)), max_parameters, max_layers)
 
 
-def _load(fileobj, cls, source, max_parameters, max_layers):
-    max_parameters = _limit(max_parameters, "max_parameters")
-    max_layers = _limit(max_layers, "max_layers")
+def _load(fileobj: IO[bytes], cls: type[M], source: str, max_parameters: Optional[int],
+          max_layers: Optional[int]) -> M:
     archive = _Archive(source, fileobj)
     with archive.zip:
-        return _build(archive, cls, source, max_parameters, max_layers)
+        return _build(archive, cls, source, _limit(max_parameters, "max_parameters"),
+                      _limit(max_layers, "max_layers"))
 
 
-def _read_header(archive, source):
+def _read_header(archive: _Archive, source: str) -> dict[str, Any]:
     if "__nncore__" not in archive.names:
         _fail(source, "no __nncore__ header")
     raw = archive.read("__nncore__", max_bytes=LIMITS["max_header_bytes"])
@@ -235,12 +273,13 @@ def _read_header(archive, source):
     return h
 
 
-def _count(value, end=2**63):
+def _count(value: object, end: int = 2**63) -> bool:
     """A non-negative integer below `end` (by default: what a C++ int64 holds)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < end
 
 
-def _build(archive, cls, source, max_parameters, max_layers):
+def _build(archive: _Archive, cls: type[M], source: str, max_parameters: int,
+           max_layers: int) -> M:
     h = _read_header(archive, source)
     specs = h.get("layers")
     if not isinstance(specs, list) or not specs:
@@ -248,7 +287,7 @@ def _build(archive, cls, source, max_parameters, max_layers):
     if len(specs) > max_layers:
         _fail(source, f"{len(specs)} layers, more than max_layers={max_layers} (raise it with "
                       "load(..., max_layers=...) or nncore.io.LIMITS if you trust the file)")
-    layers = []
+    layers: list[Layer] = []
     for i, spec in enumerate(specs):
         if not isinstance(spec, dict) or spec.get("type") not in LAYERS \
                 or not isinstance(spec.get("config"), dict):
@@ -257,7 +296,8 @@ def _build(archive, cls, source, max_parameters, max_layers):
             layers.append(LAYERS[spec["type"]](**spec["config"]))
         except (TypeError, ValueError) as e:
             _fail(source, f"layer {i}: {e}")
-    seed, epochs = h.get("seed"), h.get("epochs_done", 0)
+    seed: Any = h.get("seed")
+    epochs: Any = h.get("epochs_done", 0)
     if not _count(seed, 2**64) or not _count(epochs):
         _fail(source, "seed must be an integer in [0, 2**64), epochs_done in [0, 2**63)")
     dtype = np.dtype(h["dtype"])
@@ -306,7 +346,7 @@ def _build(archive, cls, source, max_parameters, max_layers):
             optimizer = OPTIMIZERS[opt["kind"]](**opt["hyperparameters"])
         except (TypeError, ValueError) as e:
             _fail(source, f"optimizer: {e}")
-        state = {"optimizer": optimizer, "t": opt["t"], "m": None, "v": None}
+        state: OptimizerState = {"optimizer": optimizer, "t": opt["t"], "m": None, "v": None}
         for key in ("m", "v"):
             if f"opt/{key}" in archive.names:
                 try:

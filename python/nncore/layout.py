@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from typing import Any, Sequence, cast
+from typing import Any, Optional, Sequence, cast
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -65,7 +65,7 @@ def plan(layers: Sequence[Layer]) -> tuple[int, int, list[ParamSlot]]:
     return n_features, width, layout
 
 
-def physical_memory():
+def physical_memory() -> Optional[int]:
     """Bytes of RAM on this machine (None where the OS does not say)."""
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -73,7 +73,7 @@ def physical_memory():
         return None
 
 
-def check_arena_size(n_parameters, dtype, owner="Sequential"):
+def check_arena_size(n_parameters: int, dtype: DTypeLike, owner: str = "Sequential") -> None:
     """Refuse a model whose arenas cannot exist, before anything is allocated.
 
     A model holds its parameters and their gradients (dtype each) and a one-byte
