@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['FitConfig', 'LayerKind', 'LayerSpec', 'LossKind', 'MomentumForm', 'Network32', 'Network64', 'OptimizerConfig', 'OptimizerKind', 'ScheduleConfig', 'ScheduleKind', 'evaluate', 'fit', 'gemm_kernel_name', 'get_num_threads', 'has_openmp', 'permutation', 'requested_num_threads', 'set_num_threads', 'set_piece_trace', 'take_piece_trace', 'train_step']
+__all__: list[str] = ['FitConfig', 'LayerKind', 'LayerSpec', 'LossKind', 'MomentumForm', 'Network32', 'Network64', 'OptimizerConfig', 'OptimizerKind', 'ScheduleConfig', 'ScheduleKind', 'evaluate', 'fit', 'gemm_kernel_name', 'get_num_threads', 'has_openmp', 'max_threads_limit', 'permutation', 'requested_num_threads', 'set_num_threads', 'set_piece_trace', 'take_piece_trace', 'train_step']
 class LayerKind:
     """
     Layer kinds (nncore.layers names)
@@ -577,3 +577,4 @@ def train_step(net: Network32, X: numpy.typing.NDArray[numpy.float32], Y: numpy.
 def train_step(net: Network64, X: numpy.typing.NDArray[numpy.float64], Y: numpy.typing.NDArray[numpy.float64] | None, labels: numpy.typing.NDArray[numpy.int64] | None, cfg: FitConfig, opt: OptimizerConfig, m: numpy.typing.NDArray[numpy.float64] | None, v: numpy.typing.NDArray[numpy.float64] | None, t: typing.SupportsInt | typing.SupportsIndex, lr: typing.SupportsFloat | typing.SupportsIndex, w: numpy.typing.NDArray[numpy.float64] | None = None) -> tuple[float, int]:
     ...
 has_openmp: bool
+max_threads_limit: int = 1024
