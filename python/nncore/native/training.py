@@ -95,7 +95,7 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
     cfg.schedule = schedule_config(a.lr_schedule)
     if a.stopping is not None:
         cfg.patience, cfg.min_delta, cfg.restore_best = a.stopping
-    bar = progress_for(verbose, a.epochs, model._epochs_done, Xc.shape[0])
+    bar = progress_for(verbose, a.epochs, model._epochs_done, X.shape[0])
     cfg.report_seconds = 0.1 if verbose == 1 else 0.0
     cfg.report_every_epochs = 1 if cbs or verbose == 2 else 0
     # Batch callbacks only when asked: otherwise the loop never enters Python mid-epoch.
