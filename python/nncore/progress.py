@@ -37,7 +37,7 @@ def check_verbose(verbose: object, fn: str) -> int:
         raise ValueError(f"{fn}: verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
     if verbose == "auto":
         return 1 if sys.stderr.isatty() or in_notebook() else 0
-    return int(verbose)  # type: ignore[call-overload]  # checked against VERBOSE above
+    return int(verbose)
 
 
 _NAMES = (("loss", "loss", ".4g"), ("accuracy", "acc", ".3f"),

@@ -11,7 +11,7 @@ and returns the learned hidden representation, which is linearly separable.
 from __future__ import annotations
 
 from types import ModuleType
-from typing import TYPE_CHECKING, Literal, TypedDict
+from typing import TYPE_CHECKING, Callable, Literal, TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
@@ -93,9 +93,10 @@ def xor_learned(hidden: int = 2, activation: HiddenActivation = "tanh", seed: in
     act = HIDDEN_ACTIVATIONS[activation]
     model = nc.Sequential(nc.Dense(2, hidden, init=init), act(), nc.Dense(hidden, 1),
                           nc.Sigmoid(), seed=seed)
-    opt: nc.Optimizer = {"adam": lambda: nc.Adam(lr=lr),
-                         "momentum": lambda: nc.Momentum(lr=lr, gamma=0.9),
-                         "sgd": lambda: nc.SGD(lr=lr)}[optimizer]()
+    makers: dict[str, Callable[[], nc.Optimizer]] = {
+        "adam": lambda: nc.Adam(lr=lr), "momentum": lambda: nc.Momentum(lr=lr, gamma=0.9),
+        "sgd": lambda: nc.SGD(lr=lr)}
+    opt = makers[optimizer]()
     hist = model.fit(X, y, loss="bce", optimizer=opt, epochs=epochs, batch_size=4,
                      shuffle=False, verbose=0)
     prob = model.predict(X).ravel()

@@ -6,12 +6,29 @@ hands out NumPy views into it. Everything is validated and converted in
 """
 from __future__ import annotations
 
+from typing import Any, Callable, Iterable, Optional, Sequence, TypeVar, Union, overload
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import io, onnx_export
 from .._core import LayerKind, LayerSpec, LossKind, Network32, Network64
 from . import training
 from .._base import ModelBase
+from ..checks import FloatArray, LabelArray
+from ..fit_args import StoppingSpec
+from ..history import History
+from ..optim import Optimizer
+from ..schedules import Schedule
+
+# The core's overloads pair Network32 with float32 arrays and Network64 with float64;
+# the model's dtype picks both at run time, which a type checker cannot follow.
+CoreNetwork = Any
+
+
+def _built(width: Optional[int]) -> int:
+    assert width is not None  # layout.plan fixed every width before the arena is made
+    return width
 
 
 class Sequential(ModelBase):
@@ -22,9 +39,11 @@ class Sequential(ModelBase):
     41
     """
 
-    def _new_arena(self, size):
-        specs = [LayerSpec(kind=LayerKind.__members__[l.kind], in_features=l.in_features,
-                           out_features=l.out_features, k=l.k, hyper=l.hyper(),
+    _net: CoreNetwork
+
+    def _new_arena(self, size: int) -> FloatArray:
+        specs = [LayerSpec(kind=LayerKind.__members__[l.kind], in_features=_built(l.in_features),
+                           out_features=_built(l.out_features), k=l.k, hyper=l.hyper(),
                            n_alpha=getattr(l, "num_parameters", 0))
                  for l in self.layers]
         cls = Network64 if self.dtype == np.float64 else Network32
@@ -32,27 +51,38 @@ class Sequential(ModelBase):
         if self._net.num_params != size:  # the two layouts must agree
             raise RuntimeError(f"nncore: core arena has {self._net.num_params} values, "
                                f"Python layout {size}")
-        return self._net.params()
+        params: FloatArray = self._net.params()
+        return params
 
-    def _forward(self, X):
+    def _forward(self, X: FloatArray) -> FloatArray:
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
         self._net.predict(X, out)
         return out
 
-    def _trace(self, X):
-        return self._net.trace(X)
+    def _trace(self, X: FloatArray) -> list[FloatArray]:
+        outputs: list[FloatArray] = self._net.trace(X)
+        return outputs
 
-    def _loss_and_grad(self, X, Y, labels, loss, l1, l2, want_grad, w=None):
+    def _loss_and_grad(self, X: FloatArray, Y: Optional[FloatArray], labels: Optional[LabelArray],
+                       loss: str, l1: float, l2: float, want_grad: bool,
+                       w: Optional[FloatArray] = None) -> tuple[float, Optional[FloatArray]]:
         # (value, a copy of the gradient arena taken under the core's lock)
-        return self._net.loss_and_grad(X, Y, labels, LossKind.__members__[loss], l1, l2, want_grad,
-                                       w)
+        value, grad = self._net.loss_and_grad(X, Y, labels, LossKind.__members__[loss], l1, l2,
+                                              want_grad, w)
+        return float(value), grad
 
     # -- training (python/nncore/training.py; the loop runs in C++) ---------------
-    def fit(self, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle=True,
-            seed=None, l1=0.0, l2=0.0, validation_data=None, validation_split=0.0,
-            lr_schedule=None, clip_norm=None, early_stopping=None, callbacks=(),
-            verbose="auto", callback_every_batches=None, sample_weight=None,
-            penalty_per_sample=False):
+    def fit(self, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
+            optimizer: Optional[Optimizer] = None, epochs: int = 1, batch_size: int = 32,
+            shuffle: bool = True, seed: Optional[int] = None, l1: float = 0.0, l2: float = 0.0,
+            validation_data: Optional[Sequence[ArrayLike]] = None,
+            validation_split: float = 0.0, lr_schedule: Optional[Schedule] = None,
+            clip_norm: Optional[float] = None,
+            early_stopping: Union[None, int, StoppingSpec] = None,
+            callbacks: Iterable[Union[Callable[..., object], object]] = (),
+            verbose: Union[str, int] = "auto", callback_every_batches: Optional[int] = None,
+            sample_weight: Optional[ArrayLike] = None,
+            penalty_per_sample: bool = False) -> History:
         """Train in one native call; returns a History (`.history["loss"]`, ...).
 
         loss: "mse" | "mse_mean" | "bce" | "ce" (default from the last layer:
@@ -89,8 +119,11 @@ class Sequential(ModelBase):
                 callback_every_batches=callback_every_batches,
                 sample_weight=sample_weight, penalty_per_sample=penalty_per_sample)
 
-    def train_step(self, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None,
-                   clip_norm=None, sample_weight=None, penalty_per_sample=False):
+    def train_step(self, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
+                   optimizer: Optional[Optimizer] = None, l1: float = 0.0, l2: float = 0.0,
+                   lr: Optional[float] = None, clip_norm: Optional[float] = None,
+                   sample_weight: Optional[ArrayLike] = None,
+                   penalty_per_sample: bool = False) -> float:
         """One native optimizer step on (X, y); returns the batch loss before the step."""
         with self._lock:
             return training.train_step(self, X, y, loss=loss, optimizer=optimizer, l1=l1,
@@ -98,19 +131,30 @@ class Sequential(ModelBase):
                                        sample_weight=sample_weight,
                                        penalty_per_sample=penalty_per_sample)
 
-    def evaluate(self, X, y, loss=None, l1=0.0, l2=0.0, sample_weight=None):
+    def evaluate(self, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None, l1: float = 0.0,
+                 l2: float = 0.0, sample_weight: Optional[ArrayLike] = None) -> dict[str, float]:
         """{"loss", "accuracy"} for bce/ce, {"loss", "mse", "r2"} for regression."""
         return training.evaluate(self, X, y, loss=loss, l1=l1, l2=l2,
                                  sample_weight=sample_weight)
 
-    def to_onnx(self, path=None, opset=None):
+    def to_onnx(self, path: Optional[str] = None, opset: Optional[int] = None) -> Any:
         """Write the network as a standard ONNX graph to `path` (if given) and return the
         onnx.ModelProto: input "X" (N, n_features), output "Y" (N, n_outputs), the model's
         dtype; opset 17 by default. Needs the `onnx` package (docs/ecosystem.md)."""
         return onnx_export.to_onnx(self, path, opset=opset)
 
 
-def load(path, cls=None, max_parameters=None, max_layers=None):
+_M = TypeVar("_M", bound=ModelBase)
+
+
+@overload
+def load(path: Any, cls: None = None, max_parameters: Optional[int] = None,
+         max_layers: Optional[int] = None) -> Sequential: ...
+@overload
+def load(path: Any, cls: type[_M], max_parameters: Optional[int] = None,
+         max_layers: Optional[int] = None) -> _M: ...
+def load(path: Any, cls: Optional[type[ModelBase]] = None, max_parameters: Optional[int] = None,
+         max_layers: Optional[int] = None) -> ModelBase:
     """Read a model written by `save` (an `nncore.Sequential` unless `cls` says otherwise,
     e.g. `nncore.reference.Sequential`). Data only: loading never executes code.
 

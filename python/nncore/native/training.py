@@ -7,8 +7,10 @@ The optimizer and schedule specs are shared with `nncore.reference`.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._core import (FitConfig, LossKind, MomentumForm, OptimizerConfig, OptimizerKind,
                      ScheduleConfig, ScheduleKind)
@@ -18,10 +20,18 @@ from .._core import train_step as core_train_step
 from ..checks import check_sample_weight, positive_int
 from ..fit_args import check_fit_arguments, check_step_arguments, check_weights, default_loss
 from ..history import History
+from ..optim import Optimizer
 from ..progress import check_verbose, progress_for
+from ..schedules import Schedule
+
+if TYPE_CHECKING:
+    from ..fit_args import StoppingSpec
+    from .model import Sequential
+
+Callback = Callable[..., object]
 
 
-def optimizer_config(opt):
+def optimizer_config(opt: Optimizer) -> OptimizerConfig:
     c = OptimizerConfig()
     c.kind = OptimizerKind.__members__[opt.kind]
     c.gamma = opt.beta1 if opt.kind == "adam" else opt.gamma
@@ -33,7 +43,7 @@ def optimizer_config(opt):
     return c
 
 
-def schedule_config(s):
+def schedule_config(s: Optional[Schedule]) -> ScheduleConfig:
     c = ScheduleConfig()
     if s is None:
         return c
@@ -43,16 +53,18 @@ def schedule_config(s):
     return c
 
 
-def _fit_config(model, loss, l1, l2):
+def _fit_config(model: Sequential, loss: str, l1: float, l2: float) -> FitConfig:
     c = FitConfig()
     c.loss, c.l1, c.l2 = LossKind.__members__[loss], l1, l2
     return c
 
 
-def _split_callbacks(callbacks, fn):
+def _split_callbacks(callbacks: Optional[Iterable[object]],
+                     fn: str) -> tuple[list[Callback], list[Callback]]:
     """Epoch callbacks (cb(epoch, logs) or obj.on_epoch_end) and batch callbacks
     (obj.on_batch_end(batch, logs)); returning False from either stops fit."""
-    epoch_cbs, batch_cbs = [], []
+    epoch_cbs: list[Callback] = []
+    batch_cbs: list[Callback] = []
     for cb in callbacks or ():
         if hasattr(cb, "on_epoch_end") or hasattr(cb, "on_batch_end"):
             if hasattr(cb, "on_epoch_end"):
@@ -67,15 +79,20 @@ def _split_callbacks(callbacks, fn):
     return epoch_cbs, batch_cbs
 
 
-def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle=True,
-        seed=None, l1=0.0, l2=0.0, validation_data=None, validation_split=0.0,
-        lr_schedule=None, clip_norm=None, early_stopping=None, callbacks=(), verbose="auto",
-        callback_every_batches=None, sample_weight=None, penalty_per_sample=False):
+def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
+        optimizer: Optional[Optimizer] = None, epochs: int = 1, batch_size: int = 32,
+        shuffle: bool = True, seed: Optional[int] = None, l1: float = 0.0, l2: float = 0.0,
+        validation_data: Optional[Sequence[ArrayLike]] = None, validation_split: float = 0.0,
+        lr_schedule: Optional[Schedule] = None, clip_norm: Optional[float] = None,
+        early_stopping: Union[None, int, StoppingSpec] = None,
+        callbacks: Optional[Iterable[object]] = (), verbose: object = "auto",
+        callback_every_batches: Optional[int] = None, sample_weight: Optional[ArrayLike] = None,
+        penalty_per_sample: bool = False) -> History:
     a = check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, shuffle, seed, l1,
                             l2, validation_data, validation_split, lr_schedule, clip_norm,
                             early_stopping, sample_weight=sample_weight,
                             penalty_per_sample=penalty_per_sample)
-    X, Y, labels, loss, optimizer, val = a.X, a.Y, a.labels, a.loss, a.optimizer, a.validation
+    X, Y, labels, loss_name, opt, val = a.X, a.Y, a.labels, a.loss, a.optimizer, a.validation
     cbs, batch_cbs = _split_callbacks(callbacks, "fit")
     if callback_every_batches is not None:
         callback_every_batches = positive_int(callback_every_batches, "fit",
@@ -83,13 +100,13 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
     verbose = check_verbose(verbose, "fit")
 
     previous = model._opt
-    st = model._optimizer_state(optimizer)
+    st = model._optimizer_state(opt)
     t0 = st["t"]
     batches_per_epoch = -(-X.shape[0] // a.batch_size)
-    cfg = _fit_config(model, loss, a.l1, a.l2)
+    cfg = _fit_config(model, loss_name, a.l1, a.l2)
     cfg.epochs, cfg.batch_size, cfg.shuffle, cfg.seed = a.epochs, a.batch_size, a.shuffle, a.seed
     cfg.first_epoch = model._epochs_done
-    cfg.lr = optimizer.lr
+    cfg.lr = opt.lr
     cfg.clip_norm = a.clip_norm or 0.0
     cfg.penalty_per_weight = a.penalty_per_sample
     cfg.schedule = schedule_config(a.lr_schedule)
@@ -99,11 +116,11 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
     cfg.report_seconds = 0.1 if verbose == 1 else 0.0
     cfg.report_every_epochs = 1 if cbs or verbose == 2 else 0
     # Batch callbacks only when asked: otherwise the loop never enters Python mid-epoch.
-    on_batch = None
+    on_batch: Optional[Callable[[Mapping[str, Any]], bool]] = None
     if batch_cbs and callback_every_batches:
         cfg.report_every_batches = callback_every_batches
 
-        def on_batch(logs):
+        def batch_report(logs: Mapping[str, Any]) -> bool:
             # The epoch in progress is not done; t counts every step taken so far.
             done = logs["epoch"] - cfg.first_epoch
             st["t"] = t0 + done * batches_per_epoch + logs["batch"] + 1
@@ -114,7 +131,9 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
                     keep_going = False
             return keep_going
 
-    def on_report(raw_logs):
+        on_batch = batch_report
+
+    def on_report(raw_logs: Mapping[str, Any]) -> bool:
         logs = _epoch_logs(raw_logs)
         # Written back before any callback runs: a checkpoint saved there is the
         # state after this epoch (m, v and the weights are the core's own buffers).
@@ -132,7 +151,7 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
     report = on_report if (bar or cbs) else None
     try:
         raw, st["t"], error = core_fit(model._net, X, Y, labels, Xv, Yv, lv, cfg,
-                                        optimizer_config(optimizer), st["m"], st["v"], t0,
+                                        optimizer_config(opt), st["m"], st["v"], t0,
                                         report, True, on_batch, a.w)
     except BaseException:
         if st is not previous:  # the core refused before a step: keep the old state
@@ -142,7 +161,7 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
     finally:
         if bar:
             bar.close()
-    hist = _history(raw, val is not None, loss, cfg.first_epoch)
+    hist = _history(raw, val is not None, loss_name, cfg.first_epoch)
     model._epochs_done = cfg.first_epoch + raw["epochs_run"]
     model.history_ = hist
     if error is not None:
@@ -155,18 +174,18 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=1, batch_size=32, shuffle
     return hist
 
 
-def _stops(result):
+def _stops(result: object) -> bool:
     """A callback's answer: False (Python's or NumPy's) stops fit; None and True go on."""
     return isinstance(result, (bool, np.bool_)) and not result
 
 
-def _epoch_logs(raw):
+def _epoch_logs(raw: Mapping[str, Any]) -> dict[str, Any]:
     """The core's epoch report with History's names (accuracy, val_accuracy, time)."""
     names = {"metric": "accuracy", "val_metric": "val_accuracy", "seconds": "time"}
     return {names.get(k, k): v for k, v in raw.items()}
 
 
-def _history(raw, has_val, loss, first_epoch):
+def _history(raw: Mapping[str, Any], has_val: bool, loss: str, first_epoch: int) -> History:
     h = History(has_val)
     n = raw["epochs_run"]
     h.epoch = list(range(first_epoch, first_epoch + n))
@@ -184,39 +203,44 @@ def _history(raw, has_val, loss, first_epoch):
     return h
 
 
-def train_step(model, X, y, loss=None, optimizer=None, l1=0.0, l2=0.0, lr=None, clip_norm=None,
-               sample_weight=None, penalty_per_sample=False):
-    X, Y, labels, loss, optimizer, l1, l2, lr, clip_norm = check_step_arguments(
+def train_step(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
+               optimizer: Optional[Optimizer] = None, l1: float = 0.0, l2: float = 0.0,
+               lr: Optional[float] = None, clip_norm: Optional[float] = None,
+               sample_weight: Optional[ArrayLike] = None,
+               penalty_per_sample: bool = False) -> float:
+    Xc, Y, labels, loss_name, opt, l1, l2, step_lr, clip = check_step_arguments(
         model, X, y, loss, optimizer, l1, l2, lr, clip_norm)
-    w, l1, l2 = check_weights(model, X, sample_weight, penalty_per_sample, l1, l2, "train_step")
+    w, l1, l2 = check_weights(model, Xc, sample_weight, penalty_per_sample, l1, l2, "train_step")
     previous = model._opt
-    st = model._optimizer_state(optimizer)
-    cfg = _fit_config(model, loss, l1, l2)
-    cfg.clip_norm = clip_norm or 0.0
+    st = model._optimizer_state(opt)
+    cfg = _fit_config(model, loss_name, l1, l2)
+    cfg.clip_norm = clip or 0.0
     try:
-        value, st["t"] = core_train_step(model._net, X, Y, labels, cfg,
-                                          optimizer_config(optimizer), st["m"], st["v"],
-                                          st["t"], lr, w)
+        value, st["t"] = core_train_step(model._net, Xc, Y, labels, cfg, optimizer_config(opt),
+                                          st["m"], st["v"], st["t"], step_lr, w)
     except ValueError as e:  # the core's domain_error: weights and state unchanged
         model._opt = previous
         raise FloatingPointError(str(e)) from None
-    return value
+    return float(value)
 
 
-def evaluate(model, X, y, loss=None, l1=0.0, l2=0.0, sample_weight=None):
+def evaluate(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
+             l1: float = 0.0, l2: float = 0.0,
+             sample_weight: Optional[ArrayLike] = None) -> dict[str, float]:
     """{"loss": L, ...} plus "accuracy" (bce/ce) or "mse" and "r2" (regression); the loss is
     weighted by sample_weight (accuracy, mse and r2 are not)."""
     fn = "evaluate"
-    loss = default_loss(model) if loss is None else loss
-    X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
-    w = check_sample_weight(sample_weight, X.shape[0], model.dtype, fn)
-    value, metric = core_evaluate(model._net, X, Y, labels, LossKind.__members__[loss], l1, l2,
-                                  w)
+    Xc, Y, labels, loss_name, l1, l2 = model._check_targets(
+        X, y, default_loss(model) if loss is None else loss, l1, l2, fn)
+    w = check_sample_weight(sample_weight, Xc.shape[0], model.dtype, fn)
+    value, metric = core_evaluate(model._net, Xc, Y, labels, LossKind.__members__[loss_name],
+                                  l1, l2, w)
     out = {"loss": float(value)}
-    if loss in ("bce", "ce"):
+    if loss_name in ("bce", "ce"):
         out["accuracy"] = float(metric)
     else:
-        pred = model.predict(X).astype(np.float64)
+        assert Y is not None  # regression losses have targets, not labels
+        pred = model.predict(Xc).astype(np.float64)
         Yd = Y.astype(np.float64)
         out["mse"] = float(np.mean((pred - Yd) ** 2))
         ss_tot = np.sum((Yd - Yd.mean(axis=0)) ** 2, axis=0)
