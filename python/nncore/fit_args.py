@@ -11,13 +11,14 @@ from __future__ import annotations
 import numbers
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Protocol, Sequence, SupportsInt, Tuple, Union, cast
+from typing import (Any, Callable, Mapping, Optional, Protocol, Sequence, SupportsInt, Tuple,
+                    Union, cast)
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .checks import (INT64_MAX, FloatArray, LabelArray, boolean, check_sample_weight, check_X,
-                     check_y, positive, positive_int)
+                     check_y, non_negative, positive, positive_int)
 from .checks import seed as check_seed
 from .layers import Layer
 from .optim import Adam, Optimizer
@@ -196,6 +197,44 @@ class FitArguments:
     penalty_per_sample: bool = False            # l1, l2 per unit of weight (÷ each batch's Σw)
 
 
+def class_sample_weights(class_weight: Union[str, Mapping[Any, float]],
+                         Y: Optional[FloatArray], labels: Optional[LabelArray], loss: str,
+                         dtype: Any, fn: str) -> FloatArray:
+    """Per-sample weights from class weights (Keras' and scikit-learn's class_weight):
+    {class: weight} or "balanced" (n / (k · count of the class)). Classes are the
+    labels for ce (integers, or the argmax of one-hot rows) and 0/1 for a single bce
+    output; classes missing from the dict weigh 1."""
+    if loss == "ce":
+        cls = labels if labels is not None else np.argmax(cast(FloatArray, Y), axis=1)
+    elif loss == "bce" and Y is not None and Y.shape[1] == 1:
+        if not np.all((Y == 0) | (Y == 1)):
+            raise ValueError(f"{fn}: class_weight needs hard 0/1 targets for loss='bce'")
+        cls = Y[:, 0].astype(np.int64)
+    else:
+        raise ValueError(f"{fn}: class_weight applies to classification with one label per "
+                         f"sample (loss='ce', or 'bce' with one output), not loss={loss!r} with "
+                         "these targets; pass sample_weight=... instead")
+    present, counts = np.unique(cls, return_counts=True)
+    if isinstance(class_weight, str):
+        if class_weight != "balanced":
+            raise ValueError(f"{fn}: class_weight must be a dict {{class: weight}} or "
+                             f"'balanced', got {class_weight!r}")
+        table = {int(c): len(cls) / (len(present) * n) for c, n in zip(present, counts)}
+    elif isinstance(class_weight, Mapping):
+        table = {}
+        for c, v in class_weight.items():
+            if isinstance(c, bool) or not isinstance(c, (numbers.Integral, np.integer)):
+                raise TypeError(f"{fn}: class_weight keys must be integer classes, got {c!r}")
+            table[int(c)] = non_negative(v, fn, f"class_weight[{c!r}]")
+    else:
+        raise TypeError(f"{fn}: class_weight must be a dict {{class: weight}} or 'balanced', "
+                        f"got {type(class_weight).__name__}")
+    w = np.array([table.get(int(c), 1.0) for c in cls], dtype=dtype)
+    if not float(w.sum()) > 0:
+        raise ValueError(f"{fn}: class_weight gives every sample weight 0")
+    return w
+
+
 def check_fit_arguments(
         model: FitModel, X: ArrayLike, y: ArrayLike, loss: Optional[str],
         optimizer: Optional[Optimizer], epochs: int, batch_size: int, shuffle: bool,
@@ -204,11 +243,15 @@ def check_fit_arguments(
         lr_schedule: Optional[Schedule], clip_norm: Optional[float],
         early_stopping: Union[None, int, StoppingSpec], fn: str = "fit",
         sample_weight: Optional[ArrayLike] = None,
-        penalty_per_sample: bool = False) -> FitArguments:
+        penalty_per_sample: bool = False,
+        class_weight: Union[None, str, Mapping[Any, float]] = None) -> FitArguments:
     """Validate every argument of fit once; errors name `fn` and the argument."""
     loss = default_loss(model) if loss is None else loss
     X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
     w = check_sample_weight(sample_weight, X.shape[0], model.dtype, fn)
+    if class_weight is not None:
+        cw = class_sample_weights(class_weight, Y, labels, loss, model.dtype, fn)
+        w = cw if w is None else w * cw
     per_sample = boolean(penalty_per_sample, fn, "penalty_per_sample")
     if w is not None and validation_split:
         raise ValueError(f"{fn}: sample_weight cannot be combined with validation_split; "

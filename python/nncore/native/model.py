@@ -6,7 +6,8 @@ hands out NumPy views into it. Everything is validated and converted in
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Optional, Sequence, TypeVar, Union, overload
+from typing import (Any, Callable, Iterable, Mapping, Optional, Sequence, TypeVar, Union,
+                    overload)
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -82,7 +83,8 @@ class Sequential(ModelBase):
             callbacks: Iterable[Union[Callable[..., object], object]] = (),
             verbose: Union[str, int] = "auto", callback_every_batches: Optional[int] = None,
             sample_weight: Optional[ArrayLike] = None,
-            penalty_per_sample: bool = False) -> History:
+            penalty_per_sample: bool = False,
+            class_weight: Union[None, str, Mapping[Any, float]] = None) -> History:
         """Train in one native call; returns a History (`.history["loss"]`, ...).
 
         loss: "mse" | "mse_mean" | "bce" | "ce" (default from the last layer:
@@ -117,7 +119,8 @@ class Sequential(ModelBase):
                 lr_schedule=lr_schedule, clip_norm=clip_norm, early_stopping=early_stopping,
                 callbacks=callbacks, verbose=verbose,
                 callback_every_batches=callback_every_batches,
-                sample_weight=sample_weight, penalty_per_sample=penalty_per_sample)
+                sample_weight=sample_weight, penalty_per_sample=penalty_per_sample,
+                class_weight=class_weight)
 
     def train_step(self, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
                    optimizer: Optional[Optimizer] = None, l1: float = 0.0, l2: float = 0.0,

@@ -87,11 +87,12 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
         early_stopping: Union[None, int, StoppingSpec] = None,
         callbacks: Optional[Iterable[object]] = (), verbose: object = "auto",
         callback_every_batches: Optional[int] = None, sample_weight: Optional[ArrayLike] = None,
-        penalty_per_sample: bool = False) -> History:
+        penalty_per_sample: bool = False,
+        class_weight: Union[None, str, Mapping[Any, float]] = None) -> History:
     a = check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, shuffle, seed, l1,
                             l2, validation_data, validation_split, lr_schedule, clip_norm,
                             early_stopping, sample_weight=sample_weight,
-                            penalty_per_sample=penalty_per_sample)
+                            penalty_per_sample=penalty_per_sample, class_weight=class_weight)
     X, Y, labels, loss_name, opt, val = a.X, a.Y, a.labels, a.loss, a.optimizer, a.validation
     cbs, batch_cbs = _split_callbacks(callbacks, "fit")
     if callback_every_batches is not None:

@@ -6,7 +6,7 @@ layout, and each layer writes its ∂J/∂θ into its views of it.
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from typing import Any, Mapping, Optional, Sequence, Union
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
@@ -114,7 +114,8 @@ class Sequential(ModelBase):
             clip_norm: Optional[float] = None,
             early_stopping: Union[None, int, StoppingSpec] = None,
             sample_weight: Optional[ArrayLike] = None,
-            penalty_per_sample: bool = False) -> History:
+            penalty_per_sample: bool = False,
+            class_weight: Union[None, str, Mapping[Any, float]] = None) -> History:
         """Minibatch training; returns a History (`.history["loss"|"val_loss"|"lr"]`).
 
         loss=None: "bce" after Sigmoid, "ce" after Softmax, else "mse";
@@ -127,7 +128,8 @@ class Sequential(ModelBase):
                 batch_size=batch_size, shuffle=shuffle, seed=seed, l1=l1, l2=l2,
                 validation_data=validation_data, validation_split=validation_split,
                 lr_schedule=lr_schedule, clip_norm=clip_norm, early_stopping=early_stopping,
-                sample_weight=sample_weight, penalty_per_sample=penalty_per_sample)
+                sample_weight=sample_weight, penalty_per_sample=penalty_per_sample,
+                class_weight=class_weight)
             return self.history_
 
     def train_step(self, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,

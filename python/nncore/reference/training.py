@@ -6,7 +6,7 @@ checked by `nncore.fit_args`, shared with the native model.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -62,7 +62,8 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
         validation_data: Optional[Sequence[ArrayLike]] = None, validation_split: float = 0.0,
         lr_schedule: Optional[Schedule] = None, clip_norm: Optional[float] = None,
         early_stopping: Union[None, int, StoppingSpec] = None,
-        sample_weight: Optional[ArrayLike] = None, penalty_per_sample: bool = False) -> History:
+        sample_weight: Optional[ArrayLike] = None, penalty_per_sample: bool = False,
+        class_weight: Union[None, str, Mapping[Any, float]] = None) -> History:
     """Minibatch training (lecture "Training: Gradient Descent plus Tricks").
 
     Epochs are numbered on from earlier fits of the model: E = epochs done before
@@ -88,7 +89,7 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
     a = check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, shuffle, seed, l1,
                             l2, validation_data, validation_split, lr_schedule, clip_norm,
                             early_stopping, sample_weight=sample_weight,
-                            penalty_per_sample=penalty_per_sample)
+                            penalty_per_sample=penalty_per_sample, class_weight=class_weight)
     X, Y, labels, loss, l1, l2, w = a.X, a.Y, a.labels, a.loss, a.l1, a.l2, a.w
     optimizer, epochs, batch_size, shuffle, seed = (a.optimizer, a.epochs, a.batch_size,
                                                     a.shuffle, a.seed)
