@@ -165,3 +165,19 @@ def test_validation_split_warns_when_the_held_out_rows_miss_classes(lib):
     with warnings.catch_warnings():
         warnings.simplefilter("error")      # shuffled: no warning
         m.fit(X[order], y[order], epochs=1, validation_split=0.2)
+
+
+def test_no_import_circles_at_run_time():
+    grimp = pytest.importorskip("grimp")
+    sys.path.insert(0, str(PACKAGE.parent))
+    try:
+        g = grimp.build_graph("nncore", cache_dir=None, exclude_type_checking_imports=True)
+    finally:
+        sys.path.pop(0)
+    mods = [m for m in g.modules if m != "nncore"]
+    circles = set()
+    for m in mods:
+        for other in g.find_modules_directly_imported_by(m):
+            if other != "nncore" and other != m and g.chain_exists(importer=other, imported=m):
+                circles.add(tuple(sorted((m, other))))
+    assert not circles, sorted(circles)
