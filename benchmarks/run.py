@@ -1,5 +1,7 @@
 #!/usr/bin/env python
 """nncore against its peers on the workloads of workloads.md.
+(Longer than 400 lines: the command line, the table and the JSON of every workload in
+one runner; the workloads themselves live in workloads.py, the peers in peers.py.)
 
     python benchmarks/run.py                       # every workload, 1 and 2 threads
     python benchmarks/run.py --workloads xor,mnist-mlp --threads 1 --repeats 5

@@ -4,6 +4,8 @@ A model file must round-trip bit for bit (parameters and, if asked, the
 optimizer state), and loading anything else — truncated, random, crafted or
 pickled data — must fail with a ValueError that says what is wrong, without
 ever running code from the file.
+
+Longer than 400 lines on purpose: round trips and the damaged-file table share the file builders.
 """
 import copy
 import io

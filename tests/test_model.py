@@ -9,6 +9,8 @@ errors are printed in the terminal summary of the run. Typical float64 errors ar
 difference in tanh, amplified), still far inside 1e-12. For float32, inputs are kept
 1e-3 away from kinks (a rounding could flip the branch) and |a| ≤ 2.5 at Tanh/Sigmoid
 (the same cancellation costs float32 ~4 digits there: conditioning, not code).
+
+Longer than 400 lines on purpose: one cross-check per layer kind, loss and penalty over the same twin helpers.
 """
 import threading
 

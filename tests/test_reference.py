@@ -1,5 +1,8 @@
 """nncore.reference on its own: gradients, losses, the lecture's examples, optimizers,
-schedules and the training loop (docs/design.md)."""
+schedules and the training loop (docs/design.md).
+
+Longer than 400 lines on purpose: the twin's own checks, runnable alone without the compiled core (CI does).
+"""
 import math
 from types import SimpleNamespace
 

@@ -4,6 +4,8 @@ scikit-learn's own estimator checks run on six instances (small max_iter so they
 stay fast). Expected failures: the sample-weight equivalence checks on the two
 instances that train on shuffled minibatches with large steps (EXPECTED_FAILED says
 why); the full-batch lbfgs instances pass them, as scikit-learn's own MLP does.
+
+Longer than 400 lines on purpose: every comparison with scikit-learn on identical weights shares its setup.
 """
 from __future__ import annotations
 

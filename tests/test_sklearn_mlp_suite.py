@@ -6,6 +6,8 @@ and tolerance is scikit-learn's. Additions, each marked "nncore port:": the modu
 warning filter (scikit-learn's own pytest configuration does not turn ConvergenceWarning
 into an error, this repository's does), the `global_random_seed` fixture scikit-learn's
 conftest provides, and a skip with its reason where a test cannot apply.
+
+Longer than 400 lines on purpose: it is upstream's file, kept whole so it diffs against it.
 """
 
 # Authors: The scikit-learn developers

@@ -16,6 +16,8 @@ Tolerances (see `rel_diff`):
     while still catching any difference in an update rule (a wrong step is
     O(lr) ≈ 1e-2 relative).
 Set NNCORE_TRAJECTORY_REPORT=1 to print the observed maxima per optimizer/schedule.
+
+Longer than 400 lines on purpose: the trajectory matrix (optimizer × schedule × options) shares one set of fixtures.
 """
 import math
 import os

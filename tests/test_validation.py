@@ -3,7 +3,10 @@ the project conventions, "Tests"): every public entry point refuses bad data wit
 the right exception type AND a message naming the function and the argument, accepts
 everything that converts cleanly, and gives the same numbers for any memory layout.
 Also the strict state dict, the layer and optimizer checks, and the private core's
-own guards (it must raise, never crash)."""
+own guards (it must raise, never crash).
+
+Longer than 400 lines on purpose: one table per entry point, and docs/errors.md is generated from them together.
+"""
 import subprocess
 import sys
 import textwrap
