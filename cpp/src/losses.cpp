@@ -81,12 +81,10 @@ double weighted_loss(LossKind kind, const T* in, Targets<T> t, Index rows, Index
   return total / (wsum * k);
 }
 
-}  // namespace
-
+// The unweighted body, vectorised once per SIMD clone of the entries below (simd.hpp).
 template <class T>
-NNCORE_SIMD_CLONES double loss_forward_backward(LossKind kind, const T* in, Targets<T> t,
-                                                Index rows, Index width, T* delta) {
-  if (t.w) return weighted_loss(kind, in, t, rows, width, delta);
+NNCORE_SIMD_INLINE double loss_body(LossKind kind, const T* in, Targets<T> t, Index rows,
+                                    Index width, T* delta) {
   const Index n = rows * width;
   double total = 0.0;
   switch (kind) {
@@ -153,6 +151,25 @@ NNCORE_SIMD_CLONES double loss_forward_backward(LossKind kind, const T* in, Targ
     }
   }
   return total;
+}
+
+NNCORE_SIMD_ENTRY double loss_entry(LossKind kind, const float* in, Targets<float> t, Index rows,
+                                    Index width, float* delta) {
+  return loss_body(kind, in, t, rows, width, delta);
+}
+
+NNCORE_SIMD_ENTRY double loss_entry(LossKind kind, const double* in, Targets<double> t,
+                                    Index rows, Index width, double* delta) {
+  return loss_body(kind, in, t, rows, width, delta);
+}
+
+}  // namespace
+
+template <class T>
+double loss_forward_backward(LossKind kind, const T* in, Targets<T> t, Index rows, Index width,
+                             T* delta) {
+  if (t.w) return weighted_loss(kind, in, t, rows, width, delta);
+  return loss_entry(kind, in, t, rows, width, delta);
 }
 
 template double loss_forward_backward<float>(LossKind, const float*, Targets<float>, Index,

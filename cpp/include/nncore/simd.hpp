@@ -1,13 +1,70 @@
-// Hot element-wise loops get AVX-512 (x86-64-v4) and AVX2+FMA (v3) clones,
-// one picked at load time (GCC's target_clones / ifunc), so one build runs on
-// any x86-64 and still uses wide vectors where the CPU has them (v4 made the
-// digits network 22 % faster than v3 on this Zen machine). Elsewhere the
-// attribute vanishes.
+// Hot element-wise loops get AVX-512 and AVX2 clones, one picked at load time
+// (target_clones / ifunc), so one build runs on any x86-64 and still uses wide
+// vectors where the CPU has them (AVX-512 made the digits network 22 % faster
+// than AVX2 on this Zen machine). Elsewhere (MSVC, macOS, arm64, no ifunc) the
+// attributes vanish and the loops get the build's baseline ISA.
+//
+// GCC clones any function, templates included: NNCORE_SIMD_CLONES. Clang
+// (>= 14, x86-64 Linux) clones only non-template functions, so the portable
+// pattern, the same for both compilers, is a template body marked
+// NNCORE_SIMD_INLINE called from one non-template entry per type marked
+// NNCORE_SIMD_ENTRY: the body is inlined into, and vectorised for, each clone.
+//   template <class T> NNCORE_SIMD_INLINE void body(T* x, Index n) { ... }
+//   NNCORE_SIMD_ENTRY void run(float* x, Index n) { body(x, n); }
+// NNCORE_SIMD_CLONES on a template is GCC-only (clang builds skip it).
 #pragma once
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define NNCORE_SIMD_CLONES \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#if defined(__has_attribute)
+#if __has_attribute(target_clones) && defined(__x86_64__) && defined(__linux__)
+#define NNCORE_HAVE_TARGET_CLONES 1
+#endif
+#endif
+
+#if defined(NNCORE_HAVE_TARGET_CLONES) && defined(__GNUC__) && !defined(__clang__) && \
+    __GNUC__ >= 11
+// The psABI levels: v4 = AVX-512 F/BW/CD/DQ/VL, v3 = AVX2 + FMA + BMI.
+#define NNCORE_SIMD_CLONE_LIST "arch=x86-64-v4", "arch=x86-64-v3", "default"
+#define NNCORE_SIMD_CLONES __attribute__((target_clones(NNCORE_SIMD_CLONE_LIST)))
+#define NNCORE_SIMD_CLONE_IS(level, feature) __builtin_cpu_supports(level)
+#elif defined(NNCORE_HAVE_TARGET_CLONES) && defined(__clang__)
+// Clang resolves "arch=<cpu>" clones by CPU model (an AMD CPU would never get
+// "arch=haswell") and clang 14 drops "arch=x86-64-v3" beside v4, so its clones
+// name features; avx512f implies AVX2 and FMA.
+#define NNCORE_SIMD_CLONE_LIST "avx512f", "avx2", "default"
+#define NNCORE_SIMD_CLONES
+#define NNCORE_SIMD_CLONE_IS(level, feature) __builtin_cpu_supports(feature)
+#endif
+
+#ifdef NNCORE_SIMD_CLONE_LIST
+#define NNCORE_SIMD_ENTRY __attribute__((target_clones(NNCORE_SIMD_CLONE_LIST)))
+#define NNCORE_SIMD_INLINE inline __attribute__((always_inline))
 #else
 #define NNCORE_SIMD_CLONES
+#define NNCORE_SIMD_ENTRY
+#define NNCORE_SIMD_INLINE inline
 #endif
+
+namespace nncore {
+// For nc.show_config(): the clones this build has ("" if none), and the one
+// the loader's resolver picks on this CPU (the same test it makes).
+inline const char* simd_clones_compiled() {
+#if defined(NNCORE_SIMD_CLONE_LIST) && defined(__clang__)
+  return "avx512f,avx2,default";
+#elif defined(NNCORE_SIMD_CLONE_LIST)
+  return "x86-64-v4,x86-64-v3,default";
+#else
+  return "";
+#endif
+}
+
+inline const char* simd_clone_selected() {
+#ifdef NNCORE_SIMD_CLONE_LIST
+  __builtin_cpu_init();
+  if (NNCORE_SIMD_CLONE_IS("x86-64-v4", "avx512f")) return "avx512";
+  if (NNCORE_SIMD_CLONE_IS("x86-64-v3", "avx2")) return "avx2";
+  return "default";
+#else
+  return "";
+#endif
+}
+}  // namespace nncore
