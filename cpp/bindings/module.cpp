@@ -10,6 +10,7 @@ PYBIND11_MODULE(_core, m) {
   nncore_bind::bind_codes(m);  // first: the signatures below name these enums
   nncore_bind::bind_network(m);
   nncore_bind::bind_training(m);
+  nncore_bind::bind_build(m);  // compiler, OpenMP, SIMD: what nc.show_config() prints
 
   // n >= 1 sets the process-wide count; 0 clears it (OpenMP's setting rules again).
   m.def("set_num_threads", [](int n) {

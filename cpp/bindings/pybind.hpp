@@ -42,5 +42,6 @@ void check_loss(const nncore::Network<T>& net, nncore::LossKind loss, bool has_l
 void bind_codes(py::module_& m);
 void bind_network(py::module_& m);
 void bind_training(py::module_& m);
+void bind_build(py::module_& m);
 
 }  // namespace nncore_bind

@@ -22,9 +22,10 @@ from .schedules import (CosineDecay, ExponentialDecay, ReduceOnPlateau, Schedule
                         StepDecay)
 
 _NATIVE = ("Sequential", "load", "set_num_threads", "get_num_threads", "from_torch",
-           "from_sklearn")
+           "from_sklearn", "show_config", "SerialBuildWarning")
 try:
-    from .native import Sequential, get_num_threads, load, set_num_threads
+    from .native import (SerialBuildWarning, Sequential, get_num_threads, load, set_num_threads,
+                         show_config)
 except ImportError as _e:
     if _e.name != "nncore._core" and "_core" not in str(_e):
         raise
@@ -52,5 +53,5 @@ __all__ = [
     "PReLU", "ELU", "Step", "Softmax", "check_gradients", "init", "reference",
     "set_num_threads", "get_num_threads", "load", "Optimizer", "SGD", "Momentum", "RMSprop",
     "Adam", "Schedule", "StepDecay", "ExponentialDecay", "CosineDecay", "ReduceOnPlateau",
-    "EarlyStopping", "History", "from_torch", "from_sklearn",
+    "EarlyStopping", "History", "from_torch", "from_sklearn", "show_config", "SerialBuildWarning",
 ]

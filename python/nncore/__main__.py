@@ -1,10 +1,13 @@
 """`python -m nncore` / `nncore`: the lecture walkthrough (see nncore.lecture);
-`nncore playground`: the live training page (see nncore.playground)."""
+`nncore playground`: the live training page (see nncore.playground);
+`--version` and `--config` (what this nncore was built with) for bug reports."""
 from __future__ import annotations
 
 import argparse
 import sys
 from typing import Optional, Sequence
+
+from ._version import __version__
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -30,7 +33,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--lang", choices=("en", "de"), default="en",
                    help="language of the section headings: en, or de as the slides title "
                         "them (default en)")
+    p.add_argument("--version", action="version", version=f"nncore {__version__}")
+    p.add_argument("--config", action="store_true",
+                   help="print the build (compiler, OpenMP, SIMD paths, threads) and exit")
     args = p.parse_args(argv)
+    if args.config:
+        from . import show_config
+        show_config()
+        return 0
     if args.list:
         from .lecture.slides import SLIDES
         for k, (n, _, title) in SECTIONS.items():
