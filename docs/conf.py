@@ -10,9 +10,13 @@ from __future__ import annotations
 import os
 import sys
 
+import glob  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-# The package as installed (pip install .) or built in place (tools/dev-build).
-sys.path.insert(0, os.path.join(HERE, "..", "python"))
+# The package built in place (tools/dev-build) if there is one, else as installed.
+SOURCE = os.path.join(HERE, "..", "python")
+if glob.glob(os.path.join(SOURCE, "nncore", "_core*")):
+    sys.path.insert(0, SOURCE)
 
 import nncore  # noqa: E402
 
