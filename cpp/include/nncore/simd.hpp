@@ -1,8 +1,9 @@
 // Hot element-wise loops get AVX-512 and AVX2 clones, one picked at load time
 // (target_clones / ifunc), so one build runs on any x86-64 and still uses wide
 // vectors where the CPU has them (AVX-512 made the digits network 22 % faster
-// than AVX2 on this Zen machine). Elsewhere (MSVC, macOS, arm64, no ifunc) the
-// attributes vanish and the loops get the build's baseline ISA.
+// than AVX2 on this Zen machine). Elsewhere (MSVC, macOS, arm64) the
+// attributes vanish and the loops get the build's baseline ISA; musl has no
+// ifunc, so musllinux builds go without clones too.
 //
 // GCC clones any function, templates included: NNCORE_SIMD_CLONES. Clang
 // (>= 14, x86-64 Linux) clones only non-template functions, so the portable
@@ -13,9 +14,12 @@
 //   NNCORE_SIMD_ENTRY void run(float* x, Index n) { body(x, n); }
 // NNCORE_SIMD_CLONES on a template is GCC-only (clang builds skip it).
 #pragma once
+#include <cstdint>  // defines __GLIBC__ where the C library is glibc
 
+// ifunc, which the clones need, is a glibc feature (musl has none).
 #if defined(__has_attribute)
-#if __has_attribute(target_clones) && defined(__x86_64__) && defined(__linux__)
+#if __has_attribute(target_clones) && defined(__x86_64__) && defined(__linux__) && \
+    defined(__GLIBC__)
 #define NNCORE_HAVE_TARGET_CLONES 1
 #endif
 #endif
