@@ -12,7 +12,7 @@ namespace {
 // The loops proper, one clone per ISA (NNCORE_SIMD_CLONES); `kind` is
 // switched once per call, outside the loops.
 template <class T>
-NNCORE_SIMD_CLONES void forward_loop(LayerKind kind, T hyper, const T* __restrict a,
+NNCORE_SIMD_INLINE void forward_loop(LayerKind kind, T hyper, const T* __restrict a,
                                      T* __restrict h, Index n) {
   switch (kind) {
     case LayerKind::Identity:
@@ -46,7 +46,7 @@ NNCORE_SIMD_CLONES void forward_loop(LayerKind kind, T hyper, const T* __restric
 
 // δa = σ'(a)·δh; da may alias dh (element i is read before it is written).
 template <class T>
-NNCORE_SIMD_CLONES void backward_loop(LayerKind kind, T hyper, const T* a, const T* h,
+NNCORE_SIMD_INLINE void backward_loop(LayerKind kind, T hyper, const T* a, const T* h,
                                       const T* dh, T* da, Index n) {
   switch (kind) {
     case LayerKind::Identity:
@@ -80,16 +80,38 @@ void chunked(Index n, F f) {
 }
 
 template <class T>
-NNCORE_SIMD_CLONES void add_bias_rows(T* __restrict a, const T* __restrict b, Index rows,
+NNCORE_SIMD_INLINE void add_bias_rows(T* __restrict a, const T* __restrict b, Index rows,
                                       Index cols) {
   for (Index r = 0; r < rows; ++r)
     for (Index j = 0; j < cols; ++j) a[r * cols + j] += b[j];
 }
 
 template <class T>
-NNCORE_SIMD_CLONES void accumulate(T* __restrict sum, const T* __restrict x, Index n) {
+NNCORE_SIMD_INLINE void accumulate(T* __restrict sum, const T* __restrict x, Index n) {
   for (Index j = 0; j < n; ++j) sum[j] += x[j];
 }
+
+// One cloned entry per type (simd.hpp: clang clones no templates); a
+// non-template overload wins over the template above in every call.
+#define NNCORE_ACT_ENTRIES(T)                                                                 \
+  NNCORE_SIMD_ENTRY void forward_loop(LayerKind kind, T hyper, const T* __restrict a,       \
+                                      T* __restrict h, Index n) {                           \
+    forward_loop<T>(kind, hyper, a, h, n);                                                  \
+  }                                                                                         \
+  NNCORE_SIMD_ENTRY void backward_loop(LayerKind kind, T hyper, const T* a, const T* h,    \
+                                       const T* dh, T* da, Index n) {                       \
+    backward_loop<T>(kind, hyper, a, h, dh, da, n);                                         \
+  }                                                                                         \
+  NNCORE_SIMD_ENTRY void add_bias_rows(T* __restrict a, const T* __restrict b, Index rows, \
+                                       Index cols) {                                        \
+    add_bias_rows<T>(a, b, rows, cols);                                                     \
+  }                                                                                         \
+  NNCORE_SIMD_ENTRY void accumulate(T* __restrict sum, const T* __restrict x, Index n) {   \
+    accumulate<T>(sum, x, n);                                                               \
+  }
+NNCORE_ACT_ENTRIES(float)
+NNCORE_ACT_ENTRIES(double)
+#undef NNCORE_ACT_ENTRIES
 
 }  // namespace
 

@@ -23,7 +23,7 @@ struct StepConsts {
 // Updates θ[i0, i1) and reports whether every new value is finite (the check
 // rides along in the same pass over memory).
 template <class T>
-NNCORE_SIMD_CLONES bool update_range(const OptimizerConfig& c, const StepConsts<T>& k,
+NNCORE_SIMD_INLINE bool update_range(const OptimizerConfig& c, const StepConsts<T>& k,
                                      T* __restrict th, const T* __restrict g, T* __restrict m,
                                      T* __restrict v, const std::uint8_t* __restrict mask,
                                      Index i0, Index i1) {
@@ -84,6 +84,18 @@ NNCORE_SIMD_CLONES bool update_range(const OptimizerConfig& c, const StepConsts<
   }
   return !bad;
 }
+
+// One cloned entry per type (simd.hpp: clang clones no templates).
+#define NNCORE_UPDATE_ENTRY(T)                                                                  \
+  NNCORE_SIMD_ENTRY bool update_range(const OptimizerConfig& c, const StepConsts<T>& k,        \
+                                      T* __restrict th, const T* __restrict g, T* __restrict m, \
+                                      T* __restrict v, const std::uint8_t* __restrict mask,    \
+                                      Index i0, Index i1) {                                     \
+    return update_range<T>(c, k, th, g, m, v, mask, i0, i1);                                    \
+  }
+NNCORE_UPDATE_ENTRY(float)
+NNCORE_UPDATE_ENTRY(double)
+#undef NNCORE_UPDATE_ENTRY
 
 template <class T>
 StepConsts<T> step_consts(const OptimizerConfig& c, double lr, std::int64_t t) {
