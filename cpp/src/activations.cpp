@@ -9,7 +9,7 @@ namespace nncore {
 
 namespace {
 
-// The loops proper, one clone per ISA (NNCORE_SIMD_CLONES); `kind` is
+// The loops proper, cloned per ISA through the entries below (simd.hpp); `kind` is
 // switched once per call, outside the loops.
 template <class T>
 NNCORE_SIMD_INLINE void forward_loop(LayerKind kind, T hyper, const T* __restrict a,
