@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['FitConfig', 'LayerKind', 'LayerSpec', 'LossKind', 'MomentumForm', 'Network32', 'Network64', 'OptimizerConfig', 'OptimizerKind', 'ScheduleConfig', 'ScheduleKind', 'evaluate', 'fit', 'gemm_kernel_name', 'get_num_threads', 'has_openmp', 'max_threads_limit', 'permutation', 'requested_num_threads', 'set_num_threads', 'set_piece_trace', 'take_piece_trace', 'train_step']
+__all__: list[str] = ['FitConfig', 'LayerKind', 'LayerSpec', 'LossKind', 'MomentumForm', 'Network32', 'Network64', 'OptimizerConfig', 'OptimizerKind', 'ScheduleConfig', 'ScheduleKind', 'build_type', 'compiler', 'evaluate', 'fit', 'gemm_kernel_name', 'gemm_kernels_compiled', 'get_num_threads', 'has_openmp', 'max_threads_limit', 'openmp_libraries', 'openmp_version', 'permutation', 'requested_num_threads', 'set_num_threads', 'set_piece_trace', 'simd_clone_selected', 'simd_clones_compiled', 'take_piece_trace', 'train_step']
 class LayerKind:
     """
     Layer kinds (nncore.layers names)
@@ -568,6 +568,10 @@ def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     ...
 def set_piece_trace(on: bool) -> None:
     ...
+def simd_clone_selected() -> str:
+    """
+    The element-wise clone the loader picked on this CPU ('' without clones)
+    """
 def take_piece_trace() -> dict[str, typing.Any]:
     ...
 @typing.overload
@@ -576,5 +580,11 @@ def train_step(net: Network32, X: numpy.typing.NDArray[numpy.float32], Y: numpy.
 @typing.overload
 def train_step(net: Network64, X: numpy.typing.NDArray[numpy.float64], Y: numpy.typing.NDArray[numpy.float64] | None, labels: numpy.typing.NDArray[numpy.int64] | None, cfg: FitConfig, opt: OptimizerConfig, m: numpy.typing.NDArray[numpy.float64] | None, v: numpy.typing.NDArray[numpy.float64] | None, t: typing.SupportsInt | typing.SupportsIndex, lr: typing.SupportsFloat | typing.SupportsIndex, w: numpy.typing.NDArray[numpy.float64] | None = None) -> tuple[float, int]:
     ...
+build_type: str
+compiler: str
+gemm_kernels_compiled: str
 has_openmp: bool
 max_threads_limit: int = 1024
+openmp_libraries: str
+openmp_version: int
+simd_clones_compiled: str
