@@ -1,5 +1,4 @@
 """nncore.shuffle: the SplitMix64 + Fisher–Yates permutation shared with the C++ core."""
-import time
 
 import numpy as np
 import pytest
@@ -77,11 +76,10 @@ def test_roughly_uniform_positions():
     assert np.all(np.abs(counts - trials / n) < 0.1 * trials / n)
 
 
-def test_fast_enough_for_mnist():
-    permutation(0, 0, 100)  # warm-up
-    t0 = time.perf_counter()
-    permutation(1, 0, 60_000)
-    assert time.perf_counter() - t0 < 0.25  # about 10 ms on a laptop
+def test_mnist_sized_permutation_is_a_permutation():
+    # (Its speed, ~10 ms, is a benchmark matter: no timing is asserted in tests.)
+    perm = permutation(1, 0, 60_000)
+    assert perm.shape == (60_000,) and np.array_equal(np.sort(perm), np.arange(60_000))
 
 
 @pytest.mark.parametrize("args", [(-1, 0, 5), (0, -1, 5), (0, 0, -1), (1.5, 0, 5),
