@@ -16,17 +16,16 @@ Ground floor: pure Python and NumPy, no compiled core.
 """
 from __future__ import annotations
 
-from typing import Any, Optional, TypedDict, TypeVar
+from typing import Optional, TypedDict
 
 import numpy as np
 from numpy.typing import DTypeLike
 
 from .checks import FloatArray, boolean, decay_rate, non_negative, positive
+from .hyperparams import HyperSpec
 
-_Self = TypeVar("_Self", bound="Optimizer")
 
-
-class Optimizer:
+class Optimizer(HyperSpec):
     """Base of the optimizer specs."""
 
     kind = "optimizer"
@@ -41,40 +40,9 @@ class Optimizer:
     weight_decay = 0.0
     _hyper_names: tuple[str, ...] = ("lr",)
 
-    def get_params(self, deep: bool = True) -> dict[str, object]:
-        """The hyperparameters as constructor arguments (scikit-learn's protocol, so that
-        grids can reach them as "<param>__<name>"; `deep` is accepted and unused)."""
-        return self.hyperparameters()
-
-    def set_params(self: _Self, **params: object) -> _Self:
-        """Change hyperparameters, checked as the constructor checks them; returns self.
-        A bad value or an unknown name raises and leaves the object unchanged."""
-        unknown = sorted(set(params) - set(self._hyper_names))
-        if unknown:
-            raise ValueError(f"{type(self).__name__}.set_params: unknown hyperparameter(s) "
-                             f"{unknown}; valid: {list(self._hyper_names)}")
-        merged: dict[str, Any] = {**self.hyperparameters(), **params}
-        checked = type(self)(**merged)
-        self.__dict__.update(checked.__dict__)
-        return self
-
-    def hyperparameters(self) -> dict[str, object]:
-        """{name: value} of the hyperparameters this optimizer uses."""
-        return {name: getattr(self, name) for name in self._hyper_names}
-
-    def check(self) -> Optimizer:
-        """Re-run the constructor's checks on the current attributes (fit and train_step
-        call it: `opt.lr = -0.5` after construction is refused, not trained uphill)."""
-        type(self)(**self.hyperparameters())
-        return self
-
     # Which state buffers the update rule keeps (see new_state).
     uses_m = False
     uses_v = False
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
-        return f"{type(self).__name__}({inner})"
 
 
 class SGD(Optimizer):

@@ -17,18 +17,17 @@ Ground floor: pure Python, no compiled core.
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, Optional, TypeVar
+from typing import Dict, Optional
 
 from .checks import non_negative, positive, positive_int, real
-
-_Self = TypeVar("_Self", bound="Schedule")
+from .hyperparams import HyperSpec
 
 
 # What one fit's schedule remembers between epochs (ReduceOnPlateau: lr, best, wait).
 ScheduleState = Dict[str, float]
 
 
-class Schedule:
+class Schedule(HyperSpec):
     """Base of the schedules: lr_e as a function of the epoch e and η₀."""
 
     kind = "schedule"
@@ -46,36 +45,6 @@ class Schedule:
 
     def end_epoch(self, monitored_loss: float, state: ScheduleState) -> None:
         """Called after each epoch with the monitored loss; stateless schedules ignore it."""
-
-    def get_params(self, deep: bool = True) -> dict[str, object]:
-        """The hyperparameters as constructor arguments (scikit-learn's protocol, so that
-        grids can reach them as "<param>__<name>"; `deep` is accepted and unused)."""
-        return self.hyperparameters()
-
-    def set_params(self: _Self, **params: object) -> _Self:
-        """Change hyperparameters, checked as the constructor checks them; returns self.
-        A bad value or an unknown name raises and leaves the object unchanged."""
-        unknown = sorted(set(params) - set(self._hyper_names))
-        if unknown:
-            raise ValueError(f"{type(self).__name__}.set_params: unknown hyperparameter(s) "
-                             f"{unknown}; valid: {list(self._hyper_names)}")
-        merged: dict[str, Any] = {**self.hyperparameters(), **params}
-        checked = type(self)(**merged)
-        self.__dict__.update(checked.__dict__)
-        return self
-
-    def hyperparameters(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in self._hyper_names}
-
-    def check(self) -> Schedule:
-        """Re-run the constructor's checks on the current attributes (fit calls it: a
-        step_size set to 0 after construction is refused, not divided by)."""
-        type(self)(**self.hyperparameters())
-        return self
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
-        return f"{type(self).__name__}({inner})"
 
 
 class StepDecay(Schedule):
