@@ -19,6 +19,12 @@ import urllib.request
 import numpy as np
 import pytest
 
+import nncore
+
+# Where the nncore under test lives (site-packages in CI, python/ in the dev loop):
+# the CLI subprocesses must import the same one.
+PACKAGE_PARENT = str(pathlib.Path(nncore.__file__).resolve().parents[1])
+
 pytest.importorskip("starlette", reason="the playground needs starlette (pip install nncore[playground])")
 pytest.importorskip("uvicorn", reason="the playground needs uvicorn (pip install nncore[playground])")
 
@@ -344,7 +350,7 @@ def test_many_tabs_train_at_once(client):
 
 
 def test_cli_serves_and_stops_cleanly_on_ctrl_c():
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "python") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {**os.environ, "PYTHONPATH": PACKAGE_PARENT + os.pathsep + os.environ.get("PYTHONPATH", "")}
     p = subprocess.Popen([sys.executable, "-m", "nncore", "playground", "--port", "0", "--no-browser"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
@@ -366,7 +372,7 @@ def test_cli_serves_and_stops_cleanly_on_ctrl_c():
 
 
 def test_cli_help_and_bad_port():
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "python") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {**os.environ, "PYTHONPATH": PACKAGE_PARENT + os.pathsep + os.environ.get("PYTHONPATH", "")}
     r = subprocess.run([sys.executable, "-m", "nncore", "playground", "--help"],
                        capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 0 and "--no-browser" in r.stdout and "--port" in r.stdout

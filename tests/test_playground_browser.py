@@ -11,6 +11,9 @@ import time
 import numpy as np
 import pytest
 
+selenium_exceptions = pytest.importorskip("selenium.common.exceptions")
+StaleElementReferenceException = selenium_exceptions.StaleElementReferenceException
+
 pytest.importorskip("starlette", reason="the playground needs starlette (pip install nncore[playground])")
 pytest.importorskip("uvicorn", reason="the playground needs uvicorn (pip install nncore[playground])")
 webdriver = pytest.importorskip("selenium.webdriver", reason="the browser test needs selenium")
@@ -60,7 +63,10 @@ def browser(tmp_path):
 def wait_for(what, condition, timeout=DEADLINE):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        value = condition()
+        try:
+            value = condition()
+        except StaleElementReferenceException:  # redrawn while read: read it again
+            value = None
         if value:
             return value
         time.sleep(0.1)
@@ -101,8 +107,9 @@ def test_xor_trains_on_the_page_backprop_matches_and_the_model_downloads(server,
         "return document.getElementById('dataset').value") == "xor" and text(d, "epoch") == "0")
     set_value(d, "width-0", 4)
     wait_for("17 parameters", lambda: text(d, "params") == "17")
-    assert d.find_element("id", "act-0").get_attribute("value") == "tanh"
-    assert d.find_element("id", "output").get_attribute("value") == "sigmoid"
+    # (the controls are redrawn with each snapshot: read them through the page's script)
+    assert d.execute_script("return document.getElementById('act-0').value") == "tanh"
+    assert d.execute_script("return document.getElementById('output').value") == "sigmoid"
     before = canvas_pixels(d, "boundary")    # drawn with the "17" from the 2-4-1 snapshot
 
     # A bad value is refused with the server's message on the page, and the page recovers.
