@@ -15,7 +15,8 @@ import glob  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The package built in place (tools/dev-build) if there is one, else as installed.
 SOURCE = os.path.join(HERE, "..", "python")
-if glob.glob(os.path.join(SOURCE, "nncore", "_core*")):
+if glob.glob(os.path.join(SOURCE, "nncore", "_core*.so")) or \
+        glob.glob(os.path.join(SOURCE, "nncore", "_core*.pyd")):  # not the .pyi stubs
     sys.path.insert(0, SOURCE)
 
 import nncore  # noqa: E402
