@@ -636,7 +636,7 @@ def test_fit_float32_keeps_float32():
     (dict(shuffle="yes"), TypeError, "fit: shuffle must be True or False"),
     (dict(seed=-1), ValueError, "fit: seed must be None or a non-negative integer"),
     (dict(clip_norm=0), ValueError, "fit: clip_norm must be > 0"),
-    (dict(lr_schedule=0.5), TypeError, "fit: lr_schedule must be None or a schedule"),
+    (dict(lr_schedule=0.5), TypeError, "fit: lr_schedule must be None, a schedule"),
     (dict(validation_data=np.zeros((3, 2))), TypeError, "fit: validation_data must be a pair"),
     (dict(early_stopping="3"), TypeError, "fit: early_stopping must be None, an int"),
     (dict(early_stopping=0), ValueError, "fit: early_stopping must be a positive integer"),

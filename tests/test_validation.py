@@ -636,7 +636,7 @@ BAD_FIT_ARGS = {
     "clip_norm -1": ({"clip_norm": -1}, ValueError,
                      r"^fit: clip_norm must be > 0, got -1"),
     "lr_schedule str": ({"lr_schedule": "step"}, TypeError,
-                        r"^fit: lr_schedule must be None or a schedule"),
+                        r"^fit: lr_schedule must be None, a schedule"),
     "early_stopping str": ({"early_stopping": "x"}, TypeError,
                            r"^fit: early_stopping must be None, an int patience or "
                            r"nncore.EarlyStopping"),

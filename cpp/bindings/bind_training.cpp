@@ -106,7 +106,8 @@ PyDict report_to_dict(const EpochReport& r) {
 // caller to re-raise. Holds references to the binding's arguments: lives in its scope.
 class PyCallbacks {
  public:
-  PyCallbacks(const py::object& on_report, const py::object& on_batch, bool poll_signals) {
+  PyCallbacks(const py::object& on_report, const py::object& on_batch, const py::object& lr_for,
+              bool poll_signals) {
     if (!on_report.is_none())
       report = [this, &on_report](const EpochReport& r) {
         return call(on_report, [&r] { return report_to_dict(r); });
@@ -122,6 +123,18 @@ class PyCallbacks {
           return d;
         });
       };
+    // lr_for(epoch, lr) -> the lr to use (a float; Python checks it is finite and > 0).
+    if (!lr_for.is_none())
+      lr = [this, &lr_for](Index epoch, double* rate) {
+        py::gil_scoped_acquire gil;
+        try {
+          *rate = lr_for(epoch, *rate).template cast<double>();
+          return true;
+        } catch (py::error_already_set& e) {
+          keep(e);
+          return false;
+        }
+      };
     if (poll_signals)
       poll = [this]() {
         py::gil_scoped_acquire gil;
@@ -136,6 +149,7 @@ class PyCallbacks {
 
   ReportFn report;
   BatchFn batch;
+  LrFn lr;
   PollFn poll;
   py::object error = py::none();
 
@@ -158,6 +172,16 @@ class PyCallbacks {
   }
 };
 
+// An optional output buffer of rows × n_out (fit's and evaluate's outputs=).
+template <class T>
+T* output_buffer(std::optional<CArray<T>>& a, Index rows, Index width, const char* what) {
+  if (!a) return nullptr;
+  if (a->ndim() != 2 || a->shape(0) != rows || a->shape(1) != width || !a->writeable())
+    throw std::invalid_argument(std::string(what) + ": outputs must be writeable, shape (" +
+                                std::to_string(rows) + ", " + std::to_string(width) + ")");
+  return a->mutable_data();
+}
+
 template <class T>
 void bind_one(py::module_& m) {
   using Net = Network<T>;
@@ -166,7 +190,8 @@ void bind_one(py::module_& m) {
                   std::optional<CArray<T>> Yv, std::optional<CArray<std::int64_t>> labels_v,
                   const FitConfig& cfg, const OptimizerConfig& opt, std::optional<CArray<T>> mbuf,
                   std::optional<CArray<T>> vbuf, std::int64_t t, py::object on_report,
-                  bool poll_signals, py::object on_batch, std::optional<CArray<T>> w) {
+                  bool poll_signals, py::object on_batch, std::optional<CArray<T>> w,
+                  py::object lr_for, std::optional<CArray<T>> out, std::optional<CArray<T>> out_v) {
     if (cfg.epochs < 0 || cfg.batch_size < 1) throw std::invalid_argument("fit: bad epochs/batch_size");
     if (!known(cfg.schedule.kind, kScheduleKindNames))
       throw std::invalid_argument("fit: unknown schedule kind");
@@ -179,20 +204,25 @@ void bind_one(py::module_& m) {
     if (Xv) val = to_dataset(net, cfg.loss, *Xv, Yv, labels_v, "fit (validation)");
     OptimizerState<T> st = to_state(net, mbuf, vbuf, t);
     check_opt(opt, st.m, st.v);
-    PyCallbacks cb(on_report, on_batch, poll_signals);
+    EpochOutputs<T> outputs;
+    outputs.train = output_buffer(out, train.rows, net.n_out(), "fit");
+    outputs.val = val ? output_buffer(out_v, val->rows, net.n_out(), "fit (validation)") : nullptr;
+    PyCallbacks cb(on_report, on_batch, lr_for, poll_signals);
     History h;
     {
       py::gil_scoped_release nogil;
       std::lock_guard<std::recursive_mutex> lock(net.mutex());
       h = nncore::fit(net, train, val ? &*val : nullptr, cfg, opt, st, cb.report, cb.poll,
-                      cb.batch);
+                      cb.batch, cb.lr, outputs);
     }
     return py::make_tuple(history_to_dict(h), st.t, cb.error);
   }, py::arg("net"), py::arg("X").noconvert(), py::arg("Y").noconvert(),
      py::arg("labels").noconvert(), py::arg("Xv").noconvert(), py::arg("Yv").noconvert(),
      py::arg("labels_v").noconvert(), py::arg("cfg"), py::arg("opt"), py::arg("m").noconvert(),
      py::arg("v").noconvert(), py::arg("t"), py::arg("on_report"), py::arg("poll_signals"),
-     py::arg("on_batch") = py::none(), py::arg("w").noconvert() = py::none());
+     py::arg("on_batch") = py::none(), py::arg("w").noconvert() = py::none(),
+     py::arg("lr_for") = py::none(), py::arg("outputs").noconvert() = py::none(),
+     py::arg("val_outputs").noconvert() = py::none());
 
   m.def("train_step", [](Net& net, CArray<T> X, std::optional<CArray<T>> Y,
                          std::optional<CArray<std::int64_t>> labels, const FitConfig& cfg,
@@ -215,19 +245,20 @@ void bind_one(py::module_& m) {
 
   m.def("evaluate", [](Net& net, CArray<T> X, std::optional<CArray<T>> Y,
                        std::optional<CArray<std::int64_t>> labels, LossKind loss, double l1, double l2,
-                       std::optional<CArray<T>> w) {
+                       std::optional<CArray<T>> w, std::optional<CArray<T>> out) {
     const Dataset<T> d = to_dataset(net, loss, X, Y, labels, "evaluate", w);
+    T* outputs = output_buffer(out, d.rows, net.n_out(), "evaluate");
     double value, metric;
     {
       py::gil_scoped_release nogil;
       std::lock_guard<std::recursive_mutex> lock(net.mutex());
       net.reserve(std::min<Index>(d.rows, 4096));
-      value = nncore::evaluate(net, d, loss, l1, l2, &metric);
+      value = nncore::evaluate(net, d, loss, l1, l2, &metric, outputs);
     }
     return py::make_tuple(value, metric);
   }, py::arg("net"), py::arg("X").noconvert(), py::arg("Y").noconvert(),
      py::arg("labels").noconvert(), py::arg("loss"), py::arg("l1"), py::arg("l2"),
-     py::arg("w").noconvert() = py::none());
+     py::arg("w").noconvert() = py::none(), py::arg("outputs").noconvert() = py::none());
 }
 
 }  // namespace

@@ -35,9 +35,9 @@ class FitLoop {
  public:
   FitLoop(Network<T>& net, const Dataset<T>& train, const Dataset<T>* val, const FitConfig& cfg,
           const OptimizerConfig& opt, OptimizerState<T>& st, const ReportFn& on_report,
-          const PollFn& poll, const BatchFn& on_batch)
+          const PollFn& poll, const BatchFn& on_batch, const LrFn& lr_for, EpochOutputs<T> out)
       : net_(net), train_(train), val_(val), cfg_(cfg), opt_(opt), st_(st),
-        on_report_(on_report), poll_(poll), on_batch_(on_batch),
+        on_report_(on_report), poll_(poll), on_batch_(on_batch), lr_for_(lr_for), out_(out),
         bs_(std::min(cfg.batch_size, train.rows)),
         batches_(train, net.n_in(), net.n_out(), bs_, cfg.shuffle),
         snap_(net.num_params(), st), plateau_(cfg.schedule), early_(cfg, net.num_params()),
@@ -54,6 +54,10 @@ class FitLoop {
       const Index epoch = cfg_.first_epoch + e;
       if (cfg_.schedule.kind != ScheduleKind::Plateau)
         lr_ = scheduled_lr(cfg_.schedule, cfg_.lr, epoch);
+      if (lr_for_ && !lr_for_(epoch, &lr_)) {
+        stop("callback");
+        break;
+      }
       snap_.take(net_, st_);  // the epoch's start, to undo an overflowing update
       batches_.start_epoch(cfg_.seed, std::uint64_t(epoch));
       const EpochSums sums = train_epoch(epoch);
@@ -98,6 +102,7 @@ class FitLoop {
         stop("non_finite");
         break;
       }
+      if (out_.train) keep_outputs(b0, m);
       sums.loss += loss * double(m);
       sums.rows += m;
       if (classification(cfg_.loss))
@@ -106,6 +111,14 @@ class FitLoop {
       if (!after_batch(BatchReport{epoch, b0 / bs_, m, loss})) break;
     }
     return sums;
+  }
+
+  // The batch's outputs (rows of the last layer) at their rows' places in the training set.
+  void keep_outputs(Index b0, Index m) {
+    const Index w = net_.n_out();
+    const T* h = net_.layer_output(Index(net_.layers().size()) - 1);
+    for (Index r = 0; r < m; ++r)
+      std::copy(h + r * w, h + (r + 1) * w, out_.train + batches_.source_row(b0 + r) * w);
   }
 
   // The batch callback and the Ctrl-C poll; false when one of them stops fit.
@@ -137,7 +150,8 @@ class FitLoop {
       rep.has_val = true;
       // per-weight penalty: divided by the validation set's weight sum
       const double ws = cfg_.penalty_per_weight ? weight_sum(val_->y.w, val_->rows) : 1.0;
-      rep.val_loss = evaluate(net_, *val_, cfg_.loss, cfg_.l1 / ws, cfg_.l2 / ws, &rep.val_metric);
+      rep.val_loss = evaluate(net_, *val_, cfg_.loss, cfg_.l1 / ws, cfg_.l2 / ws, &rep.val_metric,
+                              out_.val);
     }
     rep.seconds = seconds_since(t_start_);
     h_.loss.push_back(rep.loss);
@@ -170,6 +184,8 @@ class FitLoop {
   const ReportFn& on_report_;
   const PollFn& poll_;
   const BatchFn& on_batch_;
+  const LrFn& lr_for_;
+  const EpochOutputs<T> out_;
   const Index bs_;
   BatchSource<T> batches_;
   Snapshot<T> snap_;
@@ -199,7 +215,7 @@ double scheduled_lr(const ScheduleConfig& s, double base, Index e) {
 
 template <class T>
 double evaluate(Network<T>& net, const Dataset<T>& d, LossKind loss, double l1, double l2,
-                double* metric) {
+                double* metric, T* outputs) {
   const Index chunk = std::max<Index>(net.capacity(), 1);
   const Index w = net.n_out(), in = net.n_in();
   double total = 0.0, weights = 0.0;  // Σ chunk loss × chunk weight; Σ weights
@@ -210,6 +226,10 @@ double evaluate(Network<T>& net, const Dataset<T>& d, LossKind loss, double l1, 
     const double wm = weight_sum(y.w, m);
     total += wm * net.loss_and_grad(d.X + r0 * in, m, loss, y, 0.0, 0.0, false);
     weights += wm;
+    if (outputs) {
+      const T* h = net.layer_output(Index(net.layers().size()) - 1);
+      std::copy(h, h + m * w, outputs + r0 * w);
+    }
     if (metric && classification(loss))
       correct += count_correct(net.layer_output(Index(net.layers().size()) - 1), y, m, w, loss);
   }
@@ -238,18 +258,21 @@ double train_step(Network<T>& net, const Dataset<T>& b, const FitConfig& cfg,
 template <class T>
 History fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* val, const FitConfig& cfg,
             const OptimizerConfig& opt, OptimizerState<T>& st, const ReportFn& on_report,
-            const PollFn& poll, const BatchFn& on_batch) {
+            const PollFn& poll, const BatchFn& on_batch, const LrFn& lr_for,
+            EpochOutputs<T> outputs) {
   net.check_differentiable();
-  return FitLoop<T>(net, train, val, cfg, opt, st, on_report, poll, on_batch).run();
+  return FitLoop<T>(net, train, val, cfg, opt, st, on_report, poll, on_batch, lr_for, outputs)
+      .run();
 }
 
 #define NNCORE_INSTANTIATE(T)                                                                   \
   template History fit<T>(Network<T>&, const Dataset<T>&, const Dataset<T>*, const FitConfig&,  \
                           const OptimizerConfig&, OptimizerState<T>&, const ReportFn&,          \
-                          const PollFn&, const BatchFn&);                                       \
+                          const PollFn&, const BatchFn&, const LrFn&, EpochOutputs<T>);         \
   template double train_step<T>(Network<T>&, const Dataset<T>&, const FitConfig&,               \
                                 const OptimizerConfig&, OptimizerState<T>&, double);            \
-  template double evaluate<T>(Network<T>&, const Dataset<T>&, LossKind, double, double, double*);
+  template double evaluate<T>(Network<T>&, const Dataset<T>&, LossKind, double, double, double*, \
+                              T*);
 NNCORE_INSTANTIATE(float)
 NNCORE_INSTANTIATE(double)
 #undef NNCORE_INSTANTIATE

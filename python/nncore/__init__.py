@@ -14,7 +14,8 @@ from __future__ import annotations
 from . import init, reference
 from ._version import __version__ as __version__  # re-exported (not in __all__)
 from .gradcheck import check_gradients
-from .history import EarlyStopping, History
+from .callbacks import Callback, CSVLogger, EarlyStopping, ModelCheckpoint
+from .history import History
 from .layers import (ELU, Dense, Identity, LeakyReLU, Maxout, PReLU, ReLU, Sigmoid, Softmax,
                      Step, Tanh)
 from .optim import SGD, Adam, Momentum, Optimizer, RMSprop
@@ -53,5 +54,5 @@ __all__ = [
     "PReLU", "ELU", "Step", "Softmax", "check_gradients", "init", "reference",
     "set_num_threads", "get_num_threads", "load", "Optimizer", "SGD", "Momentum", "RMSprop",
     "Adam", "Schedule", "StepDecay", "ExponentialDecay", "CosineDecay", "ReduceOnPlateau",
-    "EarlyStopping", "History", "from_torch", "from_sklearn", "show_config", "SerialBuildWarning",
+    "EarlyStopping", "ModelCheckpoint", "CSVLogger", "Callback", "History", "from_torch", "from_sklearn", "show_config", "SerialBuildWarning",
 ]

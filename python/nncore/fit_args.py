@@ -21,8 +21,9 @@ from .checks import (INT64_MAX, FloatArray, LabelArray, boolean, check_sample_we
                      check_y, non_negative, positive, positive_int)
 from .checks import seed as check_seed
 from .layers import Layer
+from .metrics import check_metrics
 from .optim import Adam, Optimizer
-from .schedules import Schedule
+from .schedules import LrSchedule, Schedule
 
 # (X, Y, labels) of a training or validation set: Y for targets, labels for 1-D "ce" targets.
 Batch = Tuple[FloatArray, Optional[FloatArray], Optional[LabelArray]]
@@ -83,11 +84,18 @@ def check_optimizer(optimizer: object, fn: str) -> Optimizer:
     return optimizer.check()
 
 
+def stopping_in_python(early_stopping: object) -> bool:
+    """True for an EarlyStopping watching something other than the loss the core watches
+    (val_loss with validation data, else loss): it runs as a callback (nncore.callbacks)."""
+    return getattr(early_stopping, "monitor", None) is not None
+
+
 def check_early_stopping(early_stopping: Union[None, int, StoppingSpec],
                          fn: str) -> Optional[tuple[int, float, bool]]:
     """None, an int patience, or an object with patience, min_delta, restore_best
-    (nncore.EarlyStopping). Returns (patience, min_delta, restore_best) or None."""
-    if early_stopping is None:
+    (nncore.EarlyStopping). Returns (patience, min_delta, restore_best) or None (also for
+    an EarlyStopping with a monitor=: that one runs as a callback)."""
+    if early_stopping is None or stopping_in_python(early_stopping):
         return None
     if not isinstance(early_stopping, bool) and isinstance(early_stopping, numbers.Integral):
         return positive_int(early_stopping, fn, "early_stopping"), 0.0, True
@@ -189,12 +197,15 @@ class FitArguments:
     batch_size: int
     shuffle: bool
     seed: int
-    lr_schedule: Optional[Schedule]
+    lr_schedule: LrSchedule
     clip_norm: Optional[float]
     stopping: Optional[tuple[int, float, bool]]  # None or (patience, min_delta, restore_best)
     validation: Optional[Batch]                 # None or (X_val, Y_val, labels_val)
     w: Optional[FloatArray] = None              # the training rows' sample weights
     penalty_per_sample: bool = False            # l1, l2 per unit of weight (÷ each batch's Σw)
+    metrics: tuple[str, ...] = ()               # metric names (nncore.metrics)
+    # callbacks run besides the user's: an EarlyStopping with a monitor= (not the core's)
+    extra_callbacks: tuple[object, ...] = ()
 
 
 def class_sample_weights(class_weight: Union[str, Mapping[Any, float]],
@@ -240,11 +251,12 @@ def check_fit_arguments(
         optimizer: Optional[Optimizer], epochs: int, batch_size: int, shuffle: bool,
         seed: Optional[SupportsInt], l1: float, l2: float,
         validation_data: Optional[Sequence[ArrayLike]], validation_split: float,
-        lr_schedule: Optional[Schedule], clip_norm: Optional[float],
+        lr_schedule: LrSchedule, clip_norm: Optional[float],
         early_stopping: Union[None, int, StoppingSpec], fn: str = "fit",
         sample_weight: Optional[ArrayLike] = None,
         penalty_per_sample: bool = False,
-        class_weight: Union[None, str, Mapping[Any, float]] = None) -> FitArguments:
+        class_weight: Union[None, str, Mapping[Any, float]] = None,
+        metrics: Optional[Sequence[str]] = None) -> FitArguments:
     """Validate every argument of fit once; errors name `fn` and the argument."""
     loss = default_loss(model) if loss is None else loss
     X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
@@ -265,12 +277,16 @@ def check_fit_arguments(
     seed = model.seed if seed is None else check_seed(seed, fn, none_ok=True)
     if clip_norm is not None:
         clip_norm = positive(clip_norm, fn, "clip_norm")
-    if lr_schedule is not None and not isinstance(lr_schedule, Schedule):
-        raise TypeError(f"{fn}: lr_schedule must be None or a schedule such as "
-                        f"nncore.StepDecay(step_size=10), got {lr_schedule!r}")
-    if lr_schedule is not None:
+    if lr_schedule is not None and not isinstance(lr_schedule, Schedule) \
+            and not callable(lr_schedule):
+        raise TypeError(f"{fn}: lr_schedule must be None, a schedule such as "
+                        "nncore.StepDecay(step_size=10), or a callable (epoch, lr) -> new lr, "
+                        f"got {lr_schedule!r}")
+    if isinstance(lr_schedule, Schedule):
         lr_schedule.check()
     stopping = check_early_stopping(early_stopping, fn)
+    extra = (early_stopping,) if stopping_in_python(early_stopping) else ()
+    metric_names = check_metrics(metrics, loss, model.n_outputs, fn)
     validation = None
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
@@ -285,4 +301,5 @@ def check_fit_arguments(
             warn_if_unrepresentative(Y, labels, validation[1], validation[2], fn)
 
     return FitArguments(X, Y, labels, loss, l1, l2, optimizer, epochs, batch_size, bool(shuffle),
-                        int(seed), lr_schedule, clip_norm, stopping, validation, w, per_sample)
+                        int(seed), lr_schedule, clip_norm, stopping, validation, w, per_sample,
+                        metric_names, extra)

@@ -17,7 +17,7 @@ Ground floor: pure Python, no compiled core.
 from __future__ import annotations
 
 import math
-from typing import Dict, Optional
+from typing import Callable, Dict, Optional, Union
 
 from .checks import non_negative, positive, positive_int, real
 from .hyperparams import HyperSpec
@@ -148,5 +148,8 @@ class ReduceOnPlateau(Schedule):
             state["lr"] = max(state["lr"] * self.factor, self.min_lr)
             state["wait"] = 0
 
+
+# fit's lr_schedule: a schedule above, or a callable (epoch, lr) -> new lr (nncore.fit_hooks).
+LrSchedule = Union[Schedule, Callable[[int, float], float], None]
 
 SCHEDULES = {cls.kind: cls for cls in (StepDecay, ExponentialDecay, CosineDecay, ReduceOnPlateau)}

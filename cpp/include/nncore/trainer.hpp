@@ -92,14 +92,29 @@ struct BatchReport {
 
 // on_report(report) → false stops training; poll() → false stops (Ctrl-C);
 // on_batch(report) every report_every_batches batches → false stops.
+// lr_for(epoch, &lr) before every epoch: lr holds the rate the loop would use (its
+// schedule's, or ReduceOnPlateau's current one) and receives the rate to use, which the
+// loop carries on (ReduceOnPlateau continues from it); false stops before the epoch.
 using ReportFn = std::function<bool(const EpochReport&)>;
 using PollFn = std::function<bool()>;
 using BatchFn = std::function<bool(const BatchReport&)>;
+using LrFn = std::function<bool(Index epoch, double* lr)>;
+
+// Where fit writes the network's outputs of each epoch, when given (for metrics the
+// caller computes): train, rows × n_out, holds each row's output in its batch, before
+// that batch's update (the same outputs the accuracy counts), at the row's place in the
+// training set; val, val rows × n_out, the outputs val_loss was computed from.
+template <class T>
+struct EpochOutputs {
+  T* train = nullptr;
+  T* val = nullptr;
+};
 
 template <class T>
 History fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* val,
             const FitConfig& cfg, const OptimizerConfig& opt, OptimizerState<T>& state,
-            const ReportFn& on_report, const PollFn& poll, const BatchFn& on_batch = {});
+            const ReportFn& on_report, const PollFn& poll, const BatchFn& on_batch = {},
+            const LrFn& lr_for = {}, EpochOutputs<T> outputs = {});
 
 // One optimizer step on one batch; returns the batch loss (before the step).
 // Throws std::domain_error on a non-finite loss or update (weights untouched).
@@ -108,9 +123,10 @@ double train_step(Network<T>& net, const Dataset<T>& batch, const FitConfig& cfg
                   const OptimizerConfig& opt, OptimizerState<T>& state, double lr);
 
 // Mean loss (+ penalty) and metric over a data set, in chunks of the
-// network's capacity. metric: accuracy for BCE/CE, NaN otherwise.
+// network's capacity. metric: accuracy for BCE/CE, NaN otherwise. outputs (optional,
+// rows × n_out) receives the network's outputs.
 template <class T>
 double evaluate(Network<T>& net, const Dataset<T>& data, LossKind loss, double l1, double l2,
-                double* metric);
+                double* metric, T* outputs = nullptr);
 
 }  // namespace nncore

@@ -46,6 +46,9 @@ class BatchSource {
     if (gather_) permutation(seed, epoch, data_.rows, perm_.data());
   }
 
+  // The training-set row at position i of this epoch's order.
+  Index source_row(Index i) const { return gather_ ? perm_[std::size_t(i)] : i; }
+
   // Rows [b0, b0 + m) of this epoch's order.
   Batch<T> get(Index b0, Index m) {
     if (!gather_) return {data_.X + b0 * in_, offset_targets(data_.y, b0, width_)};

@@ -20,7 +20,7 @@ from ..checks import FloatArray, LabelArray
 from ..fit_args import StoppingSpec
 from ..history import History
 from ..optim import Optimizer
-from ..schedules import Schedule
+from ..schedules import LrSchedule
 
 # The core's overloads pair Network32 with float32 arrays and Network64 with float64;
 # the model's dtype picks both at run time, which a type checker cannot follow.
@@ -77,14 +77,15 @@ class Sequential(ModelBase):
             optimizer: Optional[Optimizer] = None, epochs: int = 1, batch_size: int = 32,
             shuffle: bool = True, seed: Optional[int] = None, l1: float = 0.0, l2: float = 0.0,
             validation_data: Optional[Sequence[ArrayLike]] = None,
-            validation_split: float = 0.0, lr_schedule: Optional[Schedule] = None,
+            validation_split: float = 0.0, lr_schedule: LrSchedule = None,
             clip_norm: Optional[float] = None,
             early_stopping: Union[None, int, StoppingSpec] = None,
             callbacks: Iterable[Union[Callable[..., object], object]] = (),
             verbose: Union[str, int] = "auto", callback_every_batches: Optional[int] = None,
             sample_weight: Optional[ArrayLike] = None,
             penalty_per_sample: bool = False,
-            class_weight: Union[None, str, Mapping[Any, float]] = None) -> History:
+            class_weight: Union[None, str, Mapping[Any, float]] = None,
+            metrics: Optional[Sequence[str]] = None) -> History:
         """Train in one native call; returns a History (`.history["loss"]`, ...).
 
         loss: "mse" | "mse_mean" | "bce" | "ce" (default from the last layer:
@@ -92,9 +93,14 @@ class Sequential(ModelBase):
         RMSprop / Adam (default: the last one used, else Adam()); passing the same
         object again continues its state (m, v, t), a new object starts fresh.
         batch_size ≥ n gives full-batch gradient descent. seed=None → model seed.
-        lr_schedule: StepDecay / ExponentialDecay / CosineDecay / ReduceOnPlateau.
+        lr_schedule: StepDecay / ExponentialDecay / CosineDecay / ReduceOnPlateau, or a
+        callable (epoch, lr) -> new lr (lr: the previous epoch's rate); optimizer.lr
+        changed by a callback takes effect from the next epoch (nncore.fit_hooks).
+        metrics: names from nncore.metrics ("accuracy", "precision", "recall", "f1",
+        "auc", "mae", "mse", "r2"), logged per epoch with their val_ variants.
         early_stopping: int patience or nncore.EarlyStopping(...). callbacks:
-        callables cb(epoch, logs) (or objects with on_epoch_end), called after
+        callables cb(epoch, logs) or objects with on_epoch_end (nncore.callbacks:
+        ModelCheckpoint, CSVLogger, EarlyStopping), called after
         every epoch; returning False stops. Objects with on_batch_end(batch, logs)
         are called every `callback_every_batches` batches when that is given
         (logs: epoch, batch, size, loss); otherwise the native loop never enters
@@ -120,7 +126,7 @@ class Sequential(ModelBase):
                 callbacks=callbacks, verbose=verbose,
                 callback_every_batches=callback_every_batches,
                 sample_weight=sample_weight, penalty_per_sample=penalty_per_sample,
-                class_weight=class_weight)
+                class_weight=class_weight, metrics=metrics)
 
     def train_step(self, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
                    optimizer: Optional[Optimizer] = None, l1: float = 0.0, l2: float = 0.0,
@@ -135,10 +141,12 @@ class Sequential(ModelBase):
                                        penalty_per_sample=penalty_per_sample)
 
     def evaluate(self, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None, l1: float = 0.0,
-                 l2: float = 0.0, sample_weight: Optional[ArrayLike] = None) -> dict[str, float]:
-        """{"loss", "accuracy"} for bce/ce, {"loss", "mse", "r2"} for regression."""
+                 l2: float = 0.0, sample_weight: Optional[ArrayLike] = None,
+                 metrics: Optional[Sequence[str]] = None) -> dict[str, float]:
+        """{"loss", "accuracy"} for bce/ce, {"loss", "mse", "r2"} for regression, plus the
+        metrics= (nncore.metrics: precision, recall, f1, auc, mae, ...)."""
         return training.evaluate(self, X, y, loss=loss, l1=l1, l2=l2,
-                                 sample_weight=sample_weight)
+                                 sample_weight=sample_weight, metrics=metrics)
 
     def to_onnx(self, path: Optional[str] = None, opset: Optional[int] = None) -> Any:
         """Write the network as a standard ONNX graph to `path` (if given) and return the

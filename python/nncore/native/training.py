@@ -19,17 +19,16 @@ from .._core import fit as core_fit
 from .._core import train_step as core_train_step
 from ..checks import check_sample_weight, positive_int
 from ..fit_args import check_fit_arguments, check_step_arguments, check_weights, default_loss
+from ..fit_hooks import FitHooks
 from ..history import History
+from ..metrics import check_metrics, compute
 from ..optim import Optimizer
 from ..progress import check_verbose, progress_for
-from ..schedules import Schedule
+from ..schedules import LrSchedule, Schedule
 
 if TYPE_CHECKING:
     from ..fit_args import StoppingSpec
     from .model import Sequential
-
-Callback = Callable[..., object]
-
 
 def optimizer_config(opt: Optimizer) -> OptimizerConfig:
     c = OptimizerConfig()
@@ -59,42 +58,26 @@ def _fit_config(model: Sequential, loss: str, l1: float, l2: float) -> FitConfig
     return c
 
 
-def _split_callbacks(callbacks: Optional[Iterable[object]],
-                     fn: str) -> tuple[list[Callback], list[Callback]]:
-    """Epoch callbacks (cb(epoch, logs) or obj.on_epoch_end) and batch callbacks
-    (obj.on_batch_end(batch, logs)); returning False from either stops fit."""
-    epoch_cbs: list[Callback] = []
-    batch_cbs: list[Callback] = []
-    for cb in callbacks or ():
-        if hasattr(cb, "on_epoch_end") or hasattr(cb, "on_batch_end"):
-            if hasattr(cb, "on_epoch_end"):
-                epoch_cbs.append(cb.on_epoch_end)
-            if hasattr(cb, "on_batch_end"):
-                batch_cbs.append(cb.on_batch_end)
-        elif callable(cb):
-            epoch_cbs.append(cb)
-        else:
-            raise TypeError(f"{fn}: callback {cb!r} is neither callable nor has "
-                            "on_epoch_end(epoch, logs) / on_batch_end(batch, logs)")
-    return epoch_cbs, batch_cbs
-
-
 def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
         optimizer: Optional[Optimizer] = None, epochs: int = 1, batch_size: int = 32,
         shuffle: bool = True, seed: Optional[int] = None, l1: float = 0.0, l2: float = 0.0,
         validation_data: Optional[Sequence[ArrayLike]] = None, validation_split: float = 0.0,
-        lr_schedule: Optional[Schedule] = None, clip_norm: Optional[float] = None,
+        lr_schedule: LrSchedule = None, clip_norm: Optional[float] = None,
         early_stopping: Union[None, int, StoppingSpec] = None,
         callbacks: Optional[Iterable[object]] = (), verbose: object = "auto",
         callback_every_batches: Optional[int] = None, sample_weight: Optional[ArrayLike] = None,
         penalty_per_sample: bool = False,
-        class_weight: Union[None, str, Mapping[Any, float]] = None) -> History:
+        class_weight: Union[None, str, Mapping[Any, float]] = None,
+        metrics: Optional[Sequence[str]] = None) -> History:
     a = check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, shuffle, seed, l1,
                             l2, validation_data, validation_split, lr_schedule, clip_norm,
                             early_stopping, sample_weight=sample_weight,
-                            penalty_per_sample=penalty_per_sample, class_weight=class_weight)
+                            penalty_per_sample=penalty_per_sample, class_weight=class_weight,
+                            metrics=metrics)
     X, Y, labels, loss_name, opt, val = a.X, a.Y, a.labels, a.loss, a.optimizer, a.validation
-    cbs, batch_cbs = _split_callbacks(callbacks, "fit")
+    hooks = FitHooks(model, opt, a.lr_schedule, [*(callbacks or ()), *a.extra_callbacks],
+                     a.metrics, loss_name, (Y, labels),
+                     None if val is None else (val[1], val[2]))
     if callback_every_batches is not None:
         callback_every_batches = positive_int(callback_every_batches, "fit",
                                                "callback_every_batches")
@@ -110,15 +93,20 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
     cfg.lr = opt.lr
     cfg.clip_norm = a.clip_norm or 0.0
     cfg.penalty_per_weight = a.penalty_per_sample
-    cfg.schedule = schedule_config(a.lr_schedule)
+    cfg.schedule = schedule_config(a.lr_schedule if isinstance(a.lr_schedule, Schedule) else None)
     if a.stopping is not None:
         cfg.patience, cfg.min_delta, cfg.restore_best = a.stopping
     bar = progress_for(verbose, a.epochs, model._epochs_done, X.shape[0])
     cfg.report_seconds = 0.1 if verbose == 1 else 0.0
-    cfg.report_every_epochs = 1 if cbs or verbose == 2 else 0
+    every_epoch = bool(hooks.epoch_cbs or a.metrics) or verbose == 2
+    cfg.report_every_epochs = 1 if every_epoch else 0
+    # The epoch's outputs, kept by the core for the metrics (one buffer per fit).
+    outputs = np.empty((X.shape[0], model.n_outputs), model.dtype) if a.metrics else None
+    val_outputs = (np.empty((val[0].shape[0], model.n_outputs), model.dtype)
+                   if a.metrics and val is not None else None)
     # Batch callbacks only when asked: otherwise the loop never enters Python mid-epoch.
     on_batch: Optional[Callable[[Mapping[str, Any]], bool]] = None
-    if batch_cbs and callback_every_batches:
+    if hooks.batch_cbs and callback_every_batches:
         cfg.report_every_batches = callback_every_batches
 
         def batch_report(logs: Mapping[str, Any]) -> bool:
@@ -126,11 +114,7 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
             done = logs["epoch"] - cfg.first_epoch
             st["t"] = t0 + done * batches_per_epoch + logs["batch"] + 1
             model._epochs_done = logs["epoch"]
-            keep_going = True
-            for cb in batch_cbs:
-                if _stops(cb(logs["batch"], logs)):
-                    keep_going = False
-            return keep_going
+            return hooks.batch_end(logs["batch"], logs)
 
         on_batch = batch_report
 
@@ -140,31 +124,35 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
         # state after this epoch (m, v and the weights are the core's own buffers).
         st["t"] = t0 + (logs["epoch"] + 1 - cfg.first_epoch) * batches_per_epoch
         model._epochs_done = logs["epoch"] + 1
+        hooks.add_metrics(logs, outputs, val_outputs)
         if bar:
             bar.update(logs)
-        keep_going = True
-        for cb in cbs:
-            if _stops(cb(logs["epoch"], logs)):
-                keep_going = False
-        return keep_going
+        return hooks.epoch_end(logs["epoch"], logs)
 
     Xv, Yv, lv = val if val is not None else (None, None, None)
-    report = on_report if (bar or cbs) else None
+    report = on_report if (bar or every_epoch) else None
+    hist: Optional[History] = None
     try:
+        hooks.begin()
         raw, st["t"], error = core_fit(model._net, X, Y, labels, Xv, Yv, lv, cfg,
                                         optimizer_config(opt), st["m"], st["v"], t0,
-                                        report, True, on_batch, a.w)
+                                        report, True, on_batch, a.w,
+                                        hooks.lr_for if hooks.lr_can_change else None,
+                                        outputs, val_outputs)
+        hist = _history(raw, val is not None, loss_name, cfg.first_epoch)
+        model._epochs_done = cfg.first_epoch + raw["epochs_run"]
+        model.history_ = hist
     except BaseException:
         if st is not previous:  # the core refused before a step: keep the old state
             model._opt = previous
         model._epochs_done = cfg.first_epoch
         raise
     finally:
-        if bar:
-            bar.close()
-    hist = _history(raw, val is not None, loss_name, cfg.first_epoch)
-    model._epochs_done = cfg.first_epoch + raw["epochs_run"]
-    model.history_ = hist
+        try:
+            hooks.end(hist)
+        finally:
+            if bar:
+                bar.close()
     if error is not None:
         raise error  # Ctrl-C or an exception in a callback; the weights are valid
     if raw["stop_reason"] == "non_finite":
@@ -173,11 +161,6 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
             f"{cfg.first_epoch + raw['epochs_run']}; training stopped and the weights were left "
             "at their last finite values (lower the learning rate, add clip_norm=..., or scale X)")
     return hist
-
-
-def _stops(result: object) -> bool:
-    """A callback's answer: False (Python's or NumPy's) stops fit; None and True go on."""
-    return isinstance(result, (bool, np.bool_)) and not result
 
 
 def _epoch_logs(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -226,27 +209,22 @@ def train_step(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str
 
 
 def evaluate(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
-             l1: float = 0.0, l2: float = 0.0,
-             sample_weight: Optional[ArrayLike] = None) -> dict[str, float]:
-    """{"loss": L, ...} plus "accuracy" (bce/ce) or "mse" and "r2" (regression); the loss is
-    weighted by sample_weight (accuracy, mse and r2 are not)."""
+             l1: float = 0.0, l2: float = 0.0, sample_weight: Optional[ArrayLike] = None,
+             metrics: Optional[Sequence[str]] = None) -> dict[str, float]:
+    """{"loss": L, ...} plus "accuracy" (bce/ce) or "mse" and "r2" (regression), and the
+    metrics= (nncore.metrics); the loss is weighted by sample_weight, the metrics are not."""
     fn = "evaluate"
     Xc, Y, labels, loss_name, l1, l2 = model._check_targets(
         X, y, default_loss(model) if loss is None else loss, l1, l2, fn)
     w = check_sample_weight(sample_weight, Xc.shape[0], model.dtype, fn)
+    names = check_metrics(metrics, loss_name, model.n_outputs, fn)
+    h = np.empty((Xc.shape[0], model.n_outputs), model.dtype)
     value, metric = core_evaluate(model._net, Xc, Y, labels, LossKind.__members__[loss_name],
-                                  l1, l2, w)
+                                  l1, l2, w, h)
     out = {"loss": float(value)}
     if loss_name in ("bce", "ce"):
         out["accuracy"] = float(metric)
     else:
-        assert Y is not None  # regression losses have targets, not labels
-        pred = model.predict(Xc).astype(np.float64)
-        Yd = Y.astype(np.float64)
-        out["mse"] = float(np.mean((pred - Yd) ** 2))
-        ss_tot = np.sum((Yd - Yd.mean(axis=0)) ** 2, axis=0)
-        ss_res = np.sum((Yd - pred) ** 2, axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r2 = np.where(ss_tot > 0, 1 - ss_res / ss_tot, 0.0)
-        out["r2"] = float(np.mean(r2))
+        out.update(compute(("mse", "r2"), h, Y, labels, loss_name))
+    out.update(compute([n for n in names if n not in out], h, Y, labels, loss_name))
     return out

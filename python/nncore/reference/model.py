@@ -6,7 +6,7 @@ layout, and each layer writes its ∂J/∂θ into its views of it.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
@@ -17,7 +17,7 @@ from ..checks import FloatArray, LabelArray
 from ..fit_args import StoppingSpec
 from ..history import History
 from ..optim import Optimizer
-from ..schedules import Schedule
+from ..schedules import LrSchedule
 from . import training
 from .layers import ReferenceLayer, as_reference
 from .losses import LOSSES, one_hot, penalty, weighted
@@ -33,6 +33,7 @@ class Sequential(ModelBase):
     """
 
     layers: list[ReferenceLayer]  # as_reference turned every layer into its NumPy twin
+    _batch_output: FloatArray     # h of the last _loss_and_grad(keep_output=True)
 
     def __init__(self, *layers: Union[spec.Layer, Sequence[spec.Layer]],
                  dtype: DTypeLike = np.float64, seed: Optional[int] = None) -> None:
@@ -70,7 +71,8 @@ class Sequential(ModelBase):
 
     def _loss_and_grad(self, X: FloatArray, Y: Optional[FloatArray], labels: Optional[LabelArray],
                        loss: str, l1: float, l2: float, want_grad: bool,
-                       w: Optional[FloatArray] = None) -> tuple[float, Optional[FloatArray]]:
+                       w: Optional[FloatArray] = None,
+                       keep_output: bool = False) -> tuple[float, Optional[FloatArray]]:
         """L = J(h^L, c) + λ·penalty(θ) and, if asked, ∂L/∂θ (the gradient arena itself).
 
         Backpropagation (lecture "Neuronale Netze: Backpropagation"): the forward
@@ -85,6 +87,8 @@ class Sequential(ModelBase):
         out = X
         for layer in body:
             out = layer.forward(out)
+        if keep_output:  # the network's output h (metrics); the final layer's own forward
+            self._batch_output = self.layers[-1].forward(out) if from_logits else out
         if labels is not None:
             Y = one_hot(labels, self.n_outputs, self.dtype)
         assert Y is not None  # check_y returns targets or labels
@@ -110,16 +114,19 @@ class Sequential(ModelBase):
             optimizer: Optional[Optimizer] = None, epochs: int = 1, batch_size: int = 32,
             shuffle: bool = True, seed: Optional[int] = None, l1: float = 0.0, l2: float = 0.0,
             validation_data: Optional[Sequence[ArrayLike]] = None,
-            validation_split: float = 0.0, lr_schedule: Optional[Schedule] = None,
+            validation_split: float = 0.0, lr_schedule: LrSchedule = None,
             clip_norm: Optional[float] = None,
             early_stopping: Union[None, int, StoppingSpec] = None,
             sample_weight: Optional[ArrayLike] = None,
             penalty_per_sample: bool = False,
-            class_weight: Union[None, str, Mapping[Any, float]] = None) -> History:
+            class_weight: Union[None, str, Mapping[Any, float]] = None,
+            callbacks: Iterable[object] = (), callback_every_batches: Optional[int] = None,
+            metrics: Optional[Sequence[str]] = None) -> History:
         """Minibatch training; returns a History (`.history["loss"|"val_loss"|"lr"]`).
 
         loss=None: "bce" after Sigmoid, "ce" after Softmax, else "mse";
-        optimizer=None: the last one used on this model, else Adam().
+        optimizer=None: the last one used on this model, else Adam(). lr_schedule,
+        callbacks, callback_every_batches and metrics as in nncore.Sequential.fit.
         See `nncore.reference.training.fit` for the loop, step by step.
         """
         with self._lock:  # a concurrent fit waits; snapshots see whole steps
@@ -129,7 +136,8 @@ class Sequential(ModelBase):
                 validation_data=validation_data, validation_split=validation_split,
                 lr_schedule=lr_schedule, clip_norm=clip_norm, early_stopping=early_stopping,
                 sample_weight=sample_weight, penalty_per_sample=penalty_per_sample,
-                class_weight=class_weight)
+                class_weight=class_weight, callbacks=callbacks,
+                callback_every_batches=callback_every_batches, metrics=metrics)
             return self.history_
 
     def train_step(self, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,

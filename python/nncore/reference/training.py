@@ -6,16 +6,18 @@ checked by `nncore.fit_args`, shared with the native model.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
+import time
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..checks import FloatArray, LabelArray
+from ..checks import FloatArray, LabelArray, positive_int
 from ..fit_args import StoppingSpec, check_fit_arguments, check_step_arguments, check_weights
+from ..fit_hooks import FitHooks
 from ..history import History
 from ..optim import Optimizer
-from ..schedules import Schedule, ScheduleState
+from ..schedules import LrSchedule, ReduceOnPlateau, Schedule, ScheduleState
 from ..shuffle import permutation
 from .optim import update
 
@@ -32,9 +34,12 @@ def clip_by_global_norm(grads: FloatArray, clip_norm: float) -> None:
 
 def _step(model: Sequential, X: FloatArray, Y: Optional[FloatArray], labels: Optional[LabelArray],
           loss: str, optimizer: Optimizer, l1: float, l2: float, lr: float,
-          clip_norm: Optional[float], w: Optional[FloatArray] = None) -> float:
-    """Steps 3 of the loop for one batch: gradient, clipping, optimizer update. Returns L."""
-    value, grads = model._loss_and_grad(X, Y, labels, loss, l1, l2, want_grad=True, w=w)
+          clip_norm: Optional[float], w: Optional[FloatArray] = None,
+          keep_output: bool = False) -> float:
+    """Steps 3 of the loop for one batch: gradient, clipping, optimizer update. Returns L
+    (with keep_output, the batch's output before the update is model._batch_output)."""
+    value, grads = model._loss_and_grad(X, Y, labels, loss, l1, l2, want_grad=True, w=w,
+                                        keep_output=keep_output)
     assert grads is not None  # want_grad=True always returns the gradient
     if clip_norm is not None:
         clip_by_global_norm(grads, clip_norm)
@@ -60,15 +65,19 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
         optimizer: Optional[Optimizer] = None, epochs: int = 1, batch_size: int = 32,
         shuffle: bool = True, seed: Optional[int] = None, l1: float = 0.0, l2: float = 0.0,
         validation_data: Optional[Sequence[ArrayLike]] = None, validation_split: float = 0.0,
-        lr_schedule: Optional[Schedule] = None, clip_norm: Optional[float] = None,
+        lr_schedule: LrSchedule = None, clip_norm: Optional[float] = None,
         early_stopping: Union[None, int, StoppingSpec] = None,
         sample_weight: Optional[ArrayLike] = None, penalty_per_sample: bool = False,
-        class_weight: Union[None, str, Mapping[Any, float]] = None) -> History:
+        class_weight: Union[None, str, Mapping[Any, float]] = None,
+        callbacks: Optional[Iterable[object]] = (),
+        callback_every_batches: Optional[int] = None,
+        metrics: Optional[Sequence[str]] = None) -> History:
     """Minibatch training (lecture "Training: Gradient Descent plus Tricks").
 
     Epochs are numbered on from earlier fits of the model: E = epochs done before
     this call (as nncore.Sequential). Per epoch e = E, E+1, …, E+epochs−1:
-      1. lr_e from lr_schedule (from the optimizer's base lr), else the base lr.
+      1. lr_e from lr_schedule (from the optimizer's base lr), else the base lr; then
+         nncore.fit_hooks: a callable lr_schedule, or optimizer.lr changed by a callback.
       2. Row order perm = nncore.shuffle.permutation(seed, e, n) if shuffle, else
          0..n−1; seed=None means the model's seed. Batches are consecutive
          slices of perm of batch_size rows; the last may be smaller.
@@ -83,71 +92,112 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
          ReduceOnPlateau and to early stopping: stop once it has not fallen
          below best − min_delta for `patience` epochs; restore_best puts back the
          weights of the best epoch at the end.
+      6. The metrics (from each batch's output before its update, and the validation
+         outputs), then the callbacks cb(e, logs); one returning False stops.
     The optimizer state (m, v, t) carries over to later fit/train_step calls
     with the same optimizer object; a different one starts from zero.
     """
     a = check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, shuffle, seed, l1,
                             l2, validation_data, validation_split, lr_schedule, clip_norm,
                             early_stopping, sample_weight=sample_weight,
-                            penalty_per_sample=penalty_per_sample, class_weight=class_weight)
+                            penalty_per_sample=penalty_per_sample, class_weight=class_weight,
+                            metrics=metrics)
     X, Y, labels, loss, l1, l2, w = a.X, a.Y, a.labels, a.loss, a.l1, a.l2, a.w
     optimizer, epochs, batch_size, shuffle, seed = (a.optimizer, a.epochs, a.batch_size,
                                                     a.shuffle, a.seed)
     lr_schedule, clip_norm, stopping, validation = (a.lr_schedule, a.clip_norm, a.stopping,
                                                     a.validation)
+    schedule = lr_schedule if isinstance(lr_schedule, Schedule) else None
+    every = (None if callback_every_batches is None else
+             positive_int(callback_every_batches, "fit", "callback_every_batches"))
+    hooks = FitHooks(model, optimizer, lr_schedule, [*(callbacks or ()), *a.extra_callbacks],
+                     a.metrics, loss, (Y, labels),
+                     None if validation is None else (validation[1], validation[2]))
+    keep = bool(a.metrics)
 
     n = X.shape[0]
     first_epoch = model._epochs_done
+    base_lr = optimizer.lr
     schedule_state: ScheduleState = {}
     history = History(validation is not None)
     best_params: Optional[FloatArray]
     best_loss, wait, best_params = float("inf"), 0, None
-    for e in range(first_epoch, first_epoch + epochs):
-        # 1. this epoch's learning rate
-        lr = optimizer.lr if lr_schedule is None else lr_schedule.lr_at(e, optimizer.lr,
-                                                                          schedule_state)
-        # 2. row order
-        order = permutation(seed, e, n) if shuffle else np.arange(n)
-        # 3. one optimizer step per batch
-        total = 0.0
-        for start in range(0, n, batch_size):
-            rows = order[start:start + batch_size]
-            Yb = None if Y is None else Y[rows]
-            lb = None if labels is None else labels[rows]
-            wb = None if w is None else w[rows]
-            l1b, l2b = l1, l2
-            if a.penalty_per_sample:
-                total_w = rows.shape[0] if wb is None else float(np.sum(wb, dtype=np.float64))
-                l1b, l2b = l1 / total_w, l2 / total_w
-            total += _step(model, X[rows], Yb, lb, loss, optimizer, l1b, l2b, lr,
-                           clip_norm, wb) * rows.shape[0]
-        model._epochs_done += 1
-        # 4. epoch metrics
-        history.epoch.append(e)
-        history.history["lr"].append(float(lr))
-        history.history["loss"].append(total / n)
-        monitored = total / n
-        if validation is not None:
-            n_val = validation[0].shape[0]
-            vl1, vl2 = (l1 / n_val, l2 / n_val) if a.penalty_per_sample else (l1, l2)
-            val_loss = float(model._loss_and_grad(*validation, loss, vl1, vl2,
-                                                  want_grad=False)[0])
-            history.history["val_loss"].append(val_loss)
-            monitored = val_loss
-        # 5. the schedule and early stopping see the monitored loss
-        if lr_schedule is not None:
-            lr_schedule.end_epoch(monitored, schedule_state)
-        if stopping is not None:
-            patience, min_delta, restore_best = stopping
-            if monitored < best_loss - min_delta:
-                best_loss, wait, history.best_epoch = monitored, 0, e
-                if restore_best:
-                    best_params = model.get_flat_parameters()
-            else:
-                wait += 1
-                if wait >= patience:
-                    history.stop_reason = "early_stopping"
+    outputs = np.empty((n, model.n_outputs), model.dtype) if keep else None
+    batches_seen, t_start = 0, time.perf_counter()
+    hooks.begin()
+    try:
+        for e in range(first_epoch, first_epoch + epochs):
+            # 1. this epoch's learning rate
+            lr = base_lr if schedule is None else schedule.lr_at(e, base_lr, schedule_state)
+            lr = hooks.lr_for(e, lr)
+            if isinstance(schedule, ReduceOnPlateau):
+                schedule_state["lr"] = lr  # the plateau carries on from the rate in effect
+            # 2. row order
+            order = permutation(seed, e, n) if shuffle else np.arange(n)
+            # 3. one optimizer step per batch
+            total, stop = 0.0, ""
+            for start in range(0, n, batch_size):
+                rows = order[start:start + batch_size]
+                Yb = None if Y is None else Y[rows]
+                lb = None if labels is None else labels[rows]
+                wb = None if w is None else w[rows]
+                l1b, l2b = l1, l2
+                if a.penalty_per_sample:
+                    total_w = rows.shape[0] if wb is None else float(np.sum(wb, dtype=np.float64))
+                    l1b, l2b = l1 / total_w, l2 / total_w
+                value = _step(model, X[rows], Yb, lb, loss, optimizer, l1b, l2b, lr, clip_norm,
+                              wb, keep_output=keep)
+                if outputs is not None:
+                    outputs[rows] = model._batch_output
+                total += value * rows.shape[0]
+                batches_seen += 1
+                if every and batches_seen % every == 0 and not hooks.batch_end(
+                        start // batch_size, {"epoch": e, "batch": start // batch_size,
+                                              "size": rows.shape[0], "loss": value}):
+                    stop = "callback"
                     break
-    if best_params is not None:
-        model.set_flat_parameters(best_params)
+            if stop and start + batch_size < n:
+                history.stop_reason = stop
+                break  # stopped mid-epoch: that epoch is not recorded (as the core)
+            model._epochs_done += 1
+            # 4. epoch metrics
+            history.epoch.append(e)
+            history.history["lr"].append(float(lr))
+            history.history["loss"].append(total / n)
+            logs: dict[str, Any] = {"epoch": e, "loss": total / n, "lr": float(lr)}
+            monitored = total / n
+            val_out = None
+            if validation is not None:
+                n_val = validation[0].shape[0]
+                vl1, vl2 = (l1 / n_val, l2 / n_val) if a.penalty_per_sample else (l1, l2)
+                val_loss = float(model._loss_and_grad(*validation, loss, vl1, vl2,
+                                                      want_grad=False, keep_output=keep)[0])
+                val_out = model._batch_output if keep else None
+                history.history["val_loss"].append(val_loss)
+                logs["val_loss"] = monitored = val_loss
+            logs["time"] = time.perf_counter() - t_start  # in logs only: History stays exact
+            # 5. the schedule and early stopping see the monitored loss
+            if schedule is not None:
+                schedule.end_epoch(monitored, schedule_state)
+            if stopping is not None:
+                patience, min_delta, restore_best = stopping
+                if monitored < best_loss - min_delta:
+                    best_loss, wait, history.best_epoch = monitored, 0, e
+                    if restore_best:
+                        best_params = model.get_flat_parameters()
+                else:
+                    wait += 1
+                    if wait >= patience:
+                        stop = "early_stopping"
+            # 6. metrics and callbacks
+            hooks.add_metrics(logs, outputs, val_out)
+            if not hooks.epoch_end(e, logs) and not stop:
+                stop = "callback"
+            if stop:
+                history.stop_reason = stop
+                break
+        if best_params is not None:
+            model.set_flat_parameters(best_params)
+    finally:
+        hooks.end(history)
     return history

@@ -17,6 +17,13 @@ _skl2onnx (converters for skl2onnx, registered by register_skl2onnx()).
 """
 from __future__ import annotations
 
+try:  # the optional dependency, named with the command that installs it
+    import scipy  # noqa: F401
+    import sklearn  # noqa: F401
+except ImportError as e:
+    raise ImportError("nncore.sklearn needs scikit-learn, which is not installed: "
+                      "pip install nncore[sklearn]") from e
+
 from ._classifier import MLPClassifier
 from ._regressor import MLPRegressor
 from ._skl2onnx import register_skl2onnx
