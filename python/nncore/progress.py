@@ -40,10 +40,16 @@ def check_verbose(verbose: object, fn: str) -> int:
     return int(verbose)
 
 
-_NAMES = (("loss", "loss", ".4g"), ("accuracy", "acc", ".3f"),
-          ("val_loss", "val_loss", ".4g"), ("val_accuracy", "val_acc", ".3f"))
-# What the bar keeps when the terminal is narrow: losses before accuracies.
-_PRIORITY = ("loss", "val_loss", "acc", "val_acc")
+_METRICS = (("precision", "prec", ".3f"), ("recall", "rec", ".3f"), ("f1", "f1", ".3f"),
+            ("auc", "auc", ".3f"), ("mae", "mae", ".4g"), ("mse", "mse", ".4g"),
+            ("r2", "r2", ".3f"))
+_NAMES = (("loss", "loss", ".4g"), ("accuracy", "acc", ".3f"), *_METRICS,
+          ("val_loss", "val_loss", ".4g"), ("val_accuracy", "val_acc", ".3f"),
+          *((f"val_{k}", f"val_{s}", f) for k, s, f in _METRICS))
+# What the bar keeps when the terminal is narrow: losses first, then accuracies, then
+# the other metrics (validation before training).
+_PRIORITY = ("loss", "val_loss", "acc", "val_acc",
+             *(p for _, s, _ in _METRICS for p in (f"val_{s}", s)))
 
 
 def _metrics(logs: Logs) -> str:
