@@ -61,7 +61,7 @@ def test_lr_set_by_a_callback_takes_effect_at_the_next_epoch():
 def test_model_optimizer_lr_from_a_callback_object():
     class Halve(nc.Callback):
         def on_epoch_end(self, epoch, logs):
-            self.model.optimizer_state["optimizer"].lr /= 2
+            self.model.optimizer.lr /= 2
 
     (hc, pc), (hr, pr) = both_fit(lambda: nc.Adam(lr=0.05),
                                   callbacks_factory=lambda opt: [Halve()])

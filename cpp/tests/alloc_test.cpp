@@ -57,11 +57,16 @@ long allocations_for(Index epochs, OptimizerKind kind, LossKind loss) {
   long reports = 0;
   ReportFn report = [&](const EpochReport&) { ++reports; return true; };
   PollFn poll = [] { return true; };
+  BatchFn no_batch;
+  // The caller's rate before every epoch, and each epoch's outputs kept (for metrics).
+  LrFn lr_for = [](Index, double* lr) { *lr *= 0.99; return true; };
+  std::vector<T> out(rows * 4), out_v(val_rows * 4);
+  EpochOutputs<T> outputs{out.data(), out_v.data()};
   cfg.report_every_epochs = 1;
   cfg.poll_seconds = 1e-9;  // poll after every batch
-  fit<T>(net, d, &v, cfg, opt, st, report, poll);  // warm-up: workspaces, packing buffers
+  fit<T>(net, d, &v, cfg, opt, st, report, poll, no_batch, lr_for, outputs);  // warm-up
   const long before = g_news.load();
-  fit<T>(net, d, &v, cfg, opt, st, report, poll);
+  fit<T>(net, d, &v, cfg, opt, st, report, poll, no_batch, lr_for, outputs);
   return g_news.load() - before;
 }
 

@@ -265,6 +265,12 @@ class ModelBase:
         """{"optimizer", "m", "v", "t"} of the last optimizer used (None before training)."""
         return self._opt
 
+    @property
+    def optimizer(self) -> Optional[Optimizer]:
+        """The optimizer in use (during fit: that fit's; after: the last one; None before
+        training). `model.optimizer.lr = ...` in a callback takes effect the next epoch."""
+        return self._last_optimizer()
+
     def _last_optimizer(self) -> Optional[Optimizer]:
         """The optimizer spec used last on this model (None before training)."""
         return self._opt["optimizer"] if self._opt else None
