@@ -175,10 +175,15 @@ def test_model_checkpoint_keeps_the_best(tmp_path, cls):
 def test_model_checkpoint_refuses_an_unlogged_monitor(tmp_path):
     X, y = binary_data()
     m = binary_model()
+    every = nc.ModelCheckpoint(str(tmp_path / "m{epoch}.npz"))  # saves, monitor or not
+    m.fit(X, y, epochs=2, callbacks=[every], verbose=0)
+    assert len(every.saved) == 2
+    best = nc.ModelCheckpoint(str(tmp_path / "m.npz"), save_best_only=True)
     with pytest.raises(ValueError, match="ModelCheckpoint: monitor 'val_loss' is not logged"):
-        m.fit(X, y, epochs=2, callbacks=[nc.ModelCheckpoint(str(tmp_path / "m.npz"))],
-              verbose=0)
+        m.fit(X, y, epochs=2, callbacks=[best], verbose=0)
     assert len(m.history_.epoch) == 1  # the epoch that ran is kept
+    with pytest.raises(ValueError, match=r"ModelCheckpoint: filepath 'm\{nope\}.npz' names"):
+        m.fit(X, y, epochs=1, callbacks=[nc.ModelCheckpoint("m{nope}.npz")], verbose=0)
     with pytest.raises(ValueError, match="mode must be 'auto', 'min' or 'max'"):
         nc.ModelCheckpoint("x.npz", mode="best")
 

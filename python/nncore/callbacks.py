@@ -142,8 +142,9 @@ class ModelCheckpoint(Callback):
     filepath may hold {epoch} (the epoch index as in History.epoch, counted on over fits)
     and any logged name with a format, e.g. "ckpt-{epoch:03d}-{val_loss:.4f}.npz".
     save_best_only: save only when `monitor` improved (mode "auto", "min" or "max"), so a
-    fixed filepath always holds the best model so far. `best` is the best value seen,
-    `saved` the paths written.
+    fixed filepath always holds the best model so far (a monitor this fit does not log is
+    then an error; without save_best_only every epoch is saved and the monitor only
+    followed). `best` is the best value seen, `saved` the paths written.
     """
 
     def __init__(self, filepath: str, monitor: str = "val_loss", mode: str = "auto",
@@ -162,11 +163,11 @@ class ModelCheckpoint(Callback):
         return self._tracker.best
 
     def on_epoch_end(self, epoch: int, logs: Logs) -> Optional[bool]:
-        value = self._tracker.value(logs)  # also checks, when every epoch is saved
-        if self.save_best_only and not self._tracker.improved(value):
-            return None
-        if not self.save_best_only:
-            self._tracker.improved(value)
+        if self.save_best_only:
+            if not self._tracker.improved(self._tracker.value(logs)):
+                return None
+        elif self.monitor in logs:  # every epoch is saved: the monitor is only followed
+            self._tracker.improved(float(logs[self.monitor]))
         fields = {k: v for k, v in logs.items() if k != "epoch"}
         try:
             path = self.filepath.format(epoch=epoch, **fields)
