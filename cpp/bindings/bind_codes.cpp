@@ -1,5 +1,5 @@
 // The core's code tables as Python enums (_core.LayerKind, _core.LossKind,
-// _core.OptimizerKind, _core.MomentumForm, _core.ScheduleKind). The member
+// _core.OptimizerKind, _core.MomentumForm, _core.ScheduleKind, _core.GradientKind). The member
 // names come from the tables next to each C++ enum, so there is one list.
 #include <cstddef>
 
@@ -28,6 +28,8 @@ void bind_codes(py::module_& m) {
   bind_enum(m, "MomentumForm", nncore::kMomentumFormNames, "Momentum update forms (Momentum.form)");
   bind_enum(m, "ScheduleKind", nncore::kScheduleKindNames,
             "Learning-rate schedules (Schedule.kind; constant: no schedule)");
+  bind_enum(m, "GradientKind", nncore::kGradientKindNames,
+            "How fit gets its gradient (the gradient= names of fit)");
 }
 
 }  // namespace nncore_bind

@@ -62,16 +62,18 @@ void bind_one(py::module_& m, const char* name) {
         Net& n = self.cast<Net&>();
         return view<T>(n.grads(), n.num_params(), self);
       })
-      .def("predict", [](Net& n, CArray<T> X, CArray<T> out) {
+      // chunk: rows per forward pass (benchmarks time many passes of one batch size)
+      .def("predict", [](Net& n, CArray<T> X, CArray<T> out, Index chunk) {
         expect_shape(X, X.ndim() == 2 ? X.shape(0) : -1, n.n_in(), "predict: X");
+        if (chunk < 1) throw std::invalid_argument("predict: chunk must be >= 1");
         expect_shape(out, X.shape(0), n.n_out(), "predict: out");
         const T* x = X.data();
         T* o = out.mutable_data();
         const Index rows = X.shape(0);
         py::gil_scoped_release nogil;
         std::lock_guard<std::recursive_mutex> lock(n.mutex());
-        n.predict(x, rows, o);
-      }, py::arg("X").noconvert(), py::arg("out").noconvert())
+        n.predict(x, rows, o, chunk);
+      }, py::arg("X").noconvert(), py::arg("out").noconvert(), py::arg("chunk") = 4096)
       .def("trace", [](Net& n, CArray<T> X) {
         expect_shape(X, X.ndim() == 2 ? X.shape(0) : -1, n.n_in(), "trace: X");
         const Index rows = X.shape(0);

@@ -2,6 +2,7 @@
 // shared shuffle. Callbacks re-acquire the GIL; a Python exception raised in
 // one (KeyboardInterrupt from Ctrl-C included) stops the loop at a batch
 // boundary and is handed back to the caller to re-raise after the history is kept.
+#include <cmath>
 #include <optional>
 #include <stdexcept>
 
@@ -182,6 +183,15 @@ T* output_buffer(std::optional<CArray<T>>& a, Index rows, Index width, const cha
   return a->mutable_data();
 }
 
+// The gradient estimator's settings (python/nncore checks them with their names first).
+void check_gradient(const FitConfig& cfg, const char* what) {
+  if (!known(cfg.gradient, kGradientKindNames))
+    throw std::invalid_argument(std::string(what) + ": unknown gradient kind");
+  if (cfg.tangents < 1) throw std::invalid_argument(std::string(what) + ": tangents must be >= 1");
+  if (!(cfg.epsilon > 0) || !std::isfinite(cfg.epsilon))
+    throw std::invalid_argument(std::string(what) + ": epsilon must be finite and > 0");
+}
+
 template <class T>
 void bind_one(py::module_& m) {
   using Net = Network<T>;
@@ -199,6 +209,7 @@ void bind_one(py::module_& m) {
     if ((cfg.schedule.kind == ScheduleKind::Step && cfg.schedule.step_size < 1) ||
         (cfg.schedule.kind == ScheduleKind::Cosine && cfg.schedule.t_max < 1))
       throw std::invalid_argument("fit: schedule step_size and t_max must be >= 1");
+    check_gradient(cfg, "fit");
     const Dataset<T> train = to_dataset(net, cfg.loss, X, Y, labels, "fit", w);
     std::optional<Dataset<T>> val;
     if (Xv) val = to_dataset(net, cfg.loss, *Xv, Yv, labels_v, "fit (validation)");
@@ -229,6 +240,7 @@ void bind_one(py::module_& m) {
                          const OptimizerConfig& opt, std::optional<CArray<T>> mbuf,
                          std::optional<CArray<T>> vbuf, std::int64_t t, double lr,
                          std::optional<CArray<T>> w) {
+    check_gradient(cfg, "train_step");
     const Dataset<T> batch = to_dataset(net, cfg.loss, X, Y, labels, "train_step", w);
     OptimizerState<T> st = to_state(net, mbuf, vbuf, t);
     check_opt(opt, st.m, st.v);
@@ -288,6 +300,9 @@ void bind_training(py::module_& m) {
       .def_readwrite("clip_norm", &FitConfig::clip_norm)
       .def_readwrite("penalty_per_weight", &FitConfig::penalty_per_weight)
       .def_readwrite("schedule", &FitConfig::schedule)
+      .def_readwrite("gradient", &FitConfig::gradient)
+      .def_readwrite("tangents", &FitConfig::tangents)
+      .def_readwrite("epsilon", &FitConfig::epsilon)
       .def_readwrite("patience", &FitConfig::patience)
       .def_readwrite("min_delta", &FitConfig::min_delta)
       .def_readwrite("restore_best", &FitConfig::restore_best)

@@ -40,7 +40,8 @@ class FitLoop {
         on_report_(on_report), poll_(poll), on_batch_(on_batch), lr_for_(lr_for), out_(out),
         bs_(std::min(cfg.batch_size, train.rows)),
         batches_(train, net.n_in(), net.n_out(), bs_, cfg.shuffle),
-        snap_(net.num_params(), st), plateau_(cfg.schedule), early_(cfg, net.num_params()),
+        snap_(net.num_params(), st), est_(net, cfg, bs_), plateau_(cfg.schedule),
+        early_(cfg, net.num_params()),
         lr_(cfg.lr) {
     net.reserve(std::max(bs_, val ? std::min<Index>(val->rows, 4096) : Index(1)));
     // Room for the usual run up front; a huge epochs (stopped early by a callback)
@@ -93,7 +94,7 @@ class FitLoop {
       const Index m = std::min(bs_, n - b0);
       const Batch<T> b = batches_.get(b0, m);
       double loss = 0.0;
-      const StepResult r = step_on_batch(net_, b.X, b.y, m, cfg_, opt_, st_, lr_, &loss);
+      const StepResult r = step_on_batch(net_, b.X, b.y, m, cfg_, opt_, st_, lr_, &loss, &est_);
       if (r != StepResult::Ok) {
         // Back to the last finite weights: untouched on a bad loss; on an
         // overflowing update, those at the start of this epoch.
@@ -189,6 +190,7 @@ class FitLoop {
   const Index bs_;
   BatchSource<T> batches_;
   Snapshot<T> snap_;
+  GradientEstimator<T> est_;
   Plateau plateau_;
   EarlyStopping<T> early_;
   History h_;
@@ -240,12 +242,13 @@ double evaluate(Network<T>& net, const Dataset<T>& d, LossKind loss, double l1, 
 template <class T>
 double train_step(Network<T>& net, const Dataset<T>& b, const FitConfig& cfg,
                   const OptimizerConfig& opt, OptimizerState<T>& st, double lr) {
-  net.check_differentiable();
+  if (cfg.gradient != GradientKind::Perturbation) net.check_differentiable();
   net.reserve(b.rows);
   double loss = 0.0;
   Snapshot<T> snap(net.num_params(), st);  // one step: allocating here is fine
   snap.take(net, st);
-  const StepResult r = step_on_batch(net, b.X, b.y, b.rows, cfg, opt, st, lr, &loss);
+  GradientEstimator<T> est(net, cfg, b.rows);
+  const StepResult r = step_on_batch(net, b.X, b.y, b.rows, cfg, opt, st, lr, &loss, &est);
   if (r != StepResult::Ok) {
     if (r == StepResult::BadUpdate) snap.restore(net, st);
     throw std::domain_error("train_step: the loss or the update is not finite "
@@ -260,7 +263,8 @@ History fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* val, con
             const OptimizerConfig& opt, OptimizerState<T>& st, const ReportFn& on_report,
             const PollFn& poll, const BatchFn& on_batch, const LrFn& lr_for,
             EpochOutputs<T> outputs) {
-  net.check_differentiable();
+  // Weight perturbation needs no derivative: it trains through Step layers too.
+  if (cfg.gradient != GradientKind::Perturbation) net.check_differentiable();
   return FitLoop<T>(net, train, val, cfg, opt, st, on_report, poll, on_batch, lr_for, outputs)
       .run();
 }

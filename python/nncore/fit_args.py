@@ -154,6 +154,39 @@ def warn_if_unrepresentative(Y: Optional[FloatArray], labels: Optional[LabelArra
             "(or pass validation_data=...).", UserWarning, stacklevel=4)
 
 
+# fit(gradient=...): backpropagation, or an estimate from forward passes only
+# (nncore.tangents; docs/design.md, "Training without a backward pass").
+GRADIENTS = ("backprop", "forward", "perturbation")
+MAX_TANGENTS = 1 << 20  # a step runs its tangents without a Ctrl-C check in between
+
+
+@dataclass(frozen=True)
+class GradientSpec:
+    """How fit gets each step's gradient: `kind` in GRADIENTS; k `tangents` averaged per
+    step (forward, perturbation); the perturbation's `epsilon` (θ ± ε·v)."""
+    kind: str = "backprop"
+    tangents: int = 1
+    epsilon: float = 1e-3
+
+
+def check_gradient(gradient: object, tangents: object, epsilon: object,
+                   fn: str) -> GradientSpec:
+    """gradient="backprop" | "forward" | "perturbation"; tangents (k ≥ 1) only with an
+    estimate, epsilon (> 0) only with "perturbation" (None: their defaults)."""
+    if not isinstance(gradient, str) or gradient not in GRADIENTS:
+        raise ValueError(f"{fn}: gradient must be one of {', '.join(map(repr, GRADIENTS))}, "
+                         f"got {gradient!r}")
+    if tangents is not None and gradient == "backprop":
+        raise ValueError(f"{fn}: tangents applies to gradient='forward' or 'perturbation', "
+                         "not to backpropagation")
+    if epsilon is not None and gradient != "perturbation":
+        raise ValueError(f"{fn}: epsilon applies to gradient='perturbation' only, "
+                         f"not to gradient={gradient!r}")
+    k = 1 if tangents is None else positive_int(tangents, fn, "tangents", maximum=MAX_TANGENTS)
+    eps = 1e-3 if epsilon is None else positive(epsilon, fn, "epsilon")
+    return GradientSpec(gradient, k, eps)
+
+
 def check_step_arguments(
         model: FitModel, X: ArrayLike, y: ArrayLike, loss: Optional[str],
         optimizer: Optional[Optimizer], l1: float, l2: float, lr: Optional[float],
@@ -206,6 +239,7 @@ class FitArguments:
     metrics: tuple[str, ...] = ()               # metric names (nncore.metrics)
     # callbacks run besides the user's: an EarlyStopping with a monitor= (not the core's)
     extra_callbacks: tuple[object, ...] = ()
+    gradient: GradientSpec = GradientSpec()     # backprop, or a forward-only estimate
 
 
 def class_sample_weights(class_weight: Union[str, Mapping[Any, float]],
@@ -256,8 +290,11 @@ def check_fit_arguments(
         sample_weight: Optional[ArrayLike] = None,
         penalty_per_sample: bool = False,
         class_weight: Union[None, str, Mapping[Any, float]] = None,
-        metrics: Optional[Sequence[str]] = None) -> FitArguments:
+        metrics: Optional[Sequence[str]] = None,
+        gradient: str = "backprop", tangents: Optional[int] = None,
+        epsilon: Optional[float] = None) -> FitArguments:
     """Validate every argument of fit once; errors name `fn` and the argument."""
+    estimator = check_gradient(gradient, tangents, epsilon, fn)
     loss = default_loss(model) if loss is None else loss
     X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
     w = check_sample_weight(sample_weight, X.shape[0], model.dtype, fn)
@@ -268,7 +305,8 @@ def check_fit_arguments(
     if w is not None and validation_split:
         raise ValueError(f"{fn}: sample_weight cannot be combined with validation_split; "
                          "split the data yourself and pass validation_data=(X_val, y_val)")
-    model._check_differentiable(fn)
+    if estimator.kind != "perturbation":  # perturbation needs no derivative (Step trains)
+        model._check_differentiable(fn)
     optimizer = choose_optimizer(model, optimizer, fn)
     # Epochs are numbered on from earlier fits; the last number must fit an int64.
     epochs = positive_int(epochs, fn, "epochs", maximum=INT64_MAX - model._epochs_done)
@@ -302,4 +340,4 @@ def check_fit_arguments(
 
     return FitArguments(X, Y, labels, loss, l1, l2, optimizer, epochs, batch_size, bool(shuffle),
                         int(seed), lr_schedule, clip_norm, stopping, validation, w, per_sample,
-                        metric_names, extra)
+                        metric_names, extra, estimator)

@@ -38,6 +38,10 @@ class Network {
   const T* forward(const T* X, Index rows);
   // Output of layer i from the last forward (rows × width of layer i).
   const T* layer_output(Index i) const { return acts_.data() + cap_ * layers_[i].act_off; }
+  // Maxout layer i: the winning piece of every output from the last forward.
+  const std::int32_t* maxout_winners(Index i) const {
+    return argmax_.data() + cap_ * layers_[i].idx_off;
+  }
 
   // Forward in chunks of at most `chunk` rows; writes rows × n_out into out.
   // Inference only: two activation buffers of the widest layer, whatever the depth

@@ -19,6 +19,14 @@ inline constexpr EnumName<ScheduleKind> kScheduleKindNames[] = {
     {"plateau", ScheduleKind::Plateau},
 };
 
+// How a step gets its gradient: backpropagation, or an estimate from forward
+// passes only (train/forward_gradient.hpp): the forward gradient, weight perturbation.
+enum class GradientKind : int { Backprop, Forward, Perturbation };
+inline constexpr EnumName<GradientKind> kGradientKindNames[] = {
+    {"backprop", GradientKind::Backprop}, {"forward", GradientKind::Forward},
+    {"perturbation", GradientKind::Perturbation},
+};
+
 struct ScheduleConfig {
   ScheduleKind kind = ScheduleKind::Constant;
   Index step_size = 1;   // Step
@@ -46,6 +54,9 @@ struct FitConfig {
   // (its rows when unweighted), scikit-learn's MLP convention.
   bool penalty_per_weight = false;
   ScheduleConfig schedule;
+  GradientKind gradient = GradientKind::Backprop;
+  Index tangents = 1;        // forward/perturbation: tangents averaged per step
+  double epsilon = 1e-3;     // perturbation: θ ± ε·v
   Index patience = 0;        // early stopping; 0: off
   double min_delta = 0.0;
   bool restore_best = true;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "nncore/trainer.hpp"
+#include "forward_gradient.hpp"
 
 namespace nncore::train {
 
@@ -24,17 +25,20 @@ double weight_sum(const T* w, Index rows) {
 
 // BadLoss: the loss or gradient is not finite, nothing was changed.
 // BadUpdate: the update produced a non-finite θ; the caller restores θ, m, v.
+// With cfg.gradient forward/perturbation, `est` estimates the gradient from
+// forward passes (tangents numbered by the step count t) in place of backprop.
 template <class T>
 StepResult step_on_batch(Network<T>& net, const T* X, Targets<T> y, Index rows,
                          const FitConfig& cfg, const OptimizerConfig& opt, OptimizerState<T>& st,
-                         double lr, double* loss) {
+                         double lr, double* loss, GradientEstimator<T>* est = nullptr) {
   double l1 = cfg.l1, l2 = cfg.l2;
   if (cfg.penalty_per_weight) {  // a batch of zero weight has no loss and no penalty
     const double ws = weight_sum(y.w, rows);
     l1 = ws > 0 ? l1 / ws : 0.0;
     l2 = ws > 0 ? l2 / ws : 0.0;
   }
-  if (cfg.clip_norm <= 0) {
+  const bool estimated = cfg.gradient != GradientKind::Backprop;
+  if (cfg.clip_norm <= 0 && !estimated) {
     // No clipping: the update rides along in backprop (Network::train_batch).
     st.t += 1;
     const OptimizerUpdate<T> update(opt, lr, st.t);
@@ -44,13 +48,14 @@ StepResult step_on_batch(Network<T>& net, const T* X, Targets<T> y, Index rows,
     st.t -= 1;
     return std::isfinite(*loss) ? StepResult::BadUpdate : StepResult::BadLoss;
   }
-  *loss = net.loss_and_grad(X, rows, cfg.loss, y, l1, l2, true);
+  *loss = estimated ? est->estimate(X, rows, cfg.loss, y, l1, l2, std::uint64_t(st.t))
+                    : net.loss_and_grad(X, rows, cfg.loss, y, l1, l2, true);
   if (!std::isfinite(*loss)) return StepResult::BadLoss;
   const Index n = net.num_params();
   T* g = net.grads();
   const double norm = l2_norm(g, n);
   if (!std::isfinite(norm)) return StepResult::BadLoss;
-  if (norm > cfg.clip_norm) {
+  if (cfg.clip_norm > 0 && norm > cfg.clip_norm) {
     const T s = T(cfg.clip_norm / norm);
     for (Index i = 0; i < n; ++i) g[i] *= s;
   }

@@ -85,7 +85,9 @@ class Sequential(ModelBase):
             sample_weight: Optional[ArrayLike] = None,
             penalty_per_sample: bool = False,
             class_weight: Union[None, str, Mapping[Any, float]] = None,
-            metrics: Optional[Sequence[str]] = None) -> History:
+            metrics: Optional[Sequence[str]] = None,
+            gradient: str = "backprop", tangents: Optional[int] = None,
+            epsilon: Optional[float] = None) -> History:
         """Train in one native call; returns a History (`.history["loss"]`, ...).
 
         loss: "mse" | "mse_mean" | "bce" | "ce" (default from the last layer:
@@ -115,6 +117,13 @@ class Sequential(ModelBase):
         epochs done all as of the batch or epoch reported, so a checkpoint saved
         there resumes exactly. A second fit (or train_step) on the same model from
         another thread waits until this one returns; save/state_dict too.
+        gradient: "backprop" (default), or a gradient estimated from forward passes
+        only (docs/design.md, "Training without a backward pass"): "forward" (the
+        forward gradient g = (∇L·v)·v, Baydin et al. 2022) or "perturbation" (SPSA,
+        g = (L(θ+εv) − L(θ−εv))/(2ε)·v, epsilon=ε, default 1e-3; trains through Step
+        layers too), with v ~ N(0, I) from nncore.tangents and `tangents`=k
+        directions averaged per step (default 1). Optimizers, schedules and
+        clip_norm apply to the estimate as to a backprop gradient.
         The loop is that of docs/design.md, "Training".
         """
         with self._lock:  # a concurrent fit waits; snapshots see whole steps
@@ -126,7 +135,8 @@ class Sequential(ModelBase):
                 callbacks=callbacks, verbose=verbose,
                 callback_every_batches=callback_every_batches,
                 sample_weight=sample_weight, penalty_per_sample=penalty_per_sample,
-                class_weight=class_weight, metrics=metrics)
+                class_weight=class_weight, metrics=metrics, gradient=gradient,
+                tangents=tangents, epsilon=epsilon)
 
     def train_step(self, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,
                    optimizer: Optional[Optimizer] = None, l1: float = 0.0, l2: float = 0.0,

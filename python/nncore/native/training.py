@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Se
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._core import (FitConfig, LossKind, MomentumForm, OptimizerConfig, OptimizerKind,
-                     ScheduleConfig, ScheduleKind)
+from .._core import (FitConfig, GradientKind, LossKind, MomentumForm, OptimizerConfig,
+                     OptimizerKind, ScheduleConfig, ScheduleKind)
 from .._core import evaluate as core_evaluate
 from .._core import fit as core_fit
 from .._core import train_step as core_train_step
@@ -68,12 +68,15 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
         callback_every_batches: Optional[int] = None, sample_weight: Optional[ArrayLike] = None,
         penalty_per_sample: bool = False,
         class_weight: Union[None, str, Mapping[Any, float]] = None,
-        metrics: Optional[Sequence[str]] = None) -> History:
+        metrics: Optional[Sequence[str]] = None,
+        gradient: str = "backprop", tangents: Optional[int] = None,
+        epsilon: Optional[float] = None) -> History:
     a = check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, shuffle, seed, l1,
                             l2, validation_data, validation_split, lr_schedule, clip_norm,
                             early_stopping, sample_weight=sample_weight,
                             penalty_per_sample=penalty_per_sample, class_weight=class_weight,
-                            metrics=metrics)
+                            metrics=metrics, gradient=gradient, tangents=tangents,
+                            epsilon=epsilon)
     X, Y, labels, loss_name, opt, val = a.X, a.Y, a.labels, a.loss, a.optimizer, a.validation
     hooks = FitHooks(model, opt, a.lr_schedule, [*(callbacks or ()), *a.extra_callbacks],
                      a.metrics, loss_name, (Y, labels),
@@ -94,6 +97,8 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
     cfg.clip_norm = a.clip_norm or 0.0
     cfg.penalty_per_weight = a.penalty_per_sample
     cfg.schedule = schedule_config(a.lr_schedule if isinstance(a.lr_schedule, Schedule) else None)
+    cfg.gradient = GradientKind.__members__[a.gradient.kind]
+    cfg.tangents, cfg.epsilon = a.gradient.tangents, a.gradient.epsilon
     if a.stopping is not None:
         cfg.patience, cfg.min_delta, cfg.restore_best = a.stopping
     bar = progress_for(verbose, a.epochs, model._epochs_done, X.shape[0])

@@ -121,7 +121,9 @@ class Sequential(ModelBase):
             penalty_per_sample: bool = False,
             class_weight: Union[None, str, Mapping[Any, float]] = None,
             callbacks: Iterable[object] = (), callback_every_batches: Optional[int] = None,
-            metrics: Optional[Sequence[str]] = None) -> History:
+            metrics: Optional[Sequence[str]] = None,
+            gradient: str = "backprop", tangents: Optional[int] = None,
+            epsilon: Optional[float] = None) -> History:
         """Minibatch training; returns a History (`.history["loss"|"val_loss"|"lr"]`).
 
         loss=None: "bce" after Sigmoid, "ce" after Softmax, else "mse";
@@ -137,7 +139,8 @@ class Sequential(ModelBase):
                 lr_schedule=lr_schedule, clip_norm=clip_norm, early_stopping=early_stopping,
                 sample_weight=sample_weight, penalty_per_sample=penalty_per_sample,
                 class_weight=class_weight, callbacks=callbacks,
-                callback_every_batches=callback_every_batches, metrics=metrics)
+                callback_every_batches=callback_every_batches, metrics=metrics,
+                gradient=gradient, tangents=tangents, epsilon=epsilon)
             return self.history_
 
     def train_step(self, X: ArrayLike, y: ArrayLike, loss: Optional[str] = None,

@@ -13,12 +13,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..checks import FloatArray, LabelArray, positive_int
-from ..fit_args import StoppingSpec, check_fit_arguments, check_step_arguments, check_weights
+from ..fit_args import (GradientSpec, StoppingSpec, check_fit_arguments, check_step_arguments,
+                        check_weights)
 from ..fit_hooks import FitHooks
 from ..history import History
 from ..optim import Optimizer
 from ..schedules import LrSchedule, ReduceOnPlateau, Schedule, ScheduleState
 from ..shuffle import permutation
+from .forward_gradient import estimate
 from .optim import update
 
 if TYPE_CHECKING:
@@ -35,16 +37,29 @@ def clip_by_global_norm(grads: FloatArray, clip_norm: float) -> None:
 def _step(model: Sequential, X: FloatArray, Y: Optional[FloatArray], labels: Optional[LabelArray],
           loss: str, optimizer: Optimizer, l1: float, l2: float, lr: float,
           clip_norm: Optional[float], w: Optional[FloatArray] = None,
-          keep_output: bool = False) -> float:
+          keep_output: bool = False, gradient: GradientSpec = GradientSpec(),
+          seed: int = 0) -> float:
     """Steps 3 of the loop for one batch: gradient, clipping, optimizer update. Returns L
-    (with keep_output, the batch's output before the update is model._batch_output)."""
-    value, grads = model._loss_and_grad(X, Y, labels, loss, l1, l2, want_grad=True, w=w,
-                                        keep_output=keep_output)
+    (with keep_output, the batch's output before the update is model._batch_output).
+
+    gradient="forward" | "perturbation": g estimated from forward passes only
+    (reference.forward_gradient), with the tangents of step t (the optimizer's count).
+    """
+    state = model._optimizer_state(optimizer)
+    grads: Optional[FloatArray]
+    if gradient.kind == "backprop":
+        value, grads = model._loss_and_grad(X, Y, labels, loss, l1, l2, want_grad=True, w=w,
+                                            keep_output=keep_output)
+    else:
+        if keep_output:  # the outputs at θ, as the core keeps them from its primal pass
+            model._loss_and_grad(X, Y, labels, loss, l1, l2, want_grad=False, w=w,
+                                 keep_output=True)
+        value, grads = estimate(model, X, Y, labels, loss, l1, l2, gradient, seed,
+                                int(state["t"]), w)
     assert grads is not None  # want_grad=True always returns the gradient
     if clip_norm is not None:
         clip_by_global_norm(grads, clip_norm)
-    update(optimizer, model._arena, grads, model._optimizer_state(optimizer), lr,
-           model._weight_mask)
+    update(optimizer, model._arena, grads, state, lr, model._weight_mask)
     return float(value)
 
 
@@ -71,7 +86,9 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
         class_weight: Union[None, str, Mapping[Any, float]] = None,
         callbacks: Optional[Iterable[object]] = (),
         callback_every_batches: Optional[int] = None,
-        metrics: Optional[Sequence[str]] = None) -> History:
+        metrics: Optional[Sequence[str]] = None,
+        gradient: str = "backprop", tangents: Optional[int] = None,
+        epsilon: Optional[float] = None) -> History:
     """Minibatch training (lecture "Training: Gradient Descent plus Tricks").
 
     Epochs are numbered on from earlier fits of the model: E = epochs done before
@@ -94,6 +111,9 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
          weights of the best epoch at the end.
       6. The metrics (from each batch's output before its update, and the validation
          outputs), then the callbacks cb(e, logs); one returning False stops.
+    gradient="forward" | "perturbation" (tangents=k, epsilon=ε): in 3., g is the
+    estimate of reference.forward_gradient.estimate from the k tangents
+    nncore.tangents.tangent(seed, t, j), t the optimizer's step count before the step.
     The optimizer state (m, v, t) carries over to later fit/train_step calls
     with the same optimizer object; a different one starts from zero.
     """
@@ -101,7 +121,8 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
                             l2, validation_data, validation_split, lr_schedule, clip_norm,
                             early_stopping, sample_weight=sample_weight,
                             penalty_per_sample=penalty_per_sample, class_weight=class_weight,
-                            metrics=metrics)
+                            metrics=metrics, gradient=gradient, tangents=tangents,
+                            epsilon=epsilon)
     X, Y, labels, loss, l1, l2, w = a.X, a.Y, a.labels, a.loss, a.l1, a.l2, a.w
     optimizer, epochs, batch_size, shuffle, seed = (a.optimizer, a.epochs, a.batch_size,
                                                     a.shuffle, a.seed)
@@ -146,7 +167,7 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
                     total_w = rows.shape[0] if wb is None else float(np.sum(wb, dtype=np.float64))
                     l1b, l2b = l1 / total_w, l2 / total_w
                 value = _step(model, X[rows], Yb, lb, loss, optimizer, l1b, l2b, lr, clip_norm,
-                              wb, keep_output=keep)
+                              wb, keep_output=keep, gradient=a.gradient, seed=seed)
                 if outputs is not None:
                     outputs[rows] = model._batch_output
                 total += value * rows.shape[0]

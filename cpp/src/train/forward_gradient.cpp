@@ -1,0 +1,95 @@
+// The two backward-free gradient estimates (forward_gradient.hpp): k tangents
+// from the shared generator, one directional derivative each, g = (1/k) Σ dⱼ·vⱼ.
+#include "forward_gradient.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "nncore/tangent.hpp"
+
+namespace nncore::train {
+
+template <class T>
+GradientEstimator<T>::GradientEstimator(Network<T>& net, const FitConfig& cfg, Index rows)
+    : net_(net), cfg_(cfg) {
+  if (cfg.gradient == GradientKind::Backprop) return;
+  v_.resize(std::size_t(net.num_params()));
+  if (cfg.gradient == GradientKind::Perturbation) theta_.resize(std::size_t(net.num_params()));
+  else ws_.reserve(net, rows);
+}
+
+template <class T>
+double GradientEstimator<T>::estimate(const T* X, Index rows, LossKind loss, Targets<T> y,
+                                      double l1, double l2, std::uint64_t step) {
+  net_.reserve(rows);
+  return cfg_.gradient == GradientKind::Forward ? forward_gradient(X, rows, loss, y, l1, l2, step)
+                                                : perturbation(X, rows, loss, y, l1, l2, step);
+}
+
+template <class T>
+void GradientEstimator<T>::accumulate(double d) {
+  T* g = net_.grads();
+  const T dt = T(d);
+  const Index n = net_.num_params();
+  for (Index i = 0; i < n; ++i) g[i] += dt * v_[std::size_t(i)];
+}
+
+template <class T>
+void GradientEstimator<T>::finish() {
+  if (cfg_.tangents == 1) return;
+  T* g = net_.grads();
+  const T k = T(cfg_.tangents);
+  for (Index i = 0; i < net_.num_params(); ++i) g[i] /= k;
+}
+
+template <class T>
+double GradientEstimator<T>::forward_gradient(const T* X, Index rows, LossKind loss,
+                                              Targets<T> y, double l1, double l2,
+                                              std::uint64_t step) {
+  ws_.reserve(net_, rows);
+  // The primal pass: every layer's output stays for the tangent passes.
+  const T* h = net_.forward(X, rows);
+  const bool fused = net_.fused_with(loss);
+  const Index last = Index(net_.layers().size()) - 1;
+  const Index stop = fused ? last - 1 : last;
+  const T* input = fused ? net_.layer_output(stop) : h;
+  const double value = loss_forward_backward(loss, input, y, rows, net_.n_out(), ws_.delta.data()) +
+                       net_.penalty_value(l1, l2);
+  if (!std::isfinite(value)) return value;
+  std::fill(net_.grads(), net_.grads() + net_.num_params(), T(0));
+  for (Index j = 0; j < cfg_.tangents; ++j) {
+    draw_tangent(cfg_.seed, step, std::uint64_t(j), v_.data(), net_.num_params());
+    const double d = loss_directional_derivative(net_, X, rows, v_.data(), stop, ws_) +
+                     penalty_directional_derivative(net_, v_.data(), l1, l2);
+    accumulate(d);
+  }
+  finish();
+  return value;
+}
+
+template <class T>
+double GradientEstimator<T>::perturbation(const T* X, Index rows, LossKind loss, Targets<T> y,
+                                          double l1, double l2, std::uint64_t step) {
+  const Index n = net_.num_params();
+  T* theta = net_.params();
+  std::copy(theta, theta + n, theta_.begin());
+  std::fill(net_.grads(), net_.grads() + n, T(0));
+  const T eps = T(cfg_.epsilon);
+  for (Index j = 0; j < cfg_.tangents; ++j) {
+    draw_tangent(cfg_.seed, step, std::uint64_t(j), v_.data(), n);
+    for (Index i = 0; i < n; ++i) theta[i] = theta_[std::size_t(i)] + eps * v_[std::size_t(i)];
+    const double plus = net_.loss_and_grad(X, rows, loss, y, l1, l2, false);
+    for (Index i = 0; i < n; ++i) theta[i] = theta_[std::size_t(i)] - eps * v_[std::size_t(i)];
+    const double minus = net_.loss_and_grad(X, rows, loss, y, l1, l2, false);
+    accumulate((plus - minus) / (2.0 * cfg_.epsilon));
+  }
+  std::copy(theta_.begin(), theta_.end(), theta);
+  finish();
+  // L(θ) last, so the outputs left in the workspace are those at θ.
+  return net_.loss_and_grad(X, rows, loss, y, l1, l2, false);
+}
+
+template class GradientEstimator<float>;
+template class GradientEstimator<double>;
+
+}  // namespace nncore::train
