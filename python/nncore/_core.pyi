@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['FitConfig', 'LayerKind', 'LayerSpec', 'LossKind', 'MomentumForm', 'Network32', 'Network64', 'OptimizerConfig', 'OptimizerKind', 'ScheduleConfig', 'ScheduleKind', 'build_type', 'compiler', 'evaluate', 'fit', 'gemm_kernel_name', 'gemm_kernels_compiled', 'get_num_threads', 'has_openmp', 'max_threads_limit', 'openmp_libraries', 'openmp_version', 'permutation', 'requested_num_threads', 'set_num_threads', 'set_piece_trace', 'simd_clone_selected', 'simd_clones_compiled', 'take_piece_trace', 'train_step']
+__all__: list[str] = ['FitConfig', 'GradientKind', 'LayerKind', 'LayerSpec', 'LossKind', 'MomentumForm', 'Network32', 'Network64', 'OptimizerConfig', 'OptimizerKind', 'ScheduleConfig', 'ScheduleKind', 'build_type', 'compiler', 'evaluate', 'fit', 'gemm_kernel_name', 'gemm_kernels_compiled', 'get_num_threads', 'has_openmp', 'max_threads_limit', 'openmp_libraries', 'openmp_version', 'permutation', 'requested_num_threads', 'set_num_threads', 'set_piece_trace', 'simd_clone_selected', 'simd_clones_compiled', 'take_piece_trace', 'train_step']
 class LayerKind:
     """
     Layer kinds (nncore.layers names)
@@ -293,6 +293,56 @@ class ScheduleKind:
     @property
     def value(self) -> int:
         ...
+class GradientKind:
+    """
+    How fit gets its gradient (the gradient= names of fit)
+    
+    Members:
+    
+      backprop
+    
+      forward
+    
+      perturbation
+    """
+    __members__: typing.ClassVar[dict[str, GradientKind]]
+    backprop: typing.ClassVar[GradientKind]
+    forward: typing.ClassVar[GradientKind]
+    perturbation: typing.ClassVar[GradientKind]
+    @typing.overload
+    def __eq__(self, other: GradientKind) -> bool:
+        ...
+    @typing.overload
+    def __eq__(self, other: typing.Any) -> bool:
+        ...
+    def __getstate__(self) -> int:
+        ...
+    def __hash__(self) -> int:
+        ...
+    def __index__(self) -> int:
+        ...
+    def __init__(self, value: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __int__(self) -> int:
+        ...
+    @typing.overload
+    def __ne__(self, other: GradientKind) -> bool:
+        ...
+    @typing.overload
+    def __ne__(self, other: typing.Any) -> bool:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, state: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def __str__(self) -> str:
+        ...
+    @property
+    def name(self) -> str:
+        ...
+    @property
+    def value(self) -> int:
+        ...
 class LayerSpec:
     """
     One layer of a Network: what Sequential's layer specs say
@@ -341,7 +391,7 @@ class Network32:
         ...
     def params(self) -> numpy.typing.NDArray[numpy.float32]:
         ...
-    def predict(self, X: numpy.typing.NDArray[numpy.float32], out: numpy.typing.NDArray[numpy.float32]) -> None:
+    def predict(self, X: numpy.typing.NDArray[numpy.float32], out: numpy.typing.NDArray[numpy.float32], chunk: typing.SupportsInt | typing.SupportsIndex = 4096) -> None:
         ...
     def trace(self, X: numpy.typing.NDArray[numpy.float32]) -> list[numpy.typing.NDArray[numpy.float32]]:
         ...
@@ -363,7 +413,7 @@ class Network64:
         ...
     def params(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
-    def predict(self, X: numpy.typing.NDArray[numpy.float64], out: numpy.typing.NDArray[numpy.float64]) -> None:
+    def predict(self, X: numpy.typing.NDArray[numpy.float64], out: numpy.typing.NDArray[numpy.float64], chunk: typing.SupportsInt | typing.SupportsIndex = 4096) -> None:
         ...
     def trace(self, X: numpy.typing.NDArray[numpy.float64]) -> list[numpy.typing.NDArray[numpy.float64]]:
         ...
@@ -423,6 +473,7 @@ class ScheduleConfig:
     def threshold(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
 class FitConfig:
+    gradient: GradientKind
     loss: LossKind
     penalty_per_weight: bool
     restore_best: bool
@@ -447,6 +498,12 @@ class FitConfig:
         ...
     @epochs.setter
     def epochs(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def epsilon(self) -> float:
+        ...
+    @epsilon.setter
+    def epsilon(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
     @property
     def first_epoch(self) -> int:
@@ -513,6 +570,12 @@ class FitConfig:
         ...
     @seed.setter
     def seed(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def tangents(self) -> int:
+        ...
+    @tangents.setter
+    def tangents(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
 class OptimizerConfig:
     eps_inside: bool

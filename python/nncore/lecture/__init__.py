@@ -12,11 +12,13 @@ From Python every section is a function returning its numbers:
     L.run_all(out="out", quick=True)          # the walkthrough; .results per section
 
 Sections: 1 xor, 2 activations, 3 classification, 4 symmetry, 5 optimizers,
-6 activation-choice, 7 digits, 8 cost, 9 graph, 10 local-minima, 11 learning-rate, 12 momentum, 13 chain-rule, 14 width-depth, 15 activation-costs, 16 feature-space. Each module also has
+6 activation-choice, 7 digits, 8 cost, 9 graph, 10 local-minima, 11 learning-rate, 12 momentum, 13 chain-rule, 14 width-depth, 15 activation-costs, 16 feature-space,
+17 alternatives. Each module also has
 `run(ctx)` (print + pictures) and `plot_*` helpers. Pictures need matplotlib,
 section 7 needs scikit-learn: `pip install "nncore[demo]"`.
 """
 from .activation_choice import activation_choice
+from .backprop_alternatives import alternatives, estimate_variance
 from .activations import activation_curves, linear_collapse
 from .classification import fit_models, overfitting_curve
 from .cost import count_macs, measure
@@ -47,5 +49,5 @@ __all__ = [
     "network_lr_curves", "double_well_runs", "saddle_runs",
     "scalar_chain", "jacobian_example", "sum_over_paths", "width_depth",
     "gradient_flow", "dead_relus", "time_per_element", "prelu_and_maxout", "relu_grid",
-    "feature_space",
+    "feature_space", "alternatives", "estimate_variance",
 ]

@@ -47,6 +47,8 @@ SLIDES: dict[str, tuple[str, tuple[str, ...]]] = {
                           "… Leaky ReLU", "… Exponential Linear Unit")),
     "feature-space": ("Representation learning: Input space → Feature space",
                       ("Allgemeiner: Representation Learning", "Zusammenfassung")),
+    "alternatives": ("Sollten wir immer Backpropagation nutzen?",
+                     ("Sollten wir immer Backpropagation nutzen?",)),
 }
 
 BANNER_DE = ("nncore — die Vorlesung „Neuronale Netze, Backpropagation“ (Vorlesung 5), "

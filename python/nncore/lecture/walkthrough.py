@@ -32,6 +32,8 @@ SECTIONS: dict[str, tuple[int, str, str]] = {
     "width-depth": (14, "width_depth", "width and depth at equal parameter budgets"),
     "activation-costs": (15, "activation_costs", "what each activation costs"),
     "feature-space": (16, "feature_space", "feature space: input space → feature space"),
+    "alternatives": (17, "backprop_alternatives",
+                     "without a backward pass: forward gradient, weight perturbation"),
 }
 
 
@@ -41,7 +43,8 @@ ALIASES = {"activation_choice": "activation-choice", "graphs": "graph",
            "local_minima": "local-minima", "minima": "local-minima",
            "learning_rate": "learning-rate", "lr": "learning-rate",
            "chain_rule": "chain-rule", "width_depth": "width-depth",
-           "activation_costs": "activation-costs", "feature_space": "feature-space"}
+           "activation_costs": "activation-costs", "feature_space": "feature-space",
+           "backprop_alternatives": "alternatives", "forward-gradient": "alternatives"}
 
 
 def resolve_section(name: str | int) -> str:
