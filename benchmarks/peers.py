@@ -72,6 +72,12 @@ class TrainSpec:
     shuffle: bool
     gamma: float = 0.9      # momentum
     until_acc: bool = False  # stop after the first epoch whose training accuracy is 100 %
+    gradient: str = "backprop"  # nncore and its twin: "forward" | "perturbation" estimates
+    tangents: int = 1
+
+    def gradient_kwargs(self):
+        return {} if self.gradient == "backprop" else {"gradient": self.gradient,
+                                                        "tangents": self.tangents}
 
     def steps_per_epoch(self, n):
         return -(-n // min(self.batch_size, n))
@@ -141,7 +147,7 @@ class Nncore(Library):
         cbs = (_until_full_accuracy,) if spec.until_acc else ()
         h = m.fit(X, y, loss=arch.loss, optimizer=_nc_optimizer(spec), epochs=spec.epochs,
                   batch_size=spec.batch_size, shuffle=spec.shuffle, seed=0, verbose=0,
-                  callbacks=cbs)
+                  callbacks=cbs, **spec.gradient_kwargs())
         return len(h.epoch)
 
     def predict(self, m, X):
@@ -164,7 +170,7 @@ class NumpyRef(Nncore):
         X, y = data
         opt = _nc_optimizer(spec)
         kw = dict(loss=arch.loss, optimizer=opt, batch_size=spec.batch_size,
-                  shuffle=spec.shuffle, seed=0)
+                  shuffle=spec.shuffle, seed=0, **spec.gradient_kwargs())
         if not spec.until_acc:
             return len(m.fit(X, y, epochs=spec.epochs, **kw).epoch)
         # fit has no callbacks: one fit per epoch (same optimizer object → its state

@@ -47,7 +47,8 @@ from harness import (BusyProcess, Threads, Timer, blas_info, core_count, cpu_mod
 # Timed rounds per (workload, threads) by default: fewer where the slow peers
 # make a round expensive (the whole default run must stay under 5 minutes on 2 cores).
 DEFAULT_REPEATS = {"xor": 3, "moons": 5, "lecture40": 3, "digits": 5, "mnist-mlp": 3,
-                   "mnist-infer": 5, "infer-b1": 3, "mnist-mlp-f64": 3}
+                   "mnist-infer": 5, "infer-b1": 3, "mnist-mlp-f64": 3, "xor-fg": 5,
+                   "moons-fg": 5}
 
 
 def parse_args(argv=None):
@@ -193,6 +194,8 @@ def run_block(wl, threads, libs, sd, repeats, torch_mod, gemm, log, budget=None,
         if wrong:
             log(f"  warning: thread counts not applied: {wrong}")
         for lib in libs:
+            if lib.name not in wl.libraries:
+                continue
             if lib.skip_reason:
                 out[lib.name] = {"skipped": lib.skip_reason}
                 continue
@@ -273,7 +276,8 @@ def rows_for(wl, threads, res, peak, load=False):
         extra = {"skipped": r.get("skipped"), "error": r.get("error"),
                  "train_acc": r.get("train_acc"), "test_acc": r.get("test_acc"),
                  "epochs": r.get("epochs"), "peak": peak_med, "n": r.get("n"),
-                 "planned": r.get("planned")}
+                 "planned": r.get("planned"), "fwd_us": r.get("fwd_us"),
+                 "fg_ratio": r.get("fg_ratio")}
         base_epochs = res.get("nncore", {}).get("epochs")
         if wl.spec is not None and wl.spec.until_acc and r.get("epochs") and base_epochs \
                 and abs(r["epochs"] - base_epochs) > 0.05 * base_epochs:
@@ -290,6 +294,8 @@ def json_line(row, extra):
         d["skipped"] = extra["skipped"]
     if extra.get("error"):
         d["error"] = extra["error"]
+    if extra.get("fg_ratio") is not None:  # xor-fg, moons-fg: the step in forward passes
+        d["forward_pass_us"], d["step_over_forward"] = extra["fwd_us"], extra["fg_ratio"]
     return json.dumps(d)
 
 
@@ -315,6 +321,9 @@ def table(all_rows, wls, gemm_n):
             notes.append("WARNING: epochs differ from nncore's")
         if extra.get("n") is not None and extra["n"] < extra["planned"]:
             notes.append(f"{extra['n']}/{extra['planned']} rounds (time budget)")
+        if extra.get("fg_ratio") is not None:
+            notes.append(f"step = {extra['fg_ratio']:.2f} forward passes "
+                         f"({fmt(extra['fwd_us'])} us each)")
         if row["library"] == "nncore" and extra.get("peak"):
             notes.append(f"GEMM peak {fmt(extra['peak'])} GFLOP/s")
         acc = ""

@@ -112,6 +112,41 @@ class TrainRunner:
         return out
 
 
+class ForwardGradientRunner(TrainRunner):
+    """A training run with gradient="forward", and beside it (same round, same batch) the
+    time of one plain forward pass of the training batch: the step's cost in forward
+    passes. nncore's passes run in one native call (predict in chunks of the batch's
+    rows, the inference path); the NumPy twin's are predict calls."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.step_us, self.fwd_us = [], []
+
+    def run(self):
+        seconds = super().run()
+        steps = self.count()[0]
+        self.step_us.append(seconds / steps * 1e6)
+        X = self.train_X
+        m = self.model
+        if self.lib.name == "nncore":
+            tiled = np.ascontiguousarray(np.tile(X, (steps, 1)))
+            out = np.empty((tiled.shape[0], m.n_outputs), dtype=m.dtype)
+            with Timer() as t:
+                m._net.predict(tiled, out, X.shape[0])
+        else:
+            with Timer() as t:
+                for _ in range(steps):
+                    self.lib.predict(m, X)
+        self.fwd_us.append(t.seconds / steps * 1e6)
+        return seconds
+
+    def details(self):
+        out = super().details()
+        step, fwd = float(np.median(self.step_us)), float(np.median(self.fwd_us))
+        out.update(fwd_us=fwd, fg_ratio=step / fwd)
+        return out
+
+
 class InferRunner:
     """Time `calls` predictions on consecutive `batch`-row slices."""
 
@@ -173,6 +208,8 @@ class Workload:
         d = self.data()
         if self.infer:
             return InferRunner(self, lib, sd, d[0], d[1], *self.infer)
+        if self.spec.gradient != "backprop":
+            return ForwardGradientRunner(self, lib, sd, *d)
         return TrainRunner(self, lib, sd, *d)
 
     def value(self, seconds, runner):
@@ -195,7 +232,7 @@ class Workload:
 
 
 def build(smoke=False, mnist_batches=80, infer_calls=12, b1_calls=2000):
-    """The eight workloads; smoke=True shrinks every size (a code-path check, not a benchmark).
+    """The ten workloads; smoke=True shrinks every size (a code-path check, not a benchmark).
 
     mnist-mlp(-f64) train one epoch on the first mnist_batches·128 rows of the
     60,000 (0: the full epoch), so that the default run fits in 5 minutes.
@@ -262,11 +299,22 @@ def build(smoke=False, mnist_batches=80, infer_calls=12, b1_calls=2000):
         Workload("mnist-mlp-f64", np.float64, mnist, "samples/s", "train_throughput",
                  TrainSpec("momentum", 0.01, 1, 128, True, gamma=0.9), make=mnist_train(np.float64),
                  flops=mnist.train_flops(), report_accuracy=False, note=part),
+        # Forward-gradient training (k = 1) of the xor and moons workloads: the step's cost
+        # against a forward pass of the same batch (target: at most 3 passes).
+        Workload("xor-fg", np.float64, xor, "us/step", "step_time",
+                 TrainSpec("sgd", 0.5, xor_steps, 4, False, gradient="forward"),
+                 make=lambda: (*xor_data(), None, None), accuracy_key="train_acc",
+                 libraries=("nncore", "numpy"),
+                 note=f"{xor_steps} full-batch forward-gradient steps (k=1)"),
+        Workload("moons-fg", np.float64, moons, "us/step", "step_time",
+                 TrainSpec("adam", 0.01, moons_epochs, 100, False, gradient="forward"),
+                 make=moons_sets, libraries=("nncore", "numpy"),
+                 note=f"{moons_epochs} full-batch forward-gradient epochs (k=1); 1000 test points"),
     ]
 
 
 NAMES = ("xor", "moons", "lecture40", "digits", "mnist-mlp", "mnist-infer", "infer-b1",
-         "mnist-mlp-f64")
+         "mnist-mlp-f64", "xor-fg", "moons-fg")
 
 
 def initial_weights(wl):
