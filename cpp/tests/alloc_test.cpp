@@ -22,7 +22,8 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 using namespace nncore;
 
 template <class T>
-long allocations_for(Index epochs, OptimizerKind kind, LossKind loss) {
+long allocations_for(Index epochs, OptimizerKind kind, LossKind loss,
+                     GradientKind gradient = GradientKind::Backprop) {
   // Dense 128→256 at batch 64 is large enough for threaded, block-split GEMMs.
   std::vector<LayerSpec> specs = {{LayerKind::Dense, 20, 128}, {LayerKind::Tanh},
                                   {LayerKind::Dense, 128, 256}, {LayerKind::ReLU},
@@ -49,6 +50,7 @@ long allocations_for(Index epochs, OptimizerKind kind, LossKind loss) {
   cfg.loss = loss; cfg.epochs = epochs; cfg.batch_size = 64; cfg.lr = 1e-3; cfg.l2 = 1e-4;
   cfg.clip_norm = 1.0; cfg.patience = 1000;
   cfg.schedule.kind = ScheduleKind::Plateau;
+  cfg.gradient = gradient; cfg.tangents = 2;
   OptimizerConfig opt;
   opt.kind = kind;
   std::vector<T> m(net.num_params()), vv(net.num_params());
@@ -71,9 +73,10 @@ long allocations_for(Index epochs, OptimizerKind kind, LossKind loss) {
 }
 
 template <class T>
-int check(const char* name, OptimizerKind kind, LossKind loss) {
-  const long one = allocations_for<T>(1, kind, loss);
-  const long many = allocations_for<T>(8, kind, loss);  // 8 epochs × 16 batches
+int check(const char* name, OptimizerKind kind, LossKind loss,
+          GradientKind gradient = GradientKind::Backprop) {
+  const long one = allocations_for<T>(1, kind, loss, gradient);
+  const long many = allocations_for<T>(8, kind, loss, gradient);  // 8 epochs × 16 batches
   // History vectors are reserved up front, so the count must not grow with epochs.
   const bool ok = one == many;
   std::printf("%-28s allocations per fit: 1 epoch %ld, 8 epochs %ld -> %s\n", name, one, many,
@@ -86,6 +89,10 @@ int main() {
   fails += check<float>("float / Adam / ce", OptimizerKind::Adam, LossKind::CE);
   fails += check<double>("double / Momentum / mse", OptimizerKind::Momentum, LossKind::MSE);
   fails += check<double>("double / RMSprop / ce", OptimizerKind::RMSprop, LossKind::CE);
-  std::printf("%d passed, %d failed\n", 3 - fails, fails);
+  fails += check<double>("double / Adam / ce / forward", OptimizerKind::Adam, LossKind::CE,
+                         GradientKind::Forward);
+  fails += check<float>("float / SGD / mse / perturbation", OptimizerKind::SGD, LossKind::MSE,
+                        GradientKind::Perturbation);
+  std::printf("%d passed, %d failed\n", 5 - fails, fails);
   return fails ? 1 : 0;
 }
