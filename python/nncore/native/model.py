@@ -121,7 +121,7 @@ class Sequential(ModelBase):
         only (docs/design.md, "Training without a backward pass"): "forward" (the
         forward gradient g = (∇L·v)·v, Baydin et al. 2022) or "perturbation" (SPSA,
         g = (L(θ+εv) − L(θ−εv))/(2ε)·v, epsilon=ε, default 1e-3; trains through Step
-        layers too), with v ~ N(0, I) from nncore.tangents and `tangents`=k
+        layers too), with v ~ N(0, I) from nncore.tangents and tangents=k
         directions averaged per step (default 1). Optimizers, schedules and
         clip_norm apply to the estimate as to a backprop gradient.
         The loop is that of docs/design.md, "Training".
