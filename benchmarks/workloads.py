@@ -142,8 +142,11 @@ class ForwardGradientRunner(TrainRunner):
 
     def details(self):
         out = super().details()
-        step, fwd = float(np.median(self.step_us)), float(np.median(self.fwd_us))
-        out.update(fwd_us=fwd, fg_ratio=step / fwd)
+        # Per round: the step over the forward pass timed right after it. The first
+        # run is run.py's warm-up (unrecorded) unless it is the only one (--smoke).
+        keep = slice(1, None) if len(self.step_us) > 1 else slice(None)
+        ratios = np.array(self.step_us[keep]) / np.array(self.fwd_us[keep])
+        out.update(fwd_us=float(np.median(self.fwd_us[keep])), fg_ratio=float(np.median(ratios)))
         return out
 
 
