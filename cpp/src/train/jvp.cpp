@@ -113,7 +113,8 @@ double loss_directional_derivative(Network<T>& net, const T* X, Index rows, cons
   double d = 0.0;
   for (Index r = 0; r < rows; ++r) {
     double row = 0.0;
-    for (Index o = 0; o < width; ++o) row += double(delta[r * width + o]) * double(xdot[r * width + o]);
+    for (Index o = 0; o < width; ++o)
+      row += double(delta[r * width + o]) * double(xdot[r * width + o]);
     d += row;
   }
   return d;
