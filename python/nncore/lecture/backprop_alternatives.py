@@ -114,10 +114,10 @@ def train_once(task: str, gradient: str, k: int, seed: int) -> Run:
         (X, y), (Xt, yt) = moons_split()
         lr = NN_LR
     m = _model(task, seed)
-    kw = {} if gradient == "backprop" else {"gradient": gradient, "tangents": k}
     t0 = time.perf_counter()
     h = m.fit(X, y, loss="bce", optimizer=nc.Adam(lr=lr), epochs=BUDGET, batch_size=len(X),
-              callbacks=[_until_full], verbose=0, **kw)
+              callbacks=[_until_full], verbose=0, gradient=gradient,
+              tangents=None if gradient == "backprop" else k)
     seconds = time.perf_counter() - t0
     return {"task": task, "method": gradient, "seed": seed, "steps": len(h.epoch),
             "reached": h.history["accuracy"][-1] >= 1.0, "seconds": seconds,

@@ -34,10 +34,10 @@ import numpy as np
 from ..checks import FloatArray, LabelArray
 from ..fit_args import GradientSpec
 from ..tangents import tangent
+from .layers import Dense, Maxout, PReLU, ReferenceLayer
 from .losses import LOSSES, one_hot, penalty, weighted
 
 if TYPE_CHECKING:
-    from .layers import ReferenceLayer
     from .model import Sequential
 
 
@@ -59,17 +59,17 @@ def layer_tangent(layer: ReferenceLayer, x: FloatArray, xdot: Optional[FloatArra
                   pdot: dict[str, FloatArray]) -> FloatArray:
     """The tangent of the layer's output from its input x (tangent xdot, None for the
     data) and its parameters' tangents, after its forward(x) ran."""
-    kind = layer.kind
-    if kind == "dense":
+    if isinstance(layer, Dense):
         a = x @ pdot["W"] if xdot is None else xdot @ layer.W + x @ pdot["W"]
         return a + pdot["b"]
-    if kind == "maxout":
+    if isinstance(layer, Maxout):
         pieces = [(x @ pdot["W"][j] if xdot is None else xdot @ layer.W[j] + x @ pdot["W"][j])
                   + pdot["b"][j] for j in range(layer.k)]
         z = np.stack(pieces)                                       # (k, m, out)
-        return np.take_along_axis(z, layer.winner[None], axis=0)[0]
+        out: FloatArray = np.take_along_axis(z, layer.winner[None], axis=0)[0]
+        return out
     assert xdot is not None  # only Dense and Maxout may come first
-    if kind == "prelu":
+    if isinstance(layer, PReLU):
         return np.where(x > 0, xdot, layer.alpha * xdot + pdot["alpha"] * x)
     # element-wise activations and softmax: symmetric Jacobian, ḣ = J·ȧ = Jᵀ·ȧ
     return layer.backward(xdot)
