@@ -132,8 +132,70 @@ def test_bad_weights_are_refused_by_name(bad, exc, match):
     with pytest.raises(exc, match=match):
         core.fit(X, CASES["mse"][1], sample_weight=bad, verbose=0)
     np.testing.assert_array_equal(core.get_flat_parameters(), before)
-    with pytest.raises(ValueError, match="validation_split"):
-        core.fit(X, CASES["mse"][1], sample_weight=W, validation_split=0.2, verbose=0)
+
+
+# -- validation with sample weights: the held-out rows' weights weigh the validation loss --
+
+
+@pytest.mark.parametrize("loss", ["mse", "ce"])
+@pytest.mark.parametrize("per_sample", [False, True])
+def test_validation_loss_is_weighted_in_core_and_reference(loss, per_sample):
+    y = CASES[loss][1]
+    Xv, yv, wv = X[:9] * 0.5, y[:9], W[:9][::-1].copy()
+    hists = []
+    for model in _pair(loss):
+        kw = dict(loss=loss, epochs=3, batch_size=8, l2=0.05, penalty_per_sample=per_sample,
+                  sample_weight=W, validation_data=(Xv, yv, wv), shuffle=False)
+        fit_kw = {"verbose": 0} if isinstance(model, nc.Sequential) else {}
+        hists.append(model.fit(X, y, **kw, **fit_kw))
+        # the last epoch's val_loss is the weighted loss of the final weights
+        l2v = 0.05 / wv.sum() if per_sample else 0.05
+        assert hists[-1].history["val_loss"][-1] == pytest.approx(
+            model.loss(Xv, yv, loss=loss, l2=l2v, sample_weight=wv), rel=1e-12)
+    np.testing.assert_allclose(hists[0].history["val_loss"], hists[1].history["val_loss"],
+                               rtol=1e-12)
+    unweighted = _pair(loss)[0]
+    h = unweighted.fit(X, y, loss=loss, epochs=3, batch_size=8, sample_weight=W,
+                       validation_data=(Xv, yv), shuffle=False, verbose=0)
+    assert h.history["val_loss"][-1] != pytest.approx(hists[0].history["val_loss"][-1])
+
+
+def test_validation_split_keeps_the_held_out_rows_weights():
+    y = CASES["mse"][1]
+    kw = dict(loss="mse", epochs=4, batch_size=5, early_stopping=2)
+    runs = []
+    for model in _pair("mse"):
+        fit_kw = {"verbose": 0} if isinstance(model, nc.Sequential) else {}
+        a = model.fit(X, y, sample_weight=W, validation_split=0.3, **kw, **fit_kw)
+        runs.append((a, model.get_flat_parameters()))
+    cut = 23 - int(round(23 * 0.3))
+    b_model = _pair("mse")[0]
+    b = b_model.fit(X[:cut], y[:cut], sample_weight=W[:cut],
+                    validation_data=(X[cut:], y[cut:], W[cut:]), verbose=0, **kw)
+    assert runs[0][0].history["val_loss"] == b.history["val_loss"]   # the same native run
+    np.testing.assert_array_equal(runs[0][1], b_model.get_flat_parameters())
+    np.testing.assert_allclose(runs[0][0].history["val_loss"], runs[1][0].history["val_loss"],
+                               rtol=1e-12)
+    np.testing.assert_allclose(runs[0][1], runs[1][1], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("kw, exc, match", [
+    (dict(validation_data=(X[:5], CASES["mse"][1][:5], np.ones(4))), ValueError,
+     r"^fit: validation_data: sample_weight must have shape \(5,\)"),
+    (dict(validation_data=(X[:5], CASES["mse"][1][:5], np.zeros(5))), ValueError,
+     r"^fit: validation_data: sample_weight sums to 0"),
+    (dict(validation_data=(X[:5], CASES["mse"][1][:5], -np.ones(5))), ValueError,
+     r"^fit: validation_data: sample_weight must be >= 0"),
+    (dict(validation_data=(X[:5],)), TypeError, r"^fit: validation_data must be a pair"),
+    (dict(sample_weight=np.r_[np.ones(16), np.zeros(7)], validation_split=0.3), ValueError,
+     r"^fit: validation_split=0.3 leaves validation rows whose sample weights sum to 0"),
+])
+def test_bad_validation_weights_are_refused_by_name(kw, exc, match):
+    for model in _pair("mse"):
+        before = model.get_flat_parameters()
+        with pytest.raises(exc, match=match):
+            model.fit(X, CASES["mse"][1], loss="mse", epochs=1, **kw)
+        np.testing.assert_array_equal(model.get_flat_parameters(), before)
 
 
 # -- the estimators against scikit-learn's weighted MLP -----------------------------------
@@ -161,6 +223,8 @@ def _max_rel(a, b):
     ("multiclass", dict(solver="lbfgs", max_iter=25)),
     ("binary", dict(solver="sgd", batch_size=32, shuffle=False, max_iter=200, tol=1e-3,
                     early_stopping=True, n_iter_no_change=3)),
+    ("regression", dict(solver="adam", batch_size=30, shuffle=False, max_iter=40,
+                        early_stopping=True, n_iter_no_change=5)),
 ])
 def test_weighted_estimators_match_scikit_learn(kind, params):
     if kind == "multilabel":

@@ -201,7 +201,8 @@ void bind_one(py::module_& m) {
                   const FitConfig& cfg, const OptimizerConfig& opt, std::optional<CArray<T>> mbuf,
                   std::optional<CArray<T>> vbuf, std::int64_t t, py::object on_report,
                   bool poll_signals, py::object on_batch, std::optional<CArray<T>> w,
-                  py::object lr_for, std::optional<CArray<T>> out, std::optional<CArray<T>> out_v) {
+                  py::object lr_for, std::optional<CArray<T>> out, std::optional<CArray<T>> out_v,
+                  std::optional<CArray<T>> wv) {
     if (cfg.epochs < 0 || cfg.batch_size < 1) throw std::invalid_argument("fit: bad epochs/batch_size");
     if (!known(cfg.schedule.kind, kScheduleKindNames))
       throw std::invalid_argument("fit: unknown schedule kind");
@@ -212,7 +213,7 @@ void bind_one(py::module_& m) {
     check_gradient(cfg, "fit");
     const Dataset<T> train = to_dataset(net, cfg.loss, X, Y, labels, "fit", w);
     std::optional<Dataset<T>> val;
-    if (Xv) val = to_dataset(net, cfg.loss, *Xv, Yv, labels_v, "fit (validation)");
+    if (Xv) val = to_dataset(net, cfg.loss, *Xv, Yv, labels_v, "fit (validation)", wv);
     OptimizerState<T> st = to_state(net, mbuf, vbuf, t);
     check_opt(opt, st.m, st.v);
     EpochOutputs<T> outputs;
@@ -233,7 +234,7 @@ void bind_one(py::module_& m) {
      py::arg("v").noconvert(), py::arg("t"), py::arg("on_report"), py::arg("poll_signals"),
      py::arg("on_batch") = py::none(), py::arg("w").noconvert() = py::none(),
      py::arg("lr_for") = py::none(), py::arg("outputs").noconvert() = py::none(),
-     py::arg("val_outputs").noconvert() = py::none());
+     py::arg("val_outputs").noconvert() = py::none(), py::arg("wv").noconvert() = py::none());
 
   m.def("train_step", [](Net& net, CArray<T> X, std::optional<CArray<T>> Y,
                          std::optional<CArray<std::int64_t>> labels, const FitConfig& cfg,

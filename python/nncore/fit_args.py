@@ -240,13 +240,17 @@ class FitArguments:
     # callbacks run besides the user's: an EarlyStopping with a monitor= (not the core's)
     extra_callbacks: tuple[object, ...] = ()
     gradient: GradientSpec = GradientSpec()     # backprop, or a forward-only estimate
+    val_w: Optional[FloatArray] = None          # the validation rows' sample weights
 
 
 def class_sample_weights(class_weight: Union[str, Mapping[Any, float]],
                          Y: Optional[FloatArray], labels: Optional[LabelArray], loss: str,
-                         dtype: Any, fn: str) -> FloatArray:
+                         dtype: Any, fn: str,
+                         sample_weight: Optional[FloatArray] = None) -> FloatArray:
     """Per-sample weights from class weights (Keras' and scikit-learn's class_weight):
-    {class: weight} or "balanced" (n / (k · count of the class)). Classes are the
+    {class: weight} or "balanced" (Σw / (k · the class's Σw), k the classes present;
+    unweighted: n / (k · count), so an integer sample weight still equals repeated rows,
+    as scikit-learn's compute_class_weight with sample_weight). Classes are the
     labels for ce (integers, or the argmax of one-hot rows) and 0/1 for a single bce
     output; classes missing from the dict weigh 1."""
     if loss == "ce":
@@ -259,12 +263,16 @@ def class_sample_weights(class_weight: Union[str, Mapping[Any, float]],
         raise ValueError(f"{fn}: class_weight applies to classification with one label per "
                          f"sample (loss='ce', or 'bce' with one output), not loss={loss!r} with "
                          "these targets; pass sample_weight=... instead")
-    present, counts = np.unique(cls, return_counts=True)
+    present, where = np.unique(cls, return_inverse=True)
     if isinstance(class_weight, str):
         if class_weight != "balanced":
             raise ValueError(f"{fn}: class_weight must be a dict {{class: weight}} or "
                              f"'balanced', got {class_weight!r}")
-        table = {int(c): len(cls) / (len(present) * n) for c, n in zip(present, counts)}
+        sw = np.ones(len(cls)) if sample_weight is None else sample_weight.astype(np.float64)
+        counts = np.bincount(where.ravel(), weights=sw, minlength=len(present))
+        # A class whose rows all weigh 0 keeps weight 1: its rows contribute nothing anyway.
+        table = {int(c): float(sw.sum()) / (len(present) * n) if n > 0 else 1.0
+                 for c, n in zip(present, counts)}
     elif isinstance(class_weight, Mapping):
         table = {}
         for c, v in class_weight.items():
@@ -299,12 +307,9 @@ def check_fit_arguments(
     X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
     w = check_sample_weight(sample_weight, X.shape[0], model.dtype, fn)
     if class_weight is not None:
-        cw = class_sample_weights(class_weight, Y, labels, loss, model.dtype, fn)
+        cw = class_sample_weights(class_weight, Y, labels, loss, model.dtype, fn, w)
         w = cw if w is None else w * cw
     per_sample = boolean(penalty_per_sample, fn, "penalty_per_sample")
-    if w is not None and validation_split:
-        raise ValueError(f"{fn}: sample_weight cannot be combined with validation_split; "
-                         "split the data yourself and pass validation_data=(X_val, y_val)")
     if estimator.kind != "perturbation":  # perturbation needs no derivative (Step trains)
         model._check_differentiable(fn)
     optimizer = choose_optimizer(model, optimizer, fn)
@@ -325,19 +330,32 @@ def check_fit_arguments(
     stopping = check_early_stopping(early_stopping, fn)
     extra = (early_stopping,) if stopping_in_python(early_stopping) else ()
     metric_names = check_metrics(metrics, loss, model.n_outputs, fn)
-    validation = None
+    validation, val_w = None, None
     if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise TypeError(f"{fn}: validation_data must be a pair (X_val, y_val)")
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise TypeError(f"{fn}: validation_data must be a pair (X_val, y_val) or a triple "
+                            "(X_val, y_val, sample_weight_val)")
         vfn = "fit: validation_data"
         Xv = check_X(validation_data[0], model.n_features, model.dtype, vfn)
         validation = (Xv, *check_y(validation_data[1], Xv.shape[0], model.n_outputs, loss,
                                    model.dtype, vfn))
+        if len(validation_data) == 3:
+            val_w = check_sample_weight(validation_data[2], Xv.shape[0], model.dtype, vfn)
     elif validation_split:
+        n = X.shape[0]
         (X, Y, labels), validation = split_validation(X, Y, labels, validation_split, fn)
+        if w is not None:  # the held-out rows keep their weights for the validation loss
+            w, val_w = w[:X.shape[0]], w[X.shape[0]:]
+            for part, name in ((w, "training"), (val_w, "validation")):
+                if not float(np.sum(part, dtype=np.float64)) > 0:
+                    raise ValueError(
+                        f"{fn}: validation_split={validation_split} leaves {name} rows whose "
+                        f"sample weights sum to 0 (the last {n - X.shape[0]} of {n} rows are "
+                        "held out); shuffle the data or pass validation_data=(X_val, y_val, "
+                        "w_val)")
         if loss in ("bce", "ce"):
             warn_if_unrepresentative(Y, labels, validation[1], validation[2], fn)
 
     return FitArguments(X, Y, labels, loss, l1, l2, optimizer, epochs, batch_size, bool(shuffle),
                         int(seed), lr_schedule, clip_norm, stopping, validation, w, per_sample,
-                        metric_names, extra, estimator)
+                        metric_names, extra, estimator, val_w)

@@ -110,9 +110,12 @@ class Sequential(ModelBase):
         terminal), 0 or 1. Ctrl-C stops at the next batch boundary with valid
         weights (KeyboardInterrupt is re-raised); a non-finite loss raises
         FloatingPointError with the weights at their last finite values.
-        sample_weight (n,): each batch's loss is Σ wᵢ·lossᵢ / Σ w (not with
-        validation_split); penalty_per_sample: l1, l2 are per unit of weight, each
-        batch's penalty divided by its weight sum (its rows when unweighted).
+        sample_weight (n,): each batch's loss is Σ wᵢ·lossᵢ / Σ w; the validation loss is
+        weighted by validation_data's third element (X_val, y_val, w_val) or, with
+        validation_split, by the held-out rows' weights. class_weight: {class: weight}
+        or "balanced", multiplied into sample_weight. penalty_per_sample: l1, l2 are per
+        unit of weight, each batch's penalty divided by its weight sum (its rows when
+        unweighted).
         Callbacks see a consistent model: weights, optimizer state (t, m, v) and
         epochs done all as of the batch or epoch reported, so a checkpoint saved
         there resumes exactly. A second fit (or train_step) on the same model from

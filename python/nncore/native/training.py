@@ -143,7 +143,7 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
                                         optimizer_config(opt), st["m"], st["v"], t0,
                                         report, True, on_batch, a.w,
                                         hooks.lr_for if hooks.lr_can_change else None,
-                                        outputs, val_outputs)
+                                        outputs, val_outputs, a.val_w)
         hist = _history(raw, val is not None, loss_name, cfg.first_epoch)
         model._epochs_done = cfg.first_epoch + raw["epochs_run"]
         model.history_ = hist

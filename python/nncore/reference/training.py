@@ -104,7 +104,9 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
          if clip_norm = c: g ← g·min(1, c/‖g‖₂); optimizer step with lr_e
          (its step counter t += 1).
       4. Epoch loss = Σ_b L_b·m_b / n (m_b the batch size). With validation data:
-         val_loss = L (penalty included) on the whole validation set.
+         val_loss = L (penalty included) on the whole validation set, weighted by its
+         sample weights (validation_data's third element, or the held-out rows'
+         share of sample_weight with validation_split).
       5. The monitored loss (val_loss if validating, else loss) goes to
          ReduceOnPlateau and to early stopping: stop once it has not fallen
          below best − min_delta for `patience` epochs; restore_best puts back the
@@ -189,10 +191,13 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
             monitored = total / n
             val_out = None
             if validation is not None:
-                n_val = validation[0].shape[0]
+                # weighted by the validation rows' sample weights, when they have them
+                n_val = validation[0].shape[0] if a.val_w is None else float(
+                    np.sum(a.val_w, dtype=np.float64))
                 vl1, vl2 = (l1 / n_val, l2 / n_val) if a.penalty_per_sample else (l1, l2)
                 val_loss = float(model._loss_and_grad(*validation, loss, vl1, vl2,
-                                                      want_grad=False, keep_output=keep)[0])
+                                                      want_grad=False, w=a.val_w,
+                                                      keep_output=keep)[0])
                 val_out = model._batch_output if keep else None
                 history.history["val_loss"].append(val_loss)
                 logs["val_loss"] = monitored = val_loss
