@@ -73,3 +73,18 @@ def test_bad_class_weight_is_refused_before_training(cw, y_kind, exc, msg):
         m.fit(X, y, class_weight=cw, epochs=1, verbose=0)
     np.testing.assert_array_equal(m.get_flat_parameters(), before)
     assert m.optimizer_state is None
+
+
+def test_balanced_counts_the_classes_by_sample_weight():
+    # scikit-learn's compute_class_weight("balanced", sample_weight=): Σw / (k · class Σw),
+    # so an integer weight k still equals k copies of the row
+    from sklearn.utils.class_weight import compute_class_weight
+    sw = np.linspace(0.5, 2.0, 30)
+    cw = compute_class_weight("balanced", classes=np.arange(3), y=LABELS, sample_weight=sw)
+    runs = []
+    for kw in ({"class_weight": "balanced", "sample_weight": sw},
+               {"sample_weight": sw * cw[LABELS]}):
+        m, _ = _pair(3, nc.Softmax)
+        m.fit(X, LABELS, epochs=2, batch_size=8, verbose=0, **kw)
+        runs.append(m.get_flat_parameters())
+    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-12, atol=1e-15)

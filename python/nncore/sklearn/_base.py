@@ -129,6 +129,11 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
     def _stratify(self, targets: np.ndarray) -> Optional[np.ndarray]:
         return None
 
+    def _with_class_weight(self, targets: np.ndarray, sample_weight: Optional[np.ndarray],
+                           incremental: bool) -> Optional[np.ndarray]:
+        """sample_weight times the class weights of the rows (the classifier's class_weight)."""
+        return sample_weight
+
     def _decode_targets(self, targets: np.ndarray) -> Any:
         return targets
 
@@ -226,6 +231,7 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
         X = np.ascontiguousarray(X, dtype=model.dtype)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=model.dtype)
+        sample_weight = self._with_class_weight(targets, sample_weight, incremental)
         if targets.dtype.kind == "f":
             targets = np.ascontiguousarray(targets, dtype=model.dtype)
         scale = self._loss_scale()

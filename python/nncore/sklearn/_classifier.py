@@ -1,7 +1,8 @@
 """MLPClassifier: scikit-learn's multi-layer perceptron classifier, trained by nncore."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from collections.abc import Mapping
+from typing import Any, Optional, Union
 
 import numpy as np
 from sklearn.base import ClassifierMixin
@@ -12,12 +13,39 @@ from sklearn.utils.multiclass import (_check_partial_fit_first_call, check_class
                                       type_of_target, unique_labels)
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ..fit_args import class_sample_weights
 from ._base import BaseMLP, validate_data
 from ._docs import ATTRIBUTES, PARAMETERS
 
 
 class MLPClassifier(ClassifierMixin, BaseMLP):  # type: ignore[misc]
     _out_activation = "logistic"
+
+    def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
+                 solver: str = "adam", alpha: float = 0.0001, batch_size: Union[int, str] = "auto",
+                 learning_rate: str = "constant", learning_rate_init: float = 0.001,
+                 power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
+                 random_state: Any = None, tol: float = 1e-4, verbose: bool = False,
+                 warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, n_iter_no_change: Union[int, float] = 10,
+                 max_fun: int = 15000, class_weight: Any = None, optimizer: Any = None,
+                 momentum_form: str = "ema", rho: float = 0.9, eps_inside: bool = True,
+                 lr_schedule: Any = None, dtype: Any = None,
+                 num_threads: Optional[int] = None) -> None:
+        # Spelled out (not **kwargs): scikit-learn's get_params reads this signature.
+        self.class_weight = class_weight
+        super().__init__(
+            hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
+            learning_rate=learning_rate, learning_rate_init=learning_rate_init,
+            power_t=power_t, max_iter=max_iter, shuffle=shuffle, random_state=random_state,
+            tol=tol, verbose=verbose, warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+            optimizer=optimizer, momentum_form=momentum_form, rho=rho, eps_inside=eps_inside,
+            lr_schedule=lr_schedule, dtype=dtype, num_threads=num_threads)
 
     def _prepare(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
         if y is None:
@@ -67,6 +95,43 @@ class MLPClassifier(ClassifierMixin, BaseMLP):  # type: ignore[misc]
             out: np.ndarray = targets > 0.5  # 2-D, as scikit-learn (labels print "True")
             return out
         return None  # multi-label
+
+    def _with_class_weight(self, targets: np.ndarray, sample_weight: Optional[np.ndarray],
+                           incremental: bool) -> Optional[np.ndarray]:
+        """sample_weight (None: all 1) times each row's class weight; "balanced" counts the
+        classes by sample weight. Applied before the early-stopping split, so the held-out
+        score is class-weighted too."""
+        cw = self.class_weight
+        if cw is None:
+            return sample_weight
+        owner = type(self).__name__
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            raise ValueError(f"{owner}: class_weight applies to binary and multi-class targets, "
+                             "not multi-label ones (a row has several classes); pass "
+                             "sample_weight=... instead")
+        if isinstance(cw, str) and cw == "balanced" and incremental:
+            raise ValueError(
+                f"{owner}: class_weight='balanced' is not supported for partial_fit (one batch "
+                "does not show the class frequencies). Compute the weights once with "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', classes=classes, "
+                "y=y) on the full target (or a large enough sample of it) and pass them as "
+                "class_weight={class: weight}.")
+        if isinstance(cw, Mapping):
+            unknown = [c for c in cw if not np.isin(c, self.classes_).any()]
+            if unknown:
+                raise ValueError(f"{owner}: class_weight has classes {unknown!r} that are not "
+                                 f"in classes_ {self.classes_.tolist()!r}")
+            # The core's table is keyed by class index (the position in classes_).
+            cw = {i: cw[c] for i, c in enumerate(self.classes_.tolist()) if c in cw}
+        elif not isinstance(cw, str):
+            raise TypeError(f"{owner}: class_weight must be None, 'balanced' or a dict "
+                            f"{{class: weight}}, got {type(cw).__name__}")
+        # Binary targets are the 0/1 column of classes_[1]; multi-class ones the indices.
+        Y, labels = (None, targets) if targets.ndim == 1 else (targets, None)
+        loss = "ce" if targets.ndim == 1 else "bce"
+        dtype = self.model_.dtype
+        w = class_sample_weights(cw, Y, labels, loss, dtype, owner, sample_weight)
+        return w if sample_weight is None else np.asarray(sample_weight * w, dtype=dtype)
 
     def _decode_targets(self, targets: np.ndarray) -> Any:
         if targets.ndim == 1:  # multi-class labels 0..K-1
@@ -197,6 +262,18 @@ MLPClassifier.__doc__ = f"""Multi-layer perceptron classifier trained by nncore'
     Parameters
     ----------
 {PARAMETERS}
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, {{class_label: weight}} (classes not named weigh 1), as
+        in scikit-learn's other classifiers (its MLPClassifier has no class_weight).
+        Each row's weight is its class's weight times its sample_weight, so the
+        result equals fitting with those sample weights (the alpha penalty is
+        divided by their sum, and the early-stopping split and score carry them).
+        'balanced': n_samples / (n_classes * the class's count), the counts taken
+        by sample weight (scikit-learn's compute_class_weight with sample_weight);
+        not available in partial_fit, which sees one batch (compute the weights
+        with compute_class_weight and pass the dict). Binary and multi-class
+        targets only: multi-label targets are refused (pass sample_weight).
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
