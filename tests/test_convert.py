@@ -80,7 +80,10 @@ def test_to_torch_refuses_maxout():
      (X[:, :2] > 0).astype(int)),
     (lambda: sk_nn.MLPRegressor(hidden_layer_sizes=(6,), activation="identity", max_iter=30, random_state=0),
      X @ np.array([1.0, -2.0, 0.5])),
-], ids=["binary-tanh", "multiclass-relu", "multilabel-logistic", "regressor"])
+    (lambda: sk_nn.MLPRegressor(hidden_layer_sizes=(6,), loss="poisson", max_iter=30,
+                                random_state=0),
+     np.round(np.exp(X[:, 0]))),
+], ids=["binary-tanh", "multiclass-relu", "multilabel-logistic", "regressor", "poisson"])
 def test_sklearn_both_ways(est, y):
     import warnings
 

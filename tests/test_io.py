@@ -186,6 +186,7 @@ def every_layer_model(dtype):
         nc.Dense(5, 5), nc.Sigmoid(),
         nc.Dense(5, 5), nc.Identity(),
         nc.Dense(5, 5), nc.Step(),
+        nc.Dense(5, 5), nc.Exp(),
         nc.Dense(5, 5), nc.Tanh(),
         nc.Dense(5, 3), nc.Softmax(), dtype=dtype, seed=5)
 

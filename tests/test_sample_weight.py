@@ -31,6 +31,7 @@ CASES = {  # loss: (output layer, targets)
     "mse_mean": (nc.Identity, RNG.normal(size=(23, 3))),
     "bce": (nc.Sigmoid, (RNG.uniform(size=(23, 3)) > 0.5).astype(float)),
     "ce": (nc.Softmax, RNG.integers(0, 3, size=23)),
+    "poisson": (nc.Exp, RNG.poisson(1.5, size=(23, 3)).astype(float)),
 }
 
 
@@ -137,7 +138,7 @@ def test_bad_weights_are_refused_by_name(bad, exc, match):
 # -- validation with sample weights: the held-out rows' weights weigh the validation loss --
 
 
-@pytest.mark.parametrize("loss", ["mse", "ce"])
+@pytest.mark.parametrize("loss", ["mse", "ce", "poisson"])
 @pytest.mark.parametrize("per_sample", [False, True])
 def test_validation_loss_is_weighted_in_core_and_reference(loss, per_sample):
     y = CASES[loss][1]

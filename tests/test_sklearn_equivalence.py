@@ -209,10 +209,11 @@ def test_bad_hyperparameters_are_refused_by_name(bad, match):
         ncs.MLPClassifier(**bad).fit(X, y)
 
 
-def test_poisson_loss_is_refused_with_the_alternatives():
+def test_unknown_regression_loss_is_refused_with_the_choices():
     X, y = _regression()
-    with pytest.raises(ValueError, match="PoissonRegressor"):
-        ncs.MLPRegressor(loss="poisson").fit(X, np.abs(y))
+    with pytest.raises(ValueError, match=r"^MLPRegressor: loss must be one of "
+                                         r"\('squared_error', 'poisson'\), got 'gamma'"):
+        ncs.MLPRegressor(loss="gamma").fit(X, np.abs(y))
 
 
 def test_partial_fit_is_not_offered_with_lbfgs():

@@ -1094,7 +1094,6 @@ def test_mlp_sample_weight_with_early_stopping():
     assert_allclose(m1.predict(X), m2.predict(X))
 
 
-@pytest.mark.skip(reason="loss='poisson' (exp output link, Poisson deviance) is not a loss of nncore's core; MLPRegressor refuses it with a ValueError naming the alternatives")  # nncore port
 def test_mlp_vs_poisson_glm_equivalent(global_random_seed):
     """Test MLP with Poisson loss and no hidden layer equals GLM."""
     n = 100

@@ -192,7 +192,7 @@ def test_bad_ce_targets_are_refused(case, fn):
 @pytest.mark.parametrize("loss", ["hinge", "MSE", "cross_entropy", "", 3, ["mse"]])
 def test_unknown_loss_name(fn, loss):
     with pytest.raises(ValueError, match=rf"^{fn}: loss must be one of \('mse', 'mse_mean', "
-                                         rf"'bce', 'ce'\), got "):
+                                         rf"'bce', 'ce', 'poisson'\), got "):
         call(fn, binary_model(), X5, Y_BIN, loss)
 
 
@@ -218,6 +218,19 @@ def test_ce_needs_a_final_softmax(fn):
         call(fn, binary_model(), X5, Y_BIN, "ce")
     with pytest.raises(ValueError, match=rf"^{fn}: loss='ce' needs .*\(it is 'identity'\)"):
         call(fn, nc.Sequential(nc.Dense(2, 3), nc.Identity()), X5, LABELS, "ce")
+
+
+@pytest.mark.parametrize("fn", WITH_Y)
+def test_poisson_needs_a_final_exp_and_non_negative_targets(fn):
+    with pytest.raises(ValueError, match=rf"^{fn}: loss='poisson' needs a model whose last "
+                                         rf"layer is Exp \(the log link; it is 'sigmoid'\)"):
+        call(fn, binary_model(), X5, Y_BIN, "poisson")
+    model = nc.Sequential(nc.Dense(2, 1), nc.Exp(), seed=0)
+    before = model.get_flat_parameters()
+    with pytest.raises(ValueError, match=rf"^{fn}: y for loss='poisson' must be >= 0 \(counts "
+                                         rf"or rates\), got a minimum of -1.0"):
+        call(fn, model, X5, Y_BIN - 1.0, "poisson")
+    np.testing.assert_array_equal(model.get_flat_parameters(), before)
 
 
 @pytest.mark.parametrize("fn", ["loss", "loss_and_grad", "fit", "evaluate", "train_step"])

@@ -144,8 +144,10 @@ void check_loss(const Network<T>& net, LossKind loss, bool has_labels, const cha
   const std::string fn(what);
   if (!known(loss, nncore::kLossKindNames))
     throw std::invalid_argument(fn + ": unknown loss code");
-  if ((loss == LossKind::BCE || loss == LossKind::CE) && !net.fused_with(loss))
-    throw std::invalid_argument(fn + ": bce needs a final Sigmoid, ce a final Softmax");
+  if ((loss == LossKind::BCE || loss == LossKind::CE || loss == LossKind::Poisson) &&
+      !net.fused_with(loss))
+    throw std::invalid_argument(fn + ": bce needs a final Sigmoid, ce a final Softmax, "
+                                "poisson a final Exp");
   if (has_labels && loss != LossKind::CE)
     throw std::invalid_argument(fn + ": labels need loss 'ce'");
 }

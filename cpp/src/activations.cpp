@@ -39,6 +39,9 @@ NNCORE_SIMD_INLINE void forward_loop(LayerKind kind, T hyper, const T* __restric
     case LayerKind::Step:
       for (Index i = 0; i < n; ++i) h[i] = a[i] > T(0) ? T(1) : T(0);
       break;
+    case LayerKind::Exp:  // the log link's inverse (Poisson regression's output)
+      for (Index i = 0; i < n; ++i) h[i] = std::exp(a[i]);
+      break;
     default:
       break;
   }
@@ -67,6 +70,9 @@ NNCORE_SIMD_INLINE void backward_loop(LayerKind kind, T hyper, const T* a, const
     case LayerKind::ELU:
       // σ'(a) = α·e^a = h + α for a ≤ 0.
       for (Index i = 0; i < n; ++i) da[i] = a[i] > T(0) ? dh[i] : dh[i] * (h[i] + hyper);
+      break;
+    case LayerKind::Exp:  // (e^a)' = e^a = h
+      for (Index i = 0; i < n; ++i) da[i] = dh[i] * h[i];
       break;
     default:
       break;
@@ -131,7 +137,8 @@ NNCORE_SIMD_CLONES void column_sums(const T* __restrict x, Index rows, Index col
 bool is_elementwise(LayerKind kind) {
   switch (kind) {
     case LayerKind::Identity: case LayerKind::Sigmoid: case LayerKind::Tanh:
-    case LayerKind::ReLU: case LayerKind::LeakyReLU: case LayerKind::ELU: return true;
+    case LayerKind::ReLU: case LayerKind::LeakyReLU: case LayerKind::ELU:
+    case LayerKind::Exp: return true;
     default: return false;
   }
 }

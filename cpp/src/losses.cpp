@@ -12,8 +12,16 @@ namespace nncore {
 
 namespace {
 
+// Half the Poisson deviance of one element, c·log(c/h) − c + h with h = e^z, written as
+// c·log c − c·z − c + h (c·log c = 0 at c = 0), so it stays exact for tiny h.
+template <class T>
+inline T poisson_term(T c, T z, T h) {
+  return (c > T(0) ? c * std::log(c) : T(0)) - c * z - c + h;
+}
+
 // The weighted form, row by row: value Σᵢ wᵢ·lossᵢ / (Σw·k) and δᵢ = wᵢ·∂lossᵢ/(Σw·k),
-// with k = 2 (MSE, the lecture's ½), width (MSEMean, BCE: means over the row) or 1 (CE).
+// with k = 2 (MSE, the lecture's ½), width (MSEMean, BCE: means over the row) or 1 (CE,
+// Poisson: sums over the row).
 template <class T>
 double weighted_loss(LossKind kind, const T* in, Targets<T> t, Index rows, Index width,
                      T* delta) {
@@ -23,7 +31,9 @@ double weighted_loss(LossKind kind, const T* in, Targets<T> t, Index rows, Index
     if (delta) std::fill(delta, delta + rows * width, T(0));
     return 0.0;
   }
-  const double k = kind == LossKind::MSE ? 2.0 : kind == LossKind::CE ? 1.0 : double(width);
+  const double k = kind == LossKind::MSE                                ? 2.0
+                   : kind == LossKind::CE || kind == LossKind::Poisson ? 1.0
+                                                                       : double(width);
   double total = 0.0;
   for (Index r = 0; r < rows; ++r) {
     const T* z = in + r * width;
@@ -49,6 +59,15 @@ double weighted_loss(LossKind kind, const T* in, Targets<T> t, Index rows, Index
           row += double(std::max(z[j], T(0)) - c[j] * z[j] +
                         fastmath::log1p_unit(fastmath::exp_neg(-std::fabs(z[j]))));
           if (d) d[j] = g * (sigmoid(z[j]) - c[j]);
+        }
+        break;
+      }
+      case LossKind::Poisson: {
+        const T* c = t.Y + r * width;
+        for (Index j = 0; j < width; ++j) {
+          const T h = std::exp(z[j]);
+          row += double(poisson_term(c[j], z[j], h));
+          if (d) d[j] = g * (h - c[j]);
         }
         break;
       }
@@ -120,6 +139,16 @@ NNCORE_SIMD_INLINE double loss_body(LossKind kind, const T* in, Targets<T> t, In
           for (Index i = 0; i < m; ++i) delta[i0 + i] = g * (sigmoid(z[i]) - c[i]);
       }
       return total / double(n);
+    }
+    case LossKind::Poisson: {
+      // Σ over the row, mean over the rows (scikit-learn's MLPRegressor(loss="poisson")).
+      const T g = T(1.0 / double(rows));
+      for (Index i = 0; i < n; ++i) {
+        const T h = std::exp(in[i]);
+        total += double(poisson_term(t.Y[i], in[i], h));
+        if (delta) delta[i] = g * (h - t.Y[i]);
+      }
+      return total / double(rows);
     }
     case LossKind::CE: {
       // loss_i = logsumexp(z_i)·Σc − Σ c·z;  δ = (softmax(z)·Σc − c)/m.

@@ -26,6 +26,7 @@ const char* layer_name(LayerKind kind) {
     case LayerKind::Maxout: return "Maxout";
     case LayerKind::Step: return "Step";
     case LayerKind::Softmax: return "Softmax";
+    case LayerKind::Exp: return "Exp";
   }
   return "?";
 }
@@ -54,7 +55,7 @@ Network<T>::Network(const std::vector<LayerSpec>& specs) {
     L.spec = specs[i];
     LayerSpec& s = L.spec;
     const bool affine = s.kind == LayerKind::Dense || s.kind == LayerKind::Maxout;
-    if (int(s.kind) < 0 || int(s.kind) > int(LayerKind::Softmax))
+    if (int(s.kind) < 0 || int(s.kind) > int(LayerKind::Exp))
       throw std::invalid_argument("Network: unknown layer kind " + std::to_string(int(s.kind)));
     if (i == 0 && !affine)
       throw std::invalid_argument("Network: the first layer must be Dense or Maxout");
@@ -200,7 +201,8 @@ template <class T>
 bool Network<T>::fused_with(LossKind loss) const {
   const LayerKind last = layers_.back().spec.kind;
   return (loss == LossKind::BCE && last == LayerKind::Sigmoid) ||
-         (loss == LossKind::CE && last == LayerKind::Softmax);
+         (loss == LossKind::CE && last == LayerKind::Softmax) ||
+         (loss == LossKind::Poisson && last == LayerKind::Exp);
 }
 
 template <class T>
@@ -239,7 +241,7 @@ double Network<T>::loss_and_grad(const T* X, Index rows, LossKind loss, Targets<
   const T* h = forward(X, rows);
   const bool fused = fused_with(loss);
   const Index last = Index(layers_.size()) - 1;
-  // Fused: the loss reads the logits z, the input of the final Sigmoid/Softmax.
+  // Fused: the loss reads the logits z, the input of the final Sigmoid/Softmax/Exp.
   const T* input = fused ? layer_output(last - 1) : h;
   T* delta = want_grad ? delta0_.data() : nullptr;
   double value = loss_forward_backward(loss, input, targets, rows, n_out(), delta);

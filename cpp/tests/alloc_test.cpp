@@ -29,7 +29,9 @@ long allocations_for(Index epochs, OptimizerKind kind, LossKind loss,
                                   {LayerKind::Dense, 128, 256}, {LayerKind::ReLU},
                                   {LayerKind::Maxout, 256, 32, 3}, {LayerKind::PReLU, 0, 0, 1, 0.0, 1},
                                   {LayerKind::Dense, 32, 4},
-                                  {loss == LossKind::CE ? LayerKind::Softmax : LayerKind::Identity}};
+                                  {loss == LossKind::CE        ? LayerKind::Softmax
+                                   : loss == LossKind::Poisson ? LayerKind::Exp
+                                                               : LayerKind::Identity}};
   Network<T> net(specs);
   std::mt19937_64 g(0);
   std::normal_distribution<double> nd;
@@ -93,6 +95,7 @@ int main() {
                          GradientKind::Forward);
   fails += check<float>("float / SGD / mse / perturbation", OptimizerKind::SGD, LossKind::MSE,
                         GradientKind::Perturbation);
-  std::printf("%d passed, %d failed\n", 5 - fails, fails);
+  fails += check<double>("double / Adam / poisson", OptimizerKind::Adam, LossKind::Poisson);
+  std::printf("%d passed, %d failed\n", 6 - fails, fails);
   return fails ? 1 : 0;
 }

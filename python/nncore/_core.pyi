@@ -34,10 +34,13 @@ class LayerKind:
       step
     
       softmax
+    
+      exp
     """
     __members__: typing.ClassVar[dict[str, LayerKind]]
     dense: typing.ClassVar[LayerKind]
     elu: typing.ClassVar[LayerKind]
+    exp: typing.ClassVar[LayerKind]
     identity: typing.ClassVar[LayerKind]
     leaky_relu: typing.ClassVar[LayerKind]
     maxout: typing.ClassVar[LayerKind]
@@ -94,12 +97,15 @@ class LossKind:
       bce
     
       ce
+    
+      poisson
     """
     __members__: typing.ClassVar[dict[str, LossKind]]
     bce: typing.ClassVar[LossKind]
     ce: typing.ClassVar[LossKind]
     mse: typing.ClassVar[LossKind]
     mse_mean: typing.ClassVar[LossKind]
+    poisson: typing.ClassVar[LossKind]
     @typing.overload
     def __eq__(self, other: LossKind) -> bool:
         ...

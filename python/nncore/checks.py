@@ -94,7 +94,7 @@ def boolean(value: object, owner: str, name: str) -> bool:
 
 # -- arrays ------------------------------------------------------------------
 
-LOSSES = ("mse", "mse_mean", "bce", "ce")
+LOSSES = ("mse", "mse_mean", "bce", "ce", "poisson")
 
 
 def _as_array(a: Optional[ArrayLike], fn: str, name: str) -> NDArray[Any]:
@@ -158,6 +158,9 @@ def check_loss(loss: str, last_kind: str, fn: str) -> str:
     if loss == "ce" and last_kind != "softmax":
         raise ValueError(f"{fn}: loss='ce' needs a model whose last layer is Softmax "
                          f"(it is {last_kind!r}); cross-entropy is computed from its logits")
+    if loss == "poisson" and last_kind != "exp":
+        raise ValueError(f"{fn}: loss='poisson' needs a model whose last layer is Exp (the log "
+                         f"link; it is {last_kind!r}); the deviance is computed from its input")
     return loss
 
 
@@ -198,6 +201,9 @@ def check_y(y: ArrayLike, n: int, n_outputs: int, loss: str, dtype: DTypeLike,
     if loss in ("bce", "ce") and (Y.min() < 0 or Y.max() > 1):
         raise ValueError(f"{fn}: y for loss={loss!r} must lie in [0, 1], "
                          f"got values in [{Y.min()}, {Y.max()}]")
+    if loss == "poisson" and Y.min() < 0:
+        raise ValueError(f"{fn}: y for loss='poisson' must be >= 0 (counts or rates), got a "
+                         f"minimum of {Y.min()}")
     return Y, None
 
 

@@ -115,7 +115,7 @@ def to_torch(model: Any) -> Any:
                          "relu": nn.ReLU}[kind]())
         else:
             raise ValueError(f"to_torch: layer {i} ({layer!r}) has no torch.nn counterpart "
-                             "(Maxout and Step are nncore's own)")
+                             "(Maxout, Step and Exp are nncore's own)")
     return nn.Sequential(*mods)
 
 
@@ -136,7 +136,7 @@ def from_sklearn(mlp: Any, cls: Any, seed: Optional[int] = None) -> Any:
         layers.append(L.Dense(W.shape[0], W.shape[1]))
         if j < len(coefs) - 1:
             layers.append(_SK_HIDDEN[mlp.activation]())
-    out = {"logistic": L.Sigmoid, "softmax": L.Softmax}.get(mlp.out_activation_)
+    out = {"logistic": L.Sigmoid, "softmax": L.Softmax, "exp": L.Exp}.get(mlp.out_activation_)
     if out is not None:
         layers.append(out())
     elif mlp.out_activation_ != "identity":
@@ -149,13 +149,14 @@ def from_sklearn(mlp: Any, cls: Any, seed: Optional[int] = None) -> Any:
 
 def to_sklearn(model: Any, classes: Any = None) -> Any:
     """A fitted scikit-learn MLPClassifier (final Sigmoid/Softmax; `classes` default
-    0..k−1) or MLPRegressor (no final activation) with the model's weights."""
+    0..k−1) or MLPRegressor (no final activation; a final Exp: loss="poisson") with the
+    model's weights."""
     _require("sklearn", "scikit-learn")
     from sklearn.neural_network import MLPClassifier, MLPRegressor
     from sklearn.preprocessing import LabelBinarizer
 
     kinds = [layer.kind for layer in model.layers]
-    out_kind = kinds[-1] if kinds[-1] in ("sigmoid", "softmax") else None
+    out_kind = kinds[-1] if kinds[-1] in ("sigmoid", "softmax", "exp") else None
     body = kinds[:-1] if out_kind else kinds
     dense = [i for i, k in enumerate(body) if k == "dense"]
     acts = {k for k in body if k != "dense"}
@@ -163,16 +164,17 @@ def to_sklearn(model: Any, classes: Any = None) -> Any:
     if not shape_ok or (acts and next(iter(acts)) not in _SK_NAME):
         raise ValueError(f"to_sklearn: scikit-learn's MLP needs Dense layers with one "
                          f"activation (identity, sigmoid, tanh or relu) between them and an "
-                         f"optional final Sigmoid/Softmax; this model is {kinds}")
+                         f"optional final Sigmoid/Softmax/Exp; this model is {kinds}")
     params = model.named_parameters()
     coefs = [params[f"{i}.W"].copy() for i in dense]
     intercepts = [params[f"{i}.b"].copy() for i in dense]
     hidden = tuple(c.shape[1] for c in coefs[:-1])
     activation = _SK_NAME[next(iter(acts))] if acts else "relu"
     n_out = coefs[-1].shape[1]
-    if out_kind is None:
-        est = MLPRegressor(hidden_layer_sizes=hidden, activation=activation)
-        est.out_activation_ = "identity"
+    if out_kind in (None, "exp"):
+        est = MLPRegressor(hidden_layer_sizes=hidden, activation=activation,
+                           loss="poisson" if out_kind else "squared_error")
+        est.out_activation_ = "exp" if out_kind else "identity"
     else:
         est = MLPClassifier(hidden_layer_sizes=hidden, activation=activation)
         est.out_activation_ = "logistic" if out_kind == "sigmoid" else "softmax"

@@ -65,8 +65,10 @@ class StoppingSpec(Protocol):
 
 
 def default_loss(model: FitModel) -> str:
-    """bce after a final Sigmoid, ce after a final Softmax, mse otherwise."""
-    return {"sigmoid": "bce", "softmax": "ce"}.get(model.layers[-1].kind, "mse")
+    """bce after a final Sigmoid, ce after a final Softmax, poisson after a final Exp, mse
+    otherwise."""
+    return {"sigmoid": "bce", "softmax": "ce", "exp": "poisson"}.get(model.layers[-1].kind,
+                                                                      "mse")
 
 
 def choose_optimizer(model: FitModel, optimizer: Optional[Optimizer], fn: str) -> Optimizer:

@@ -235,8 +235,14 @@ class Softmax(Activation):
     kind = "softmax"
 
 
+class Exp(Activation):
+    """h = exp(a): the inverse of the log link, the output of Poisson regression
+    (loss="poisson" is computed from its input a, as bce from Sigmoid's)."""
+    kind = "exp"
+
+
 ACTIVATIONS = {cls.kind: cls for cls in
-               (Identity, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, Step, Softmax)}
+               (Identity, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, Step, Softmax, Exp)}
 # Every layer by class name: the only classes a model file may name.
 LAYERS = {cls.__name__: cls for cls in (Dense, Maxout, *ACTIVATIONS.values())}
 # Every kind the models compute (a kernel in the core, a twin in the reference).

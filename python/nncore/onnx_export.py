@@ -19,6 +19,7 @@ becomes standard operators:
     negative part Mul(x, slope) / Mul(x, alpha) / alpha·(Exp(Min(x, 0)) − 1),
     since ONNX float attributes are 32-bit and onnxruntime 1.32 has no double
     Elu kernel and double LeakyRelu/PRelu kernels only for opsets 16-20)
+    Exp         Exp                            (Poisson regression's log link)
     Step        Cast(Greater(x, 0), to=dtype)  (1 where x > 0, else 0)
     Softmax     Softmax(axis=-1)
 
@@ -45,7 +46,7 @@ DEFAULT_OPSET = 17
 MIN_OPSET = 13  # Softmax over one axis (opset 13 semantics) and every op below exist
 
 SUPPORTED = ("dense", "maxout", "identity", "sigmoid", "tanh", "relu", "leaky_relu", "prelu",
-             "elu", "step", "softmax")
+             "elu", "step", "softmax", "exp")
 
 
 class OnnxModel(Protocol):
@@ -142,6 +143,8 @@ def _layer(g: _Graph, i: int, layer: Layer, params: Mapping[str, NDArray[Any]], 
     if kind == "elu":
         alpha = cast(ELU, layer).alpha  # the layer of kind 'elu'
         return g.node("Elu", [x], f"elu{i}", alpha=float(alpha))
+    if kind == "exp":  # the log link's inverse (Poisson regression's output)
+        return g.node("Exp", [x], f"exp{i}")
     if kind == "step":
         zero = g.const(f"{i}.zero", np.zeros((), dtype=g.np_dtype))
         positive = g.node("Greater", [x, zero], f"step{i}_positive")

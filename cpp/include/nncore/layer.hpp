@@ -18,7 +18,7 @@ struct EnumName {
 };
 
 enum class LayerKind : int {
-  Dense, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, Maxout, Step, Softmax,
+  Dense, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, Maxout, Step, Softmax, Exp,
 };
 inline constexpr EnumName<LayerKind> kLayerKindNames[] = {
     {"dense", LayerKind::Dense},   {"identity", LayerKind::Identity},
@@ -26,13 +26,13 @@ inline constexpr EnumName<LayerKind> kLayerKindNames[] = {
     {"relu", LayerKind::ReLU},     {"leaky_relu", LayerKind::LeakyReLU},
     {"prelu", LayerKind::PReLU},   {"elu", LayerKind::ELU},
     {"maxout", LayerKind::Maxout}, {"step", LayerKind::Step},
-    {"softmax", LayerKind::Softmax},
+    {"softmax", LayerKind::Softmax}, {"exp", LayerKind::Exp},
 };
 
-enum class LossKind : int { MSE, MSEMean, BCE, CE };
+enum class LossKind : int { MSE, MSEMean, BCE, CE, Poisson };
 inline constexpr EnumName<LossKind> kLossKindNames[] = {
     {"mse", LossKind::MSE}, {"mse_mean", LossKind::MSEMean},
-    {"bce", LossKind::BCE}, {"ce", LossKind::CE},
+    {"bce", LossKind::BCE}, {"ce", LossKind::CE}, {"poisson", LossKind::Poisson},
 };
 
 // What the builder passes in: one entry per layer of the Sequential.

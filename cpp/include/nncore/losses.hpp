@@ -1,5 +1,5 @@
 // Loss values and their gradient δ with respect to the network's last
-// pre-activation (BCE/CE: the logits z of the final Sigmoid/Softmax) or output.
+// pre-activation (BCE/CE/Poisson: the z of the final Sigmoid/Softmax/Exp) or output.
 #pragma once
 #include "nncore/layer.hpp"
 
@@ -20,6 +20,8 @@ struct Targets {
 //   MSEMean: input h, ΣΣ (h−c)²/(m·w)          δ = 2(h − c)/(m·w)
 //   BCE:     input z, mean of softplus(z) − c·z δ = (σ(z) − c)/(m·w)
 //   CE:      input z, mean of lse(z) − Σ c·z     δ = (softmax(z)·Σc − c)/m
+//   Poisson: input z (log link, h = e^z), half the Poisson deviance summed over the row:
+//            mean of Σ (c·log c − c − c·z + e^z)  δ = (e^z − c)/m   (targets c ≥ 0)
 // With sample weights w the mean over rows becomes Σᵢ wᵢ·lossᵢ / Σᵢ wᵢ and the 1/m
 // in δ becomes wᵢ/Σw (a batch whose weights sum to 0 has loss 0 and δ = 0); all
 // weights 1 give the unweighted numbers.

@@ -72,6 +72,8 @@ def _activation(kind: str, layer: Layer) -> tuple[Forward, Backward, str, str]:
         def back(g: Array, h: Array, a: Array) -> list[Array]:
             return [h * (g - (g * h).sum(axis=1, keepdims=True))]
         return _softmax, back, "softmax({a})", ""
+    if kind == "exp":
+        return np.exp, (lambda g, h, a: [g * h]), "exp({a})", "exp({a})"
     raise ValueError(f"Graph: no graph operation for layer kind {kind!r}")
 
 
@@ -242,6 +244,21 @@ def _loss_node_y(g: Graph, loss: str, out: Node, c: Node) -> Node:
         return g.op("J", "loss", [out, c], bce_fwd, bce_bwd,
                     formula="J = −mean[c log y_hat + (1 − c) log(1 − y_hat)]",
                     rules=["∂L/∂y_hat = ∂L/∂J · (y_hat − c)/(y_hat(1 − y_hat)·m);  through σ: ∂L/∂z = (y_hat − c)/m"])
+
+    if loss == "poisson":
+        def poisson_fwd(h: Array, cc: Array) -> float:
+            z = logits.value
+            assert z is not None  # every node of a built graph has a value
+            clogc = np.where(cc > 0, cc * np.log(np.where(cc > 0, cc, 1.0)), 0.0)
+            J: float = np.sum(clogc - cc * z - cc + np.exp(z)) / n
+            return J
+
+        def poisson_bwd(gr: Array, v: Array, h: Array, cc: Array) -> list[Optional[Array]]:
+            out.fused_input_grad = gr * (h - cc) / n
+            return [gr * (1 - cc / h) / n, None]
+        return g.op("J", "loss", [out, c], poisson_fwd, poisson_bwd,
+                    formula="J = 1/m Σ (c log(c/y_hat) − c + y_hat)",
+                    rules=["∂L/∂y_hat = ∂L/∂J · (1 − c/y_hat)/m;  through exp: ∂L/∂z = (y_hat − c)/m"])
 
     def ce_fwd(h: Array, cc: Array) -> float:
         z = logits.value

@@ -19,7 +19,7 @@ argument checks) come from nncore's ground floor and are re-exported here.
 Nothing here needs the compiled core: `import nncore.reference` works
 without it.
 """
-from .layers import (ELU, Dense, Identity, LeakyReLU, Maxout, PReLU, ReLU, Sigmoid, Softmax,
+from .layers import (ELU, Dense, Exp, Identity, LeakyReLU, Maxout, PReLU, ReLU, Sigmoid, Softmax,
                      Step, Tanh)
 from ..history import History
 from ..optim import SGD, Adam, Momentum, Optimizer, RMSprop
@@ -28,7 +28,7 @@ from .model import Sequential
 
 __all__ = [
     "Sequential", "Dense", "Maxout", "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
-    "PReLU", "ELU", "Step", "Softmax",
+    "PReLU", "ELU", "Step", "Softmax", "Exp",
     "Optimizer", "SGD", "Momentum", "RMSprop", "Adam",
     "Schedule", "StepDecay", "ExponentialDecay", "CosineDecay", "ReduceOnPlateau",
     "History",

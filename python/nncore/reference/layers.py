@@ -261,9 +261,23 @@ class Softmax(spec.Softmax, ReferenceLayer):
         return delta_in
 
 
+class Exp(spec.Exp, ReferenceLayer):
+    """h = eᵃ (the log link's inverse); h'(a) = eᵃ = h. With loss="poisson" the model skips
+    this and uses the fused δ = (h − c)/m."""
+
+    h: FloatArray       # the output of the last forward
+
+    def forward(self, x: FloatArray) -> FloatArray:
+        self.h = np.exp(x)
+        return self.h
+
+    def backward(self, delta: FloatArray) -> FloatArray:
+        return delta * self.h
+
+
 REFERENCE_LAYERS: dict[str, type[ReferenceLayer]] = {
     cls.kind: cls for cls in (Dense, Maxout, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU,
-                              Step, Softmax)}
+                              Step, Softmax, Exp)}
 
 
 def as_reference(layer: _T) -> Union[_T, ReferenceLayer]:

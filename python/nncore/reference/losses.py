@@ -90,12 +90,27 @@ def ce_from_logits(z: FloatArray, c: FloatArray) -> tuple[float, FloatArray]:
     return value, (softmax(z) * c.sum(axis=1, keepdims=True) - c) / m
 
 
+def poisson_from_log(z: FloatArray, c: FloatArray) -> tuple[float, FloatArray]:
+    """Half the Poisson deviance with the log link h = e^z (scikit-learn's MLPRegressor
+    loss="poisson"): summed over the outputs, a mean over the m rows,
+        J = 1/m Σᵢ Σⱼ (c log(c/h) − c + h) = 1/m ΣΣ (c log c − c·z − c + e^z),
+        δ_z = (e^z − c)/m      (c log c = 0 at c = 0; targets c ≥ 0)
+    """
+    m = z.shape[0]
+    z64, c64 = z.astype(np.float64), c.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        clogc = np.where(c64 > 0, c64 * np.log(np.where(c64 > 0, c64, 1.0)), 0.0)
+    value = _f64_sum(clogc - c64 * z64 - c64 + np.exp(z64)) / m
+    return value, (np.exp(z) - c) / m
+
+
 # name -> (function, takes the logits of the last layer?)
 LOSSES = {
     "mse": (mse, False),
     "mse_mean": (mse_mean, False),
     "bce": (bce_from_logits, True),
     "ce": (ce_from_logits, True),
+    "poisson": (poisson_from_log, True),
 }
 
 

@@ -173,6 +173,8 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
             layers.append(L.Sigmoid())
         elif self._out_activation == "softmax":
             layers.append(L.Softmax())
+        elif self._out_activation == "exp":  # the regressor's Poisson loss: the log link
+            layers.append(L.Exp())
         # scikit-learn's Glorot-uniform init, weights then biases, layer by layer; biases too.
         factor = 2.0 if self.activation == "logistic" else 6.0
         values = {}
@@ -223,6 +225,10 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
         elif n_outputs != self.n_outputs_:
             raise ValueError(f"{type(self).__name__}: y has {n_outputs} outputs, the model was "
                              f"fitted with {self.n_outputs_}")
+        elif self._out_activation != self.out_activation_:  # e.g. loss changed, warm_start
+            raise ValueError(f"{type(self).__name__}: the model was fitted with output "
+                             f"{self.out_activation_!r}, this fit needs "
+                             f"{self._out_activation!r}; fit afresh (warm_start=False)")
         if self.early_stopping and self.validation_scores_ is None:  # switched on for a warm fit
             self.validation_scores_, self.best_validation_score_ = [], -np.inf
             self._best_params = self.model_.get_flat_parameters()

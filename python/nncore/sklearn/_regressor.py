@@ -12,7 +12,8 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ._base import BaseMLP, validate_data
 from ._docs import ATTRIBUTES, PARAMETERS
 
-LOSSES = ("squared_error",)
+# scikit-learn's loss name -> (the core's loss, the output layer it is computed through)
+LOSSES = {"squared_error": ("mse", "identity"), "poisson": ("poisson", "exp")}
 
 
 class MLPRegressor(RegressorMixin, BaseMLP):  # type: ignore[misc]
@@ -45,11 +46,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):  # type: ignore[misc]
             lr_schedule=lr_schedule, dtype=dtype, num_threads=num_threads)
 
     def _prepare(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
-        if self.loss not in LOSSES:
-            raise ValueError(
-                f"MLPRegressor: loss must be 'squared_error', got {self.loss!r} (nncore's core "
-                "has no Poisson loss with a log link; for counts, fit log1p(y) or use "
-                "sklearn.linear_model.PoissonRegressor)")
+        if not isinstance(self.loss, str) or self.loss not in LOSSES:
+            raise ValueError(f"MLPRegressor: loss must be one of {tuple(LOSSES)}, got "
+                             f"{self.loss!r}")
+        self._loss_name, self._out_activation = LOSSES[self.loss]
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
                              "is None")
@@ -58,6 +58,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):  # type: ignore[misc]
         X = X.toarray() if hasattr(X, "toarray") else X
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.min(y) < 0:
+            raise ValueError(f"MLPRegressor: y must be >= 0 for loss='poisson' (counts or "
+                             f"rates), got a minimum of {np.min(y)}")
         return X, np.asarray(y, dtype=np.float64)
 
     def _n_outputs_for(self, targets: np.ndarray) -> int:
@@ -120,14 +123,17 @@ MLPRegressor.__doc__ = f"""Multi-layer perceptron regressor trained by nncore's 
 
     scikit-learn's MLPRegressor (same hyperparameters, defaults and meaning), plus
     nncore's extras (optimizer, momentum_form, rho, eps_inside, lr_schedule, dtype,
-    num_threads). Identity output, squared error; single or multi-output targets.
+    num_threads). Identity output with squared error, or exponential output with the
+    Poisson deviance (loss='poisson'); single or multi-output targets.
     Differences: docs/ecosystem.md.
 
     Parameters
     ----------
-    loss : {{'squared_error'}}, default='squared_error'
-        The loss: half the mean squared error, as scikit-learn's (the 'poisson' loss
-        of scikit-learn's MLPRegressor is not available).
+    loss : {{'squared_error', 'poisson'}}, default='squared_error'
+        As scikit-learn's: 'squared_error' is half the squared error with an identity
+        output; 'poisson' half the Poisson deviance, y·log(y/ŷ) − y + ŷ summed over
+        the outputs, with the log link (an exponential output layer, nncore.Exp, so
+        predict returns ŷ = exp(z) > 0); it needs y >= 0.
 {PARAMETERS}
     Attributes
     ----------
