@@ -213,6 +213,48 @@ def test_predict_in_chunks_matches_reference():
     np.testing.assert_array_equal(core.predict(X)[4090:4100], core.predict(X[4090:4100]))
 
 
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=DTYPE_IDS)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("case", ["mse(out=3)", "mse_mean(out=3)", "bce(out=3)",
+                                  "ce(int labels)", "ce(probabilities)"])
+def test_loss_and_grad_in_chunks_matches_reference(case, weighted, dtype, restore_threads):
+    """loss and loss_and_grad work in chunks of 4096 rows (bounded workspace, Ctrl-C
+    between chunks): 9000 rows (two full chunks and a part, the first one with weight 0
+    when weighted) match the reference, the penalty counts once, and 1, 2 and 3 threads
+    give the same bits."""
+    loss, last, out, form = LOSS_CASES[case]
+    n, d = 9000, 5
+    rng = rng_for("loss chunks", case, weighted)
+    core, twin = twins(loss_specs(d, out, last), dtype=dtype, seed=2, rng=rng,
+                       weight_scale=1.0)
+    X = make_X(n, d, rng).astype(dtype)
+    y = make_targets(loss, n, out, rng, form)
+    if np.asarray(y).dtype.kind == "f":
+        y = np.asarray(y).astype(dtype)
+    w = rng.uniform(0.0, 2.0, size=n) if weighted else None
+    if weighted:
+        w[:4096] = 0.0  # a whole chunk without weight
+    runs = []
+    for threads in (1, 2, 3):
+        nc.set_num_threads(threads)
+        runs.append(core.loss_and_grad(X, y, loss=loss, l1=1e-3, l2=2e-3, sample_weight=w))
+    value, grads = runs[0]
+    for v, g in runs[1:]:
+        assert v == value
+        for name in core.param_names:
+            np.testing.assert_array_equal(g[name], grads[name])
+    assert core.loss(X, y, loss=loss, l1=1e-3, l2=2e-3, sample_weight=w) == value
+    y64 = y if np.asarray(y).dtype.kind in "iu" else np.asarray(y, dtype=np.float64)
+    rv, rgrads = twin.loss_and_grad(X.astype(np.float64), y64, loss=loss, l1=1e-3, l2=2e-3,
+                                    sample_weight=w)
+    red = n * out + 17 + d
+    comp = f"loss_and_grad in chunks, {loss}"
+    assert_close(value, rv, dtype, red, component=comp, what="value")
+    for name in core.param_names:
+        assert_close(grads[name], rgrads[name], dtype, red, component=comp,
+                     what=f"grad {name}")
+
 EXTREMES = np.array([-1e4, -745.0, -710.0, -100.0, -30.0, -20.0, -1e-30, 1e-30, 20.0, 30.0,
                      88.0, 89.0, 100.0, 710.0, 1e4])
 

@@ -70,9 +70,14 @@ void bind_one(py::module_& m, const char* name) {
         const T* x = X.data();
         T* o = out.mutable_data();
         const Index rows = X.shape(0);
-        py::gil_scoped_release nogil;
-        std::lock_guard<std::recursive_mutex> lock(n.mutex());
-        n.predict(x, rows, o, chunk);
+        SignalPoll poll;
+        bool done;
+        {
+          py::gil_scoped_release nogil;
+          std::lock_guard<std::recursive_mutex> lock(n.mutex());
+          done = n.predict(x, rows, o, poll.fn(), chunk);
+        }
+        if (!done) throw py::error_already_set();  // Ctrl-C: KeyboardInterrupt
       }, py::arg("X").noconvert(), py::arg("out").noconvert(), py::arg("chunk") = 4096)
       .def("trace", [](Net& n, CArray<T> X) {
         expect_shape(X, X.ndim() == 2 ? X.shape(0) : -1, n.n_in(), "trace: X");
@@ -118,19 +123,21 @@ void bind_one(py::module_& m, const char* name) {
           t.w = w->data();
         }
         check_loss(n, loss, bool(labels), "loss_and_grad");
-        // The gradient is copied out under the lock: another thread's call
+        // The gradient lands in a new array under the lock: another thread's call
         // may overwrite the network's gradient arena right after.
         std::optional<py::array_t<T>> grad;
         if (want_grad) grad.emplace(n.num_params());
         T* g = want_grad ? grad->mutable_data() : nullptr;
         const T* x = X.data();
-        double value;
+        double value = 0.0;
+        SignalPoll poll;
+        bool done;
         {
           py::gil_scoped_release nogil;
           std::lock_guard<std::recursive_mutex> lock(n.mutex());
-          value = n.loss_and_grad(x, rows, loss, t, l1, l2, want_grad);
-          if (want_grad) std::copy(n.grads(), n.grads() + n.num_params(), g);
+          done = n.loss_and_grad_chunked(x, rows, loss, t, l1, l2, &value, g, poll.fn());
         }
+        if (!done) throw py::error_already_set();  // Ctrl-C: KeyboardInterrupt
         return py::make_tuple(value, grad);
       }, py::arg("X").noconvert(), py::arg("Y").noconvert(), py::arg("labels").noconvert(),
          py::arg("loss"), py::arg("l1"), py::arg("l2"), py::arg("want_grad"),

@@ -1,5 +1,6 @@
 // The single header that includes pybind11 (one place, no ODR surprises).
 #pragma once
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -38,6 +39,28 @@ bool known(E value, const nncore::EnumName<E> (&names)[N]) {
 template <class T>
 void check_loss(const nncore::Network<T>& net, nncore::LossKind loss, bool has_labels,
                 const char* what);
+
+// The Ctrl-C check for a long call that runs without the GIL (predict, loss_and_grad):
+// fn() is asked between the core's chunks; at most every 50 ms it takes the GIL and
+// runs Python's signal handlers. When they raise (KeyboardInterrupt), fn() returns
+// false and the error stays set: the binding raises it (throw py::error_already_set())
+// once it holds the GIL again. Python runs handlers on its main thread only, so
+// elsewhere the check finds nothing.
+class SignalPoll {
+ public:
+  nncore::PollFn fn() {
+    return [this] {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_ < std::chrono::milliseconds(50)) return true;
+      last_ = now;
+      py::gil_scoped_acquire gil;
+      return PyErr_CheckSignals() == 0;
+    };
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
 
 void bind_codes(py::module_& m);
 void bind_network(py::module_& m);

@@ -44,7 +44,7 @@ double Network<T>::train_batch(const T* X, Index rows, LossKind loss, Targets<T>
   T* delta = delta0_.data();
   // The penalty's value before any θ changes; its gradient joins each update.
   const double value =
-      loss_forward_backward(loss, input, targets, rows, n_out(), delta) + penalty(l1, l2, false);
+      loss_forward_backward(loss, input, targets, rows, n_out(), delta) + penalty(l1, l2, nullptr);
   if (!std::isfinite(value)) return value;
   Fused f;
   f.net = this, f.update = &update, f.m = m, f.v = v, f.c1 = T(l1), f.c2 = T(2.0 * l2);

@@ -187,14 +187,16 @@ const T* Network<T>::run_forward(const T* X, Index rows, bool keep) {
 }
 
 template <class T>
-void Network<T>::predict(const T* X, Index rows, T* out, Index chunk) {
+bool Network<T>::predict(const T* X, Index rows, T* out, const PollFn& poll, Index chunk) {
   reserve_inference(std::min(rows, chunk));
   const Index w = n_out();
   for (Index r0 = 0; r0 < rows; r0 += chunk) {
     const Index m = std::min(chunk, rows - r0);
     const T* h = run_forward(X + r0 * n_in(), m, false);
     std::copy(h, h + m * w, out + r0 * w);
+    if (poll && r0 + m < rows && !poll()) return false;
   }
+  return true;
 }
 
 template <class T>
@@ -214,20 +216,19 @@ void Network<T>::check_differentiable() const {
 }
 
 template <class T>
-double Network<T>::penalty(double l1, double l2, bool want_grad) {
+double Network<T>::penalty(double l1, double l2, T* grad) {
   if (l1 == 0.0 && l2 == 0.0) return 0.0;
   double total = 0.0;
   const T c1 = T(l1), c2 = T(2.0 * l2);
   for (const Layer& L : layers_) {
     if (L.w_size == 0) continue;
     const T* w = params_.data() + L.w_off;
-    T* g = grads_.data() + L.w_off;
     double s1 = 0.0, s2 = 0.0;
     for (Index i = 0; i < L.w_size; ++i) {
       s1 += std::fabs(double(w[i]));
       s2 += double(w[i]) * double(w[i]);
     }
-    if (want_grad) add_penalty_grad(g, w, L.w_size, c1, c2);
+    if (grad) add_penalty_grad(grad + L.w_off, w, L.w_size, c1, c2);
     total += l1 * s1 + l2 * s2;
   }
   return total;
@@ -246,7 +247,49 @@ double Network<T>::loss_and_grad(const T* X, Index rows, LossKind loss, Targets<
   T* delta = want_grad ? delta0_.data() : nullptr;
   double value = loss_forward_backward(loss, input, targets, rows, n_out(), delta);
   if (want_grad) backward(X, rows, fused ? last - 1 : last, delta);
-  return value + penalty(l1, l2, want_grad);
+  return value + penalty(l1, l2, want_grad ? grads_.data() : nullptr);
+}
+
+template <class T>
+bool Network<T>::loss_and_grad_chunked(const T* X, Index rows, LossKind loss, Targets<T> targets,
+                                       double l1, double l2, double* value, T* grad,
+                                       const PollFn& poll) {
+  const std::size_t np = params_.size();
+  if (rows <= kRowsPerChunk) {  // one chunk: exactly loss_and_grad
+    *value = loss_and_grad(X, rows, loss, targets, l1, l2, grad != nullptr);
+    if (grad) std::copy(grads_.begin(), grads_.end(), grad);
+    return true;
+  }
+  if (grad) check_differentiable();
+  // A chunk's mean enters with weight (its rows or weight sum) / (the total): sums in row order.
+  auto weight_of = [&](Index r0, Index m) {
+    if (!targets.w) return double(m);
+    double s = 0.0;
+    for (Index r = r0; r < r0 + m; ++r) s += double(targets.w[r]);
+    return s;
+  };
+  const double total = weight_of(0, rows);
+  const Index width = n_out();
+  double sum = 0.0;
+  for (Index r0 = 0; r0 < rows; r0 += kRowsPerChunk) {
+    const Index m = std::min(kRowsPerChunk, rows - r0);
+    Targets<T> t = targets;
+    if (t.Y) t.Y += r0 * width;
+    if (t.labels) t.labels += r0;
+    if (t.w) t.w += r0;
+    const double share = total > 0.0 ? weight_of(r0, m) / total : 0.0;
+    sum += share * loss_and_grad(X + r0 * n_in(), m, loss, t, 0.0, 0.0, grad != nullptr);
+    if (grad) {
+      const T s = T(share);
+      if (r0 == 0)
+        for (std::size_t i = 0; i < np; ++i) grad[i] = s * grads_[i];
+      else
+        for (std::size_t i = 0; i < np; ++i) grad[i] += s * grads_[i];
+    }
+    if (poll && r0 + m < rows && !poll()) return false;
+  }
+  *value = sum + penalty(l1, l2, grad);
+  return true;
 }
 
 template class Network<float>;

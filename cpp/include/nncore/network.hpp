@@ -3,6 +3,7 @@
 // whole network run here in one call; Python is never entered per layer.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -11,6 +12,14 @@
 #include "nncore/optim.hpp"
 
 namespace nncore {
+
+// Asked between pieces of a long call; false stops it (the bindings check for Ctrl-C).
+using PollFn = std::function<bool()>;
+
+// Rows per piece of predict and of the whole-data loss_and_grad: fixed, so the
+// arithmetic (and every result) does not depend on the thread count or on how
+// often the caller polls.
+constexpr Index kRowsPerChunk = 4096;
 
 template <class T>
 class Network {
@@ -43,10 +52,12 @@ class Network {
     return argmax_.data() + cap_ * layers_[i].idx_off;
   }
 
-  // Forward in chunks of at most `chunk` rows; writes rows × n_out into out.
+  // Forward in chunks of `chunk` rows; writes rows × n_out into out.
   // Inference only: two activation buffers of the widest layer, whatever the depth
-  // (layer_output() is not valid after it).
-  void predict(const T* X, Index rows, T* out, Index chunk = 4096);
+  // (layer_output() is not valid after it). poll (if set) is asked after every
+  // chunk but the last; false stops early and returns false (out partly written).
+  bool predict(const T* X, Index rows, T* out, const PollFn& poll = {},
+               Index chunk = kRowsPerChunk);
 
   // L = mean loss + l2·ΣW² + l1·Σ|W| on one batch (rows ≤ capacity after reserve).
   // With want_grad the gradient arena receives ∂L/∂θ. Throws if a layer
@@ -54,8 +65,18 @@ class Network {
   double loss_and_grad(const T* X, Index rows, LossKind loss, Targets<T> targets, double l1,
                        double l2, bool want_grad);
 
+  // loss_and_grad over any number of rows, in chunks of kRowsPerChunk (bounded
+  // workspace; poll, if set, asked after every chunk but the last, false stops it
+  // and returns false). Each chunk's mean loss and gradient enter weighted by its
+  // share of the rows (of the sample weight); the penalty is added once. *value
+  // gets L, grad (num_params values, or null for the value only) ∂L/∂θ. Up to
+  // kRowsPerChunk rows: the same numbers as loss_and_grad, bit for bit.
+  bool loss_and_grad_chunked(const T* X, Index rows, LossKind loss, Targets<T> targets,
+                             double l1, double l2, double* value, T* grad,
+                             const PollFn& poll = {});
+
   // λ₂·ΣW² + λ₁·Σ|W| over the weights (not biases, not α).
-  double penalty_value(double l1, double l2) { return penalty(l1, l2, false); }
+  double penalty_value(double l1, double l2) { return penalty(l1, l2, nullptr); }
   // 1 where the arena holds a penalised weight, 0 for biases and α.
   const std::vector<std::uint8_t>& weight_mask() const { return weight_mask_; }
 
@@ -77,7 +98,8 @@ class Network {
   void check_differentiable() const;
 
  private:
-  double penalty(double l1, double l2, bool want_grad);
+  // The penalty's value; with grad (an arena-sized buffer) its gradient is added there.
+  double penalty(double l1, double l2, T* grad);
   void reserve_inference(Index rows);
   const T* run_forward(const T* X, Index rows, bool keep);
   struct Fused;  // the optimizer riding along in backward (train_batch)

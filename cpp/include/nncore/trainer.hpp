@@ -101,13 +101,12 @@ struct BatchReport {
   double loss = 0;
 };
 
-// on_report(report) → false stops training; poll() → false stops (Ctrl-C);
+// on_report(report) → false stops training; poll() (PollFn, network.hpp) → false stops (Ctrl-C);
 // on_batch(report) every report_every_batches batches → false stops.
 // lr_for(epoch, &lr) before every epoch: lr holds the rate the loop would use (its
 // schedule's, or ReduceOnPlateau's current one) and receives the rate to use, which the
 // loop carries on (ReduceOnPlateau continues from it); false stops before the epoch.
 using ReportFn = std::function<bool(const EpochReport&)>;
-using PollFn = std::function<bool()>;
 using BatchFn = std::function<bool(const BatchReport&)>;
 using LrFn = std::function<bool(Index epoch, double* lr)>;
 
