@@ -233,14 +233,40 @@ def restore_threads():
     nc.set_num_threads(requested)
 
 
-def run_isolated(code, timeout=120):
+SANITIZED = os.environ.get("NNCORE_SANITIZED") == "1"
+
+# Defines cap_memory() in a child of run_isolated(memory_cap_mib=N): caps its memory N MiB
+# above what it holds when called. RLIMIT_AS normally; under tools/sanitize ASan reserves
+# terabytes of address space, so there the cap is ASan's on every single allocation
+# (set by run_isolated), which catches one oversized buffer (an inflated zip bomb, a
+# huge declared shape), not many small ones.
+_CAP_MEMORY = """
+def cap_memory():
+    import os, re, resource
+    if os.environ.get("NNCORE_SANITIZED") == "1":
+        return
+    vm = int(re.search(r"VmSize:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
+    limit = (vm + {mib} * 1024) * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+"""
+
+
+def run_isolated(code, timeout=120, memory_cap_mib=None):
     """Run `code` in a fresh interpreter (crash and hang cases: a regression fails one
-    test, not the suite). Returns the CompletedProcess; a hang fails the test."""
+    test, not the suite). Returns the CompletedProcess; a hang fails the test.
+    memory_cap_mib: the code may call cap_memory() (see _CAP_MEMORY)."""
     import subprocess
     import textwrap
+    code = textwrap.dedent(code)
+    env = None
+    if memory_cap_mib is not None:
+        code = _CAP_MEMORY.format(mib=int(memory_cap_mib)) + code
+        if SANITIZED:  # too big an allocation returns NULL: MemoryError, as under RLIMIT_AS
+            env = dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") +
+                       f":max_allocation_size_mb={int(memory_cap_mib)}:allocator_may_return_null=1")
     try:
-        return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                              text=True, timeout=timeout)
+        return subprocess.run([sys.executable, "-c", code], capture_output=True,
+                              text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         pytest.fail(f"hung for more than {timeout} s:\n{code}")
 
@@ -255,5 +281,5 @@ def assert_clean_exit(proc, expect="OK"):
 # Under tools/sanitize (AddressSanitizer preloaded) the address space cannot be capped:
 # ASan reserves terabytes of it for its shadow memory. Those tests are skipped there.
 limits_address_space = pytest.mark.skipif(
-    os.environ.get("NNCORE_SANITIZED") == "1",
+    SANITIZED,
     reason="RLIMIT_AS cannot apply under AddressSanitizer (tools/sanitize)")
