@@ -16,8 +16,18 @@
 #pragma once
 #include <cstdint>  // defines __GLIBC__ where the C library is glibc
 
+// ThreadSanitizer instruments the clones' ifunc resolvers, which the loader runs before
+// the TSan runtime is set up (a crash at start): TSan builds go without clones.
+#if defined(__SANITIZE_THREAD__)
+#define NNCORE_NO_CLONES 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define NNCORE_NO_CLONES 1
+#endif
+#endif
+
 // ifunc, which the clones need, is a glibc feature (musl has none).
-#if defined(__has_attribute)
+#if defined(__has_attribute) && !defined(NNCORE_NO_CLONES)
 #if __has_attribute(target_clones) && defined(__x86_64__) && defined(__linux__) && \
     defined(__GLIBC__)
 #define NNCORE_HAVE_TARGET_CLONES 1
