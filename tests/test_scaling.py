@@ -16,14 +16,20 @@ from conftest import make_targets, rng_for
 
 THREADS = (1, 2, 3, 8)
 
-# (name, layers, rows, loss): together they take every path of the core: tiny
-# products on the caller's thread; direct (unpacked) products split by rows and
+# (name, layers, rows, loss): together they take every path of the core: the
+# tiny-network path (a block of rows through every layer; "tiny" and the two
+# after it, whose row counts are not multiples of the block); tiny
+# products on the caller's thread (the general path with the tiny one off,
+# below); direct (unpacked) products split by rows and
 # by columns (batch 1 and 4); packed products cut into many blocks, with odd
 # widths that leave edge tiles and partial cache lines between blocks; thin
 # outputs computed transposed; Maxout and PReLU; element-wise passes long
 # enough to be shared (rows · width ≥ 65,536).
 CASES = [
     ("tiny", [("Dense", 2, 3), ("Tanh",), ("Dense", 3, 1), ("Sigmoid",)], 4, "bce"),
+    ("tiny-ce", [("Dense", 5, 9), ("ReLU",), ("Dense", 9, 6), ("ELU",), ("Dense", 6, 3),
+                 ("Softmax",)], 37, "ce"),
+    ("tiny-mse", [("Dense", 3, 10), ("LeakyReLU",), ("Dense", 10, 2)], 101, "mse"),
     ("batch1", [("Dense", 784, 512), ("ReLU",), ("Dense", 512, 10), ("Softmax",)], 1, "ce"),
     ("batch4", [("Dense", 300, 520), ("ELU",), ("Dense", 520, 3)], 4, "mse"),
     ("split", [("Dense", 300, 517), ("ReLU",), ("Dense", 517, 263), ("Tanh",),
@@ -86,6 +92,23 @@ def test_bitwise_identical_for_any_thread_count(case, dtype, restore_threads):
         got = _run(case, dtype, t)
         for key, want in base.items():
             assert np.array_equal(got[key], want), f"{key} differs at {t} threads from 1 thread"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("case", [c for c in CASES if c[0].startswith("tiny")],
+                         ids=lambda c: c[0])
+def test_tiny_cases_bitwise_identical_on_the_general_path(case, dtype, restore_threads):
+    # The same tiny networks with the tiny path off: the general path's small products.
+    from nncore import _core
+    _core.set_tiny_path(False)
+    try:
+        base = _run(case, dtype, 1)
+        for t in THREADS[1:]:
+            got = _run(case, dtype, t)
+            for key, want in base.items():
+                assert np.array_equal(got[key], want), f"{key} differs at {t} threads"
+    finally:
+        _core.set_tiny_path(True)
 
 
 # -- every thread gets work ------------------------------------------------------------

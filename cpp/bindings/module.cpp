@@ -3,6 +3,7 @@
 
 #include "nncore/gemm.hpp"
 #include "nncore/parallel.hpp"
+#include "nncore/tiny.hpp"
 #include "pybind.hpp"
 
 PYBIND11_MODULE(_core, m) {
@@ -26,6 +27,10 @@ PYBIND11_MODULE(_core, m) {
   m.attr("has_openmp") = false;
 #endif
   m.def("gemm_kernel_name", &nncore::gemm_kernel_name);
+  // The tiny-network path (src/tiny/): a switch to compare it with the general
+  // path, and how many calls it has served (tests check which path ran).
+  m.def("set_tiny_path", &nncore::tiny::set_enabled, py::arg("on"));
+  m.def("tiny_path_calls", &nncore::tiny::calls);
   // The piece trace behind benchmarks/threads.py (parallel.hpp).
   m.def("set_piece_trace", &nncore::set_piece_trace, py::arg("on"));
   m.def("take_piece_trace", []() -> py::typing::Dict<py::str, py::object> {

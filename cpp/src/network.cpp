@@ -10,6 +10,7 @@
 #include "nncore/activations.hpp"
 #include "nncore/gemm.hpp"
 #include "fused_update.hpp"
+#include "tiny/tiny_path.hpp"
 
 namespace nncore {
 
@@ -95,6 +96,7 @@ Network<T>::Network(const std::vector<LayerSpec>& specs) {
   weight_mask_.assign(std::size_t(offset), 0);
   for (const Layer& L : layers_)
     std::fill(weight_mask_.begin() + L.w_off, weight_mask_.begin() + L.w_off + L.w_size, 1);
+  tiny_ = tiny::Path<T>::make(*this);
 }
 
 template <class T>
@@ -188,6 +190,10 @@ const T* Network<T>::run_forward(const T* X, Index rows, bool keep) {
 
 template <class T>
 bool Network<T>::predict(const T* X, Index rows, T* out, const PollFn& poll, Index chunk) {
+  if (tiny_ && tiny::enabled()) {  // small networks: cheap per row, no chunking needed
+    tiny_->predict(X, rows, out);
+    return true;
+  }
   reserve_inference(std::min(rows, chunk));
   const Index w = n_out();
   for (Index r0 = 0; r0 < rows; r0 += chunk) {
@@ -239,6 +245,8 @@ double Network<T>::loss_and_grad(const T* X, Index rows, LossKind loss, Targets<
                                  double l1, double l2, bool want_grad) {
   if (want_grad) check_differentiable();
   reserve(rows);
+  if (tiny_ && tiny_->takes(targets))
+    return tiny_->loss_and_grad(X, rows, loss, targets, l1, l2, want_grad);
   const T* h = forward(X, rows);
   const bool fused = fused_with(loss);
   const Index last = Index(layers_.size()) - 1;

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -20,6 +21,7 @@ using PollFn = std::function<bool()>;
 // arithmetic (and every result) does not depend on the thread count or on how
 // often the caller polls.
 constexpr Index kRowsPerChunk = 4096;
+namespace tiny { template <class T> class Path; }
 
 template <class T>
 class Network {
@@ -98,6 +100,10 @@ class Network {
   void check_differentiable() const;
 
  private:
+  friend class tiny::Path<T>;
+  // Small networks run a block of rows through all layers at once (src/tiny/);
+  // null when the network has a layer that path does not take.
+  std::shared_ptr<tiny::Path<T>> tiny_;
   // The penalty's value; with grad (an arena-sized buffer) its gradient is added there.
   double penalty(double l1, double l2, T* grad);
   void reserve_inference(Index rows);
