@@ -99,12 +99,15 @@ NNCORE_UPDATE_ENTRY(double)
 
 template <class T>
 StepConsts<T> step_consts(const OptimizerConfig& c, double lr, std::int64_t t) {
-  const double c2 = 1.0 - std::pow(c.beta2, double(t));
+  // Adam's bias corrections; the two pow calls are a good part of a tiny step, so
+  // the other optimizers (which do not use them) skip them.
+  const bool adam = c.kind == OptimizerKind::Adam;
+  const double c1 = adam ? 1.0 - std::pow(c.gamma, double(t)) : 1.0;
+  const double c2 = adam ? 1.0 - std::pow(c.beta2, double(t)) : 1.0;
   // Adam with eps_inside (scikit-learn, TensorFlow): θ ← θ − η·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε),
   // which is the loop's formula with ε/√(1−β₂ᵗ) in place of ε.
   const double eps = c.kind == OptimizerKind::Adam && c.eps_inside ? c.eps / std::sqrt(c2) : c.eps;
-  return {T(lr), T(c.gamma), T(c.beta2), T(eps), T(1.0 - std::pow(c.gamma, double(t))), T(c2),
-          T(lr * c.weight_decay)};
+  return {T(lr), T(c.gamma), T(c.beta2), T(eps), T(c1), T(c2), T(lr * c.weight_decay)};
 }
 
 }  // namespace

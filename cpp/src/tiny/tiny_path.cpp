@@ -133,22 +133,29 @@ NNCORE_SIMD_INLINE void run_blocks(const Job<T>& j) {
 NNCORE_SIMD_ENTRY void run_entry(const Job<float>& j) { run_blocks<float>(j); }
 NNCORE_SIMD_ENTRY void run_entry(const Job<double>& j) { run_blocks<double>(j); }
 
-// grads[p] = Σ_l lanes[p·L + l], pairwise in a fixed order.
-template <class T>
-NNCORE_SIMD_INLINE void reduce_lanes(const T* __restrict lanes, T* __restrict grads, Index n) {
+// One round of the lane sums' pairwise tree: lanes[p][l] += lanes[p][l + W]
+// for every parameter p (W constant, so each round is one vector operation
+// per parameter), then the next round, down to W = 1.
+template <class T, Index W>
+NNCORE_SIMD_INLINE void fold_lanes(T* __restrict lanes, Index n) {
   constexpr Index L = Lanes<T>::L;
-  for (Index p = 0; p < n; ++p) {
-    T s[L];
-    for (Index l = 0; l < L; ++l) s[l] = lanes[p * L + l];
-    for (Index w = L / 2; w >= 1; w /= 2)
-      for (Index l = 0; l < w; ++l) s[l] += s[l + w];
-    grads[p] = s[0];
-  }
+  for (Index p = 0; p < n; ++p)
+    for (Index l = 0; l < W; ++l) lanes[p * L + l] += lanes[p * L + l + W];
+  if constexpr (W > 1) fold_lanes<T, W / 2>(lanes, n);
 }
-NNCORE_SIMD_ENTRY void reduce_entry(const float* lanes, float* grads, Index n) {
+
+// grads[p] = Σ_l lanes[p·L + l], pairwise in a fixed order (the lanes are
+// overwritten: they are zeroed before the next pass).
+template <class T>
+NNCORE_SIMD_INLINE void reduce_lanes(T* __restrict lanes, T* __restrict grads, Index n) {
+  constexpr Index L = Lanes<T>::L;
+  fold_lanes<T, L / 2>(lanes, n);
+  for (Index p = 0; p < n; ++p) grads[p] = lanes[p * L];
+}
+NNCORE_SIMD_ENTRY void reduce_entry(float* lanes, float* grads, Index n) {
   reduce_lanes<float>(lanes, grads, n);
 }
-NNCORE_SIMD_ENTRY void reduce_entry(const double* lanes, double* grads, Index n) {
+NNCORE_SIMD_ENTRY void reduce_entry(double* lanes, double* grads, Index n) {
   reduce_lanes<double>(lanes, grads, n);
 }
 
@@ -205,7 +212,7 @@ double Path<T>::run(const T* X, Index rows, LossKind loss, Targets<T> t, bool gr
   j.zrows = out ? nullptr : acts + net_.cap_ * net_.layers_[std::size_t(j.loss_op)].act_off;
   if (grads) std::fill(lanes_.begin(), lanes_.end(), Slot{});
   run_entry(j);
-  if (grads) reduce_entry(reinterpret_cast<const T*>(&lanes_[0].v), net_.grads(), net_.num_params());
+  if (grads) reduce_entry(reinterpret_cast<T*>(&lanes_[0].v), net_.grads(), net_.num_params());
   // The value over the whole batch at once (vectorised along the rows), by the
   // general path's own code.
   return out ? 0.0 : loss_forward_backward(loss, j.zrows, t, rows, n_out_, static_cast<T*>(nullptr));
