@@ -2,8 +2,8 @@
 once (cpp/src/tiny/) instead of a GEMM call per layer.
 
 Networks of Dense layers and element-wise activations (and a final Softmax) with
-at most 1024 parameters take it; Maxout, PReLU, Step, larger networks and
-weighted batches fall back to the general path. Both must give the numbers of
+at most 1024 parameters take it (sample weights too); Maxout, PReLU, Step and
+larger networks fall back to the general path. Both must give the numbers of
 nncore.reference (float64 ≤ 1e-12 relative on one pass, ≤ 1e-10 on trajectories
 of many steps as tests/test_training.py), and the tiny path must agree with the
 general one. `_core.tiny_path_calls()` tells which path ran; `_core.set_tiny_path`
@@ -177,19 +177,39 @@ def test_step_layer_falls_back_for_prediction():
     np.testing.assert_allclose(pred, twin.predict(X), rtol=1e-12)
 
 
-def test_weighted_batches_fall_back_with_the_same_numbers():
-    specs, loss = TINY["moons-like"]
+@pytest.mark.parametrize("name", TINY)
+def test_weighted_batches_match_reference(name):
+    specs, loss = TINY[name]
     X, y = _data("w", specs, loss, 30)
     w = rng_for("w-weights").uniform(0.5, 2.0, size=30)
+    w[::7] = 0.0
     core, twin = _twins(specs)
     (value, grads), tiny = _served(lambda: core.loss_and_grad(X, y, loss=loss, sample_weight=w))
-    assert not tiny
+    assert tiny
     want_value, want_grads = twin.loss_and_grad(X, y, loss=loss, sample_weight=w)
     assert _rel(value, want_value) <= 1e-12
-    # all weights 1: the tiny path, the same numbers as unweighted
-    ones_value, _ = core.loss_and_grad(X, y, loss=loss, sample_weight=np.ones(30))
-    plain, tiny = _served(lambda: core.loss_and_grad(X, y, loss=loss)[0])
-    assert tiny and _rel(plain, ones_value) <= 1e-12
+    for k in want_grads:
+        assert _rel(grads[k], want_grads[k]) <= 1e-12, k
+    # weights of 1: the unweighted gradient, bit for bit (the same δ per row)
+    ones_value, ones_grads = core.loss_and_grad(X, y, loss=loss, sample_weight=np.ones(30))
+    plain_value, plain_grads = core.loss_and_grad(X, y, loss=loss)
+    assert _rel(plain_value, ones_value) <= 1e-14
+    for k in plain_grads:
+        assert np.array_equal(plain_grads[k], ones_grads[k]), k
+    # a batch whose weights sum to 0 (the first 10 rows): loss 0, no gradient, in fit
+    wz = w.copy()
+    wz[:10] = 0.0
+    kw = dict(loss=loss, optimizer=nc.Adam(0.01), epochs=4, batch_size=10, shuffle=False,
+              sample_weight=wz, verbose=0)
+    got = _twins(specs)[0]
+    got.fit(X, y, **kw)
+    _core.set_tiny_path(False)
+    try:
+        want = _twins(specs)[0]
+        want.fit(X, y, **kw)
+    finally:
+        _core.set_tiny_path(True)
+    assert _rel(got.get_flat_parameters(), want.get_flat_parameters()) <= 1e-12
 
 
 def test_switch_off_gives_the_general_path(general_path):

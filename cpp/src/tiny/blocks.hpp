@@ -165,21 +165,23 @@ NNCORE_SIMD_INLINE void softmax_backward(const T* __restrict h, T* __restrict d,
 
 // δ of the loss for one block (lanes past nv get 0), as losses.cpp computes
 // it: z is the loss input (logits for BCE and CE), width values per lane; c
-// the targets in lanes, or null for labels y; g the loss's δ factor (1/m,
-// 2/(m·w), …). The loss value is not needed here: it is summed over the
-// batch's rows afterwards, by losses.cpp itself.
+// the targets in lanes, or null for labels y; g the δ factor of each lane's
+// row (1/m, 2/(m·w), …, or with sample weights wᵢ/Σw·…). The loss value is
+// not needed here: it is summed over the batch's rows afterwards, by
+// losses.cpp itself.
 template <class T, Index L>
 NNCORE_SIMD_INLINE void loss_delta(LossKind kind, const T* __restrict z, const T* __restrict c,
-                                   const std::int64_t* y, Index nv, Index width, T g,
-                                   T* __restrict d) {
+                                   const std::int64_t* y, Index nv, Index width,
+                                   const T* __restrict g, T* __restrict d) {
   const Index n = width * L;
   switch (kind) {
     case LossKind::MSE:
     case LossKind::MSEMean:
-      for (Index k = 0; k < n; ++k) d[k] = k % L < nv ? g * (z[k] - c[k]) : T(0);
+      for (Index k = 0; k < n; ++k) d[k] = k % L < nv ? g[k % L] * (z[k] - c[k]) : T(0);
       return;
     case LossKind::BCE:
-      for (Index k = 0; k < n; ++k) d[k] = k % L < nv ? g * (fastmath::sigmoid(z[k]) - c[k]) : T(0);
+      for (Index k = 0; k < n; ++k)
+        d[k] = k % L < nv ? g[k % L] * (fastmath::sigmoid(z[k]) - c[k]) : T(0);
       return;
     case LossKind::CE: {
       // softmax(z)·Σc − c, scaled by g
@@ -191,12 +193,12 @@ NNCORE_SIMD_INLINE void loss_delta(LossKind kind, const T* __restrict z, const T
         for (Index j = 0; j < width; ++j)
           for (Index l = 0; l < L; ++l) csum[l] += c[j * L + l];
       }
-      for (Index l = 0; l < L; ++l) p[l] = l < nv ? g : T(0);
+      for (Index l = 0; l < L; ++l) p[l] = l < nv ? g[l] : T(0);
       for (Index j = 0; j < width; ++j)
         for (Index l = 0; l < L; ++l)
           d[j * L + l] = p[l] * (d[j * L + l] * csum[l] - (c ? c[j * L + l] : T(0)));
       if (!c)
-        for (Index l = 0; l < nv; ++l) d[Index(y[l]) * L + l] -= g;
+        for (Index l = 0; l < nv; ++l) d[Index(y[l]) * L + l] -= g[l];
       return;
     }
   }

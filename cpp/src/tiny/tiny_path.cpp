@@ -43,7 +43,8 @@ struct Job {
   LossKind loss;
   Targets<T> t;
   Index loss_op;         // the op whose output the loss reads (logits when fused)
-  T g;                   // the loss's δ factor
+  T g;                   // the loss's δ factor (unweighted)
+  double wdenom;         // weighted: row r's factor is w_r / wdenom (0: all zero)
   T* out;                // rows × n_out: the last layer's output
   T* zrows;              // rows × n_out: the loss input (= out unless fused)
 };
@@ -102,6 +103,7 @@ NNCORE_SIMD_INLINE void run_blocks(const Job<T>& j) {
   T* x = reinterpret_cast<T*>(j.block);
   T* c = reinterpret_cast<T*>(j.targets);
   std::int64_t labels[L];
+  T g[L];
   for (Index r0 = 0; r0 < j.rows; r0 += L) {
     const Index nv = std::min(L, j.rows - r0);
     // Lanes past the batch repeat its last row: they stay finite whenever the
@@ -123,7 +125,13 @@ NNCORE_SIMD_INLINE void run_blocks(const Job<T>& j) {
     } else {
       for (Index l = 0; l < L; ++l) labels[l] = j.t.labels[row(l)];
     }
-    blocks::loss_delta<T, L>(j.loss, z, j.t.Y ? c : nullptr, labels, nv, j.n_out, j.g,
+    // Each row's δ factor, as losses.cpp's weighted form (MSEMean: its 2 first).
+    for (Index l = 0; l < L; ++l) {
+      if (!j.t.w) { g[l] = j.g; continue; }
+      const T gw = j.wdenom > 0.0 ? T(double(j.t.w[row(l)]) / j.wdenom) : T(0);
+      g[l] = j.loss == LossKind::MSEMean ? T(2) * gw : gw;
+    }
+    blocks::loss_delta<T, L>(j.loss, z, j.t.Y ? c : nullptr, labels, nv, j.n_out, g,
                              reinterpret_cast<T*>(j.d0));
     backward_block<T>(j, j.loss_op);
   }
@@ -206,6 +214,15 @@ double Path<T>::run(const T* X, Index rows, LossKind loss, Targets<T> t, bool gr
   const double m = double(rows), mw = double(rows) * double(n_out_);
   j.g = T(loss == LossKind::MSE || loss == LossKind::CE ? 1.0 / m
           : loss == LossKind::MSEMean ? 2.0 / mw : 1.0 / mw);
+  // Sample weights: wᵢ/Σw, over the row's width too for MSEMean and BCE (Σw in
+  // row order, as losses.cpp sums it).
+  j.wdenom = 0.0;
+  if (t.w && !out) {
+    double wsum = 0.0;
+    for (Index r = 0; r < rows; ++r) wsum += double(t.w[r]);
+    const bool per_row = loss == LossKind::MSE || loss == LossKind::CE;
+    j.wdenom = wsum > 0.0 ? (per_row ? wsum : wsum * double(n_out_)) : 0.0;
+  }
   // Outputs where layer_output() has them after a forward pass of the network.
   T* acts = net_.acts_.data();
   j.out = out ? out : acts + net_.cap_ * net_.layers_.back().act_off;

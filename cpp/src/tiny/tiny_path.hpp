@@ -7,7 +7,7 @@
 // optimizer then updates the whole arena in one pass. It runs on the calling
 // thread and its choice depends on the network and the loss only, so results
 // do not depend on the thread count. Networks it does not take (Maxout, PReLU,
-// Step, or too many parameters) and weighted batches use the general path.
+// Step, or too many parameters) use the general path.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -33,8 +33,8 @@ class Path {
   // The path for `net`, or null if the network has a layer it does not take.
   static std::shared_ptr<Path> make(Network<T>& net);
 
-  // Whether this call goes through the tiny path (unweighted targets, switch on).
-  bool takes(const Targets<T>& t) const { return enabled() && !t.w; }
+  // Whether this call goes through the tiny path (the switch is on).
+  bool takes(const Targets<T>&) const { return enabled(); }
 
   // What Network::loss_and_grad / train_batch / predict compute, with the same
   // contracts (the caller has checked differentiability and reserved `rows`;
