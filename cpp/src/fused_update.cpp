@@ -38,7 +38,7 @@ double Network<T>::train_batch(const T* X, Index rows, LossKind loss, Targets<T>
   check_differentiable();
   reserve(rows);
   *finite_update = true;
-  if (tiny_ && tiny_->takes(targets))
+  if (tiny_ && tiny_->takes(loss))
     return tiny_->train_batch(X, rows, loss, targets, l1, l2, update, m, v, finite_update);
   const T* h = forward(X, rows);
   const bool fused_loss = fused_with(loss);

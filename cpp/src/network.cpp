@@ -245,7 +245,7 @@ double Network<T>::loss_and_grad(const T* X, Index rows, LossKind loss, Targets<
                                  double l1, double l2, bool want_grad) {
   if (want_grad) check_differentiable();
   reserve(rows);
-  if (tiny_ && tiny_->takes(targets))
+  if (tiny_ && tiny_->takes(loss))
     return tiny_->loss_and_grad(X, rows, loss, targets, l1, l2, want_grad);
   const T* h = forward(X, rows);
   const bool fused = fused_with(loss);

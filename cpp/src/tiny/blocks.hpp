@@ -201,6 +201,8 @@ NNCORE_SIMD_INLINE void loss_delta(LossKind kind, const T* __restrict z, const T
         for (Index l = 0; l < nv; ++l) d[Index(y[l]) * L + l] -= g[l];
       return;
     }
+    default:  // not taken (Path::takes)
+      return;
   }
 }
 

@@ -33,8 +33,12 @@ class Path {
   // The path for `net`, or null if the network has a layer it does not take.
   static std::shared_ptr<Path> make(Network<T>& net);
 
-  // Whether this call goes through the tiny path (the switch is on).
-  bool takes(const Targets<T>&) const { return enabled(); }
+  // Whether this call goes through the tiny path: the switch is on and the
+  // loss is one whose δ the block loop computes (others: the general path).
+  bool takes(LossKind loss) const {
+    return enabled() && (loss == LossKind::MSE || loss == LossKind::MSEMean ||
+                         loss == LossKind::BCE || loss == LossKind::CE);
+  }
 
   // What Network::loss_and_grad / train_batch / predict compute, with the same
   // contracts (the caller has checked differentiability and reserved `rows`;
