@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "nncore/finite.hpp"
 #include "pybind.hpp"
 
 namespace nncore_bind {
@@ -161,10 +162,22 @@ void check_loss(const Network<T>& net, LossKind loss, bool has_labels, const cha
 template void check_loss(const Network<float>&, LossKind, bool, const char*);
 template void check_loss(const Network<double>&, LossKind, bool, const char*);
 
+template <class T>
+void bind_all_finite(py::module_& m) {
+  m.def("all_finite", [](CArray<T> x) {
+    const T* p = x.data();
+    const Index n = Index(x.size());
+    py::gil_scoped_release nogil;
+    return nncore::all_finite(p, n);
+  }, py::arg("x").noconvert(), "Whether every value of x is finite (threaded scan)");
+}
+
 void bind_network(py::module_& m) {
   bind_layer_spec(m);
   bind_one<float>(m, "Network32");
   bind_one<double>(m, "Network64");
+  bind_all_finite<float>(m);
+  bind_all_finite<double>(m);
 }
 
 }  // namespace nncore_bind

@@ -45,15 +45,15 @@ double estimated_ns(Index M, Index N, Index K, std::size_t elem) {
   return std::max(flops * double(elem) / 800.0, double(K) * double(N) * double(elem) / 30.0);
 }
 
-// Threads only pay once the call takes several times the OpenMP fork/join
+// Threads only pay once the call takes several times a hand-out to the pool
 // (~1 us here). Measured: 32x128x64 float (2.6 us) gains nothing from 2
-// threads, 100^3 float (10 us) gains 1.5x. K < 16: the call is bound by
-// writing C, which a second core does not speed up. Inside a caller's parallel
-// region the call runs serially.
+// threads, 100^3 float (10 us) gains 1.5x. A short K (the 10-wide output
+// layer's ∂X) is bound by writing C, which on many cores is written into
+// many caches at once, so it is cut like any other product. Inside a caller's
+// parallel region the call runs serially.
 bool worth_threads_for(Index M, Index N, Index K, std::size_t elem) {
 #ifdef _OPENMP
-  return estimated_ns(M, N, K, elem) >= 6000.0 && K >= 16 && threads_or_trace() &&
-         !omp_in_parallel();
+  return estimated_ns(M, N, K, elem) >= 6000.0 && threads_or_trace() && !omp_in_parallel();
 #else
   (void)M, (void)N, (void)K, (void)elem;
   return false;
@@ -68,7 +68,11 @@ bool worth_threads_for(Index M, Index N, Index K, std::size_t elem) {
 // 128-row training batch of a 512-wide layer gives 16-32 pieces for many
 // cores. Near-square blocks repack the least (each block packs its own rows of
 // op(A) and columns of op(B)). A unit of 0 forbids splitting that side.
-constexpr double kBlockNs = 16000.0;
+// Products below kMinBlocks blocks of kBlockNs (the 10-wide output layer's,
+// a few µs each) are cut into up to kMinBlocks blocks of at least kMinBlockNs:
+// otherwise each is one block, a serial step that many cores wait on.
+constexpr double kBlockNs = 16000.0, kMinBlockNs = 2000.0;
+constexpr int kMinBlocks = 8;
 
 struct Blocks {
   Index mb, nb, rows, cols;  // block size; blocks down and across
@@ -78,7 +82,9 @@ struct Blocks {
 Blocks blocks_of(Index M, Index N, Index K, std::size_t elem, Index mu, Index nu) {
   auto up = [](Index a, Index u) { return (a + u - 1) / u * u; };
   Index mb = mu ? up(M, mu) : M, nb = nu ? up(N, nu) : N;
-  while (estimated_ns(mb, nb, K, elem) > kBlockNs) {
+  const double target =
+      std::max(kMinBlockNs, std::min(kBlockNs, estimated_ns(M, N, K, elem) / kMinBlocks));
+  while (estimated_ns(mb, nb, K, elem) > target) {
     const Index m2 = mu ? up((mb + 1) / 2, mu) : mb, n2 = nu ? up((nb + 1) / 2, nu) : nb;
     if (n2 < nb && (nb >= mb || m2 >= mb)) nb = n2;
     else if (m2 < mb) mb = m2;

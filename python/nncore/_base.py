@@ -39,6 +39,9 @@ _Model = TypeVar("_Model", bound="ModelBase")
 class ModelBase:
     """A stack of layers with a flat parameter arena."""
 
+    # How X is tested for NaN/inf: NumPy's scan unless a model has a faster one.
+    _all_finite: Optional[Callable[[FloatArray], bool]] = None
+
     def __init__(self, *layers: Union[Layer, Sequence[Layer]], dtype: DTypeLike = np.float64,
                  seed: Optional[int] = None) -> None:
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
@@ -191,7 +194,7 @@ class ModelBase:
 
     # -- computing ----------------------------------------------------------
     def _check_X(self, X: ArrayLike, fn: str) -> FloatArray:
-        return check_X(X, self.n_features, self.dtype, fn)
+        return check_X(X, self.n_features, self.dtype, fn, self._all_finite)
 
     def _check_targets(self, X: ArrayLike, y: ArrayLike, loss: str, l1: float, l2: float,
                        fn: str) -> Targets:

@@ -4,8 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <vector>
+#include <memory>
 
+#include "nncore/parallel.hpp"
 #include "nncore/trainer.hpp"
 #include "forward_gradient.hpp"
 
@@ -66,23 +67,35 @@ StepResult step_on_batch(Network<T>& net, const T* X, Targets<T> y, Index rows,
   return StepResult::BadUpdate;
 }
 
-// θ, m, v and t as they were, to undo a step whose update overflowed.
+// dst[0, n) = src[0, n) in fixed chunks on the thread team: the snapshot of a
+// large network is megabytes, and copied serially it is a visible share of a
+// short epoch.
+template <class T>
+void copy_values(const T* src, Index n, T* dst) {
+  for_chunks(n, Index(1) << 16, [&](Index i0, Index i1) { std::copy(src + i0, src + i1, dst + i0); });
+}
+
+// θ, m, v and t as they were, to undo a step whose update overflowed. The
+// buffers are not zeroed when made (take() writes them all before any read):
+// their pages are first touched by the threaded copy, not by one thread.
 template <class T>
 struct Snapshot {
-  std::vector<T> p, m, v;
+  Index n;
+  std::unique_ptr<T[]> p, m, v;
   std::int64_t t = 0;
-  Snapshot(Index n, const OptimizerState<T>& st)
-      : p(std::size_t(n)), m(st.m ? std::size_t(n) : 0), v(st.v ? std::size_t(n) : 0) {}
+  Snapshot(Index size, const OptimizerState<T>& st)
+      : n(size), p(new T[std::size_t(size)]), m(st.m ? new T[std::size_t(size)] : nullptr),
+        v(st.v ? new T[std::size_t(size)] : nullptr) {}
   void take(Network<T>& net, const OptimizerState<T>& st) {
-    std::copy(net.params(), net.params() + p.size(), p.begin());
-    if (st.m) std::copy(st.m, st.m + m.size(), m.begin());
-    if (st.v) std::copy(st.v, st.v + v.size(), v.begin());
+    copy_values(net.params(), n, p.get());
+    if (st.m) copy_values(st.m, n, m.get());
+    if (st.v) copy_values(st.v, n, v.get());
     t = st.t;
   }
   void restore(Network<T>& net, OptimizerState<T>& st) const {
-    std::copy(p.begin(), p.end(), net.params());
-    if (st.m) std::copy(m.begin(), m.end(), st.m);
-    if (st.v) std::copy(v.begin(), v.end(), st.v);
+    copy_values(p.get(), n, net.params());
+    if (st.m) copy_values(m.get(), n, st.m);
+    if (st.v) copy_values(v.get(), n, st.v);
     st.t = t;
   }
 };

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import io, onnx_export
-from .._core import LayerKind, LayerSpec, LossKind, Network32, Network64
+from .._core import LayerKind, LayerSpec, LossKind, Network32, Network64, all_finite
 from . import training
 from .._base import ModelBase
 from ..checks import FloatArray, LabelArray
@@ -41,6 +41,9 @@ class Sequential(ModelBase):
     """
 
     _net: CoreNetwork
+    # The core's scan runs on the thread team: on a large X it is a real share of
+    # predict or fit, and NumPy's would be the one serial part of the call.
+    _all_finite = staticmethod(all_finite)
 
     def _new_arena(self, size: int) -> FloatArray:
         specs = [LayerSpec(kind=LayerKind.__members__[l.kind], in_features=_built(l.in_features),
