@@ -18,11 +18,12 @@ order. From that:
   serial + Σ_jobs makespan_P(job) + P>1 · jobs · overhead, where each job's
   makespan simulates the pool's rule on the measured 1-thread piece times
   (thread t runs its home share in order, then takes unstarted pieces of the
-  other shares in order), "serial" is every stretch of the 1-thread run
-  outside pieces (Python, argument checks, fit's set-up, the time between
-  jobs, hand-out bookkeeping inside jobs, the end of the call), and overhead
-  is the per-job cost of waking and joining (--job-overhead-us, default
-  2 µs), charged on top. Memory bandwidth
+  other shares in order; a job's time outside its pieces, taking them and
+  the trace's bookkeeping, is added to its pieces), "serial" is every stretch
+  of the 1-thread run outside jobs (Python, argument checks, fit's set-up,
+  the loss and whatever else runs between jobs, the end of the call), and
+  overhead is the per-job cost of waking and joining (--job-overhead-us,
+  default 2 µs), charged on top. Memory bandwidth
   shared by many cores is not modelled: the figure is an upper bound for the
   decomposition, not a promise for a given machine;
 * per thread at T threads: its share of the piece time it ran (trace) and of
@@ -114,15 +115,19 @@ def jobs_of(trace):
 
 
 def outside_pieces(trace, wall):
-    """Per job: the time before it since the previous job ended (Python, the loss, set-up,
-    anything not cut into pieces), plus the time inside the job not spent in its pieces
-    (hand-out and bookkeeping); then the time after the last job. All of it is serial."""
+    """Per job, the time before it since the previous job ended (Python, the loss, set-up,
+    anything not cut into pieces), then the time after the last job: all of it serial."""
     start, end = trace["job_start_ns"], trace["job_end_ns"]
-    inside = np.zeros(len(start))
-    np.add.at(inside, trace["piece_job"], trace["piece_ns"])
-    before = np.concatenate([start[:1], start[1:] - end[:-1]])
-    return np.concatenate([before + (end - start - inside), [wall - end[-1]]]) if len(start) \
-        else np.array([float(wall)])
+    if not len(start):
+        return np.array([float(wall)])
+    return np.concatenate([start[:1], start[1:] - end[:-1], [wall - end[-1]]])
+
+
+def with_handout(trace, jobs):
+    """Each job's pieces with the job's time outside its pieces (taking pieces, the trace's
+    own bookkeeping) spread over them: every thread pays it for the pieces it takes."""
+    start, end = trace["job_start_ns"], trace["job_end_ns"]
+    return [j + max(float(e - s - j.sum()), 0.0) / len(j) for j, s, e in zip(jobs, start, end)]
 
 
 def one_thread_model(run, repeats):
@@ -137,7 +142,7 @@ def one_thread_model(run, repeats):
         wall, tr = traced(run)
         if tr["overflow"]:
             raise RuntimeError("piece trace overflowed: use a smaller workload")
-        jobs = [ns for _, ns, _ in jobs_of(tr)]
+        jobs = with_handout(tr, [ns for _, ns, _ in jobs_of(tr)])
         serial = outside_pieces(tr, wall)
         if best_jobs is None or [len(j) for j in jobs] != [len(j) for j in best_jobs]:
             if best_jobs is None or wall < sum(float(j.sum()) for j in best_jobs) + best_serial.sum():

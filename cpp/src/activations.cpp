@@ -169,9 +169,10 @@ void activation_backward_bias_grad(LayerKind kind, T hyper, const T* a, const T*
     column_sums(da, rows, cols, db);
     return;
   }
-  // Pieces of 64 columns (whole cache lines), rows in order within each, so
-  // every ∂b_j is summed in row order whichever thread runs its piece.
-  const Index width = 64, pieces = (cols + width - 1) / width;
+  // Pieces of 32 columns (whole cache lines; 16 pieces for a 512-wide layer,
+  // so many cores share it), rows in order within each, so every ∂b_j is
+  // summed in row order whichever thread runs its piece.
+  const Index width = 32, pieces = (cols + width - 1) / width;
   for_pieces(pieces, [&](Index p) {
     const Index c0 = p * width, c1 = std::min(cols, c0 + width);
     std::fill(db + c0, db + c1, T(0));

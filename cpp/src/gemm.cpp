@@ -65,14 +65,15 @@ bool worth_threads_for(Index M, Index N, Index K, std::size_t elem) {
 // halved in whole units (register tiles, cache lines) until a block's estimated
 // time is at most kBlockNs: long enough that taking a piece (one atomic
 // increment) and packing its panels cost a few percent, short enough that a
-// 128-row training batch of a 512-wide layer gives 16-32 pieces for many
-// cores. Near-square blocks repack the least (each block packs its own rows of
+// 128-row training batch of a 512-wide layer gives 32-128 pieces, so 16 cores
+// get whole rounds of them (a job of 56 pieces on 16 cores takes 4 rounds
+// where 3.5 would do; of 104 pieces, 7 where 6.5 would). Near-square blocks repack the least (each block packs its own rows of
 // op(A) and columns of op(B)). A unit of 0 forbids splitting that side.
 // Products below kMinBlocks blocks of kBlockNs (the 10-wide output layer's,
 // a few µs each) are cut into up to kMinBlocks blocks of at least kMinBlockNs:
 // otherwise each is one block, a serial step that many cores wait on.
-constexpr double kBlockNs = 16000.0, kMinBlockNs = 2000.0;
-constexpr int kMinBlocks = 8;
+constexpr double kBlockNs = 8000.0, kMinBlockNs = 1000.0;
+constexpr int kMinBlocks = 16;
 
 struct Blocks {
   Index mb, nb, rows, cols;  // block size; blocks down and across

@@ -21,6 +21,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -28,6 +29,11 @@
 #if defined(__unix__)
 #include <pthread.h>
 #include <sched.h>
+#endif
+#if defined(__linux__)
+#include <fcntl.h>
+#include <unistd.h>
+#include <cstring>
 #endif
 
 namespace nncore {
@@ -63,6 +69,37 @@ long spin_microseconds() {
   return 100;
 }
 
+// Whether to look at the machine's load before each job: NNCORE_BUSY_CHECK=0 turns it off.
+bool busy_check_enabled() {
+  const char* env = std::getenv("NNCORE_BUSY_CHECK");
+  return !(env && env[0] == '0' && env[1] == '\0');
+}
+
+// Runnable threads on the whole machine right now (the kernel's count, the
+// "running" of the fourth field of /proc/loadavg), or -1 where it cannot be read.
+int runnable_threads() {
+#if defined(__linux__)
+  const int fd = ::open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char buf[128];
+  const ssize_t got = ::read(fd, buf, sizeof(buf) - 1);
+  ::close(fd);
+  if (got <= 0) return -1;
+  buf[got] = '\0';
+  const char* p = buf;
+  for (int field = 0; field < 3 && p; ++field) {
+    p = std::strchr(p, ' ');
+    if (p) ++p;
+  }
+  if (!p) return -1;
+  char* end = nullptr;
+  const long n = std::strtol(p, &end, 10);
+  return end != p && *end == '/' && n >= 0 && n < (1L << 30) ? int(n) : -1;
+#else
+  return -1;
+#endif
+}
+
 // The piece trace (parallel.hpp): preallocated, filled without locks (each
 // piece writes its own entry), read when tracing is off.
 struct Trace {
@@ -75,7 +112,7 @@ Trace& trace() {
   static Trace* t = new Trace;
   return *t;
 }
-constexpr std::size_t kTraceJobs = 1 << 16, kTracePieces = 1 << 20;  // ~20 MB while on
+constexpr std::size_t kTraceJobs = 1 << 16, kTracePieces = 1 << 20;  // ~20 MB, kept once used
 
 double since(Clock::time_point t0) {
   return std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
@@ -119,6 +156,8 @@ class Pool {
     const auto start = Clock::now();
     if (start < solo_until_) return false;  // recently stalled: the caller runs alone
     team = std::min(team, 1 + grow(team - 1));
+    team = std::min(team, cores_left(team, start));
+    if (team <= 1) return false;
     Share* shares = shares_for(team);
     const std::uint64_t job = seq_.load(std::memory_order_relaxed) + 1;
     fn_.store(fn, std::memory_order_relaxed);
@@ -180,6 +219,29 @@ class Pool {
     } else {  // a clean job: shorten the next solo spell slowly (~64 clean jobs halve it)
       solo_for_ = std::max<Clock::duration>(std::chrono::milliseconds(10), solo_for_ - solo_for_ / 64);
     }
+  }
+
+  // A busy machine: threads of other programs (or of this one, outside the
+  // pool) want the cores. A team that fits the cores (team <= CPUs) is cut to
+  // the cores nobody else wants, so none of its threads waits in a run queue
+  // behind a busy process while the others wait for its piece: beside one busy
+  // process on 2 cores the caller runs alone, at its 1-thread speed, instead
+  // of far below it. Read from the kernel's count of runnable threads every
+  // 10 ms; the smaller of the last two readings counts, so a kernel thread
+  // passing by does not cost an idle machine its team. A team larger than the
+  // CPUs was asked for on purpose (every thread gets work) and is left alone.
+  int cores_left(int team, Clock::time_point now) {
+    if (!busy_check_ || team > cpus_) return team;
+    if (now - busy_checked_ >= std::chrono::milliseconds(10)) {
+      busy_checked_ = now;
+      const int running = runnable_threads();
+      // Ours among them: this thread and the workers not asleep (spinning or preempted).
+      const int ours = 1 + std::max(0, workers_spawned() - sleepers_.load(std::memory_order_relaxed));
+      const int others = running < 0 ? 0 : std::max(0, running - ours);
+      others_min_ = std::min(others, others_last_);
+      others_last_ = others;
+    }
+    return std::max(1, std::min(team, cpus_ - others_min_));
   }
 
   // Takes pieces of `job` (home share first, then the others') until none is
@@ -270,6 +332,8 @@ class Pool {
 
   std::mutex busy_;  // one job at a time; another caller runs its pieces itself
   Clock::time_point solo_until_{};  // guarded by busy_: see note_wait
+  Clock::time_point busy_checked_{};  // guarded by busy_: see cores_left
+  int others_last_ = 0, others_min_ = 0;
   Clock::duration solo_for_ = std::chrono::milliseconds(10);
   int workers_ = 0, capacity_ = 0;  // guarded by busy_
   std::atomic<int> spawned_{0};
@@ -288,6 +352,7 @@ class Pool {
   std::condition_variable wake_;
   const int cpus_ = usable_cpus();
   const long spin_us_ = spin_microseconds();
+  const bool busy_check_ = busy_check_enabled();
 };
 
 #if defined(__unix__)
@@ -326,14 +391,16 @@ void run_pieces(std::int64_t n, int team, void (*run)(void*, std::int64_t), void
 void set_piece_trace(bool on) {
   detail::Trace& tr = detail::trace();
   if (on) {
-    tr.data = PieceTrace{};
-    tr.data.job_pieces.assign(detail::kTraceJobs, 0);
-    tr.data.job_team.assign(detail::kTraceJobs, 0);
-    tr.data.job_start_ns.assign(detail::kTraceJobs, 0.0);
-    tr.data.job_end_ns.assign(detail::kTraceJobs, 0.0);
-    tr.data.piece_job.assign(detail::kTracePieces, 0);
-    tr.data.piece_slot.assign(detail::kTracePieces, 0);
-    tr.data.piece_ns.assign(detail::kTracePieces, 0.0);
+    // Sized once and kept: clearing 20 MB before every traced run would evict
+    // the caches and charge the run's first serial stretch for it.
+    tr.data.job_pieces.resize(detail::kTraceJobs);
+    tr.data.job_team.resize(detail::kTraceJobs);
+    tr.data.job_start_ns.resize(detail::kTraceJobs);
+    tr.data.job_end_ns.resize(detail::kTraceJobs);
+    tr.data.piece_job.resize(detail::kTracePieces);
+    tr.data.piece_slot.resize(detail::kTracePieces);
+    tr.data.piece_ns.resize(detail::kTracePieces);
+    tr.data.overflow = false;
     tr.jobs = tr.pieces = 0;
     tr.t0 = detail::Clock::now();
   }
@@ -345,11 +412,14 @@ bool piece_tracing() { return detail::trace().on.load(std::memory_order_relaxed)
 PieceTrace take_piece_trace() {
   detail::Trace& tr = detail::trace();
   tr.on.store(false, std::memory_order_seq_cst);
-  PieceTrace out = std::move(tr.data);
-  out.job_pieces.resize(tr.jobs), out.job_team.resize(tr.jobs);
-  out.job_start_ns.resize(tr.jobs), out.job_end_ns.resize(tr.jobs);
-  out.piece_job.resize(tr.pieces), out.piece_slot.resize(tr.pieces), out.piece_ns.resize(tr.pieces);
-  tr.data = PieceTrace{};
+  const PieceTrace& d = tr.data;
+  auto head = [](const auto& v, std::size_t n) { return std::decay_t<decltype(v)>(v.begin(), v.begin() + std::ptrdiff_t(n)); };
+  PieceTrace out;
+  out.job_pieces = head(d.job_pieces, tr.jobs), out.job_team = head(d.job_team, tr.jobs);
+  out.job_start_ns = head(d.job_start_ns, tr.jobs), out.job_end_ns = head(d.job_end_ns, tr.jobs);
+  out.piece_job = head(d.piece_job, tr.pieces), out.piece_slot = head(d.piece_slot, tr.pieces);
+  out.piece_ns = head(d.piece_ns, tr.pieces);
+  out.overflow = d.overflow;
   tr.jobs = tr.pieces = 0;
   return out;
 }

@@ -54,7 +54,7 @@ class BatchSource {
     if (!gather_) return {data_.X + b0 * in_, offset_targets(data_.y, b0, width_)};
     const Dataset<T>& d = data_;
     // A copy per row: the result does not depend on the thread count.
-    const Index pieces = worth_threads(m * in_) ? (m + 15) / 16 : 1;  // 16-row pieces
+    const Index pieces = worth_threads(m * in_) ? (m + 7) / 8 : 1;  // 8-row pieces
     for_pieces(pieces, [&](Index p) {
       for (Index r = p * m / pieces; r < (p + 1) * m / pieces; ++r) {
         const Index src = perm_[std::size_t(b0 + r)];
