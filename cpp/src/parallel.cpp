@@ -154,10 +154,9 @@ class Pool {
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
     if (!busy.owns_lock()) return false;
     const auto start = Clock::now();
-    if (start < solo_until_) return false;  // recently stalled: the caller runs alone
-    team = std::min(team, 1 + grow(team - 1));
-    team = std::min(team, cores_left(team, start));
+    team = std::min(team, team_now(team, start));  // a recent stall or a busy machine
     if (team <= 1) return false;
+    team = std::min(team, 1 + grow(team - 1));
     Share* shares = shares_for(team);
     const std::uint64_t job = seq_.load(std::memory_order_relaxed) + 1;
     fn_.store(fn, std::memory_order_relaxed);
@@ -214,7 +213,7 @@ class Pool {
     const auto end = Clock::now();
     if (mine <= 0) return;
     if ((end - start) * mine > (own_done - start) * n + std::chrono::microseconds(20) * mine) {
-      solo_until_ = end + solo_for_;
+      solo_until_ns_.store(ns_of(end + solo_for_), std::memory_order_relaxed);
       solo_for_ = std::min<Clock::duration>(2 * solo_for_, std::chrono::seconds(1));
     } else {  // a clean job: shorten the next solo spell slowly (~64 clean jobs halve it)
       solo_for_ = std::max<Clock::duration>(std::chrono::milliseconds(10), solo_for_ - solo_for_ / 64);
@@ -230,18 +229,31 @@ class Pool {
   // 10 ms; the smaller of the last two readings counts, so a kernel thread
   // passing by does not cost an idle machine its team. A team larger than the
   // CPUs was asked for on purpose (every thread gets work) and is left alone.
-  int cores_left(int team, Clock::time_point now) {
+  // After a stall (note_wait) the team is 1 until solo_until. Lock-free: the
+  // products ask before they cut their work (threads_or_trace), so a caller
+  // that will run alone runs them whole.
+ public:
+  int team_now(int team, Clock::time_point now) {
+    if (team <= 1) return team;
+    const std::int64_t t = ns_of(now);
+    if (t < solo_until_ns_.load(std::memory_order_relaxed)) return 1;
     if (!busy_check_ || team > cpus_) return team;
-    if (now - busy_checked_ >= std::chrono::milliseconds(10)) {
-      busy_checked_ = now;
+    std::int64_t last = busy_checked_ns_.load(std::memory_order_relaxed);
+    if (t - last >= 10000000 &&
+        busy_checked_ns_.compare_exchange_strong(last, t, std::memory_order_relaxed)) {
       const int running = runnable_threads();
       // Ours among them: this thread and the workers not asleep (spinning or preempted).
       const int ours = 1 + std::max(0, workers_spawned() - sleepers_.load(std::memory_order_relaxed));
       const int others = running < 0 ? 0 : std::max(0, running - ours);
-      others_min_ = std::min(others, others_last_);
-      others_last_ = others;
+      others_min_.store(std::min(others, others_last_.exchange(others, std::memory_order_relaxed)),
+                        std::memory_order_relaxed);
     }
-    return std::max(1, std::min(team, cpus_ - others_min_));
+    return std::max(1, std::min(team, cpus_ - others_min_.load(std::memory_order_relaxed)));
+  }
+
+ private:
+  static std::int64_t ns_of(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
   }
 
   // Takes pieces of `job` (home share first, then the others') until none is
@@ -331,9 +343,9 @@ class Pool {
   int workers_spawned() const { return spawned_.load(std::memory_order_relaxed); }
 
   std::mutex busy_;  // one job at a time; another caller runs its pieces itself
-  Clock::time_point solo_until_{};  // guarded by busy_: see note_wait
-  Clock::time_point busy_checked_{};  // guarded by busy_: see cores_left
-  int others_last_ = 0, others_min_ = 0;
+  std::atomic<std::int64_t> solo_until_ns_{0};  // see note_wait
+  std::atomic<std::int64_t> busy_checked_ns_{0};  // see team_now
+  std::atomic<int> others_last_{0}, others_min_{0};
   Clock::duration solo_for_ = std::chrono::milliseconds(10);
   int workers_ = 0, capacity_ = 0;  // guarded by busy_
   std::atomic<int> spawned_{0};
@@ -363,6 +375,7 @@ class Pool {
 }  // namespace
 
 int piece_slot() { return t_slot; }
+int team_now(int team) { return Pool::instance()->team_now(team, Clock::now()); }
 bool in_piece() { return t_in_piece; }
 
 void run_pieces(std::int64_t n, int team, void (*run)(void*, std::int64_t), void* ctx) {

@@ -80,8 +80,18 @@ void set_piece_trace(bool on);  // on: clears and starts; off: stops
 bool piece_tracing();
 PieceTrace take_piece_trace();  // stops and hands over what was recorded
 
+namespace detail {
+// The threads a job may use now: `team`, or fewer after a stall or while other
+// programs keep the cores busy (parallel.cpp).
+int team_now(int team);
+}  // namespace detail
+
 // Whether there are threads to cut work for (or a trace that wants the pieces).
-inline bool threads_or_trace() { return max_threads() > 1 || piece_tracing(); }
+inline bool threads_or_trace() {
+  if (piece_tracing()) return true;
+  const int team = max_threads();
+  return team > 1 && detail::team_now(team) > 1;
+}
 
 // Whether an element-wise pass over n elements should use the thread team.
 inline bool worth_threads(std::int64_t n) {
