@@ -25,6 +25,11 @@ import zlib
 import numpy as np
 import pytest
 
+# The thread tests must run real teams even while other jobs load the machine
+# (the pool would otherwise shrink its team to the free cores; test_scaling
+# checks that path on its own).
+os.environ.setdefault("NNCORE_BUSY_CHECK", "0")
+
 
 class _HideCompiledCore:
     """With NNCORE_HIDE_CORE=1 the compiled core cannot be imported, as on a machine

@@ -40,6 +40,11 @@ CASES = [
 ]
 
 
+# A softmax output wide enough to be cut into column blocks: its bias and
+# softmax then run after the product instead of in its epilogue.
+WIDE_SOFTMAX = ("wide-softmax", [("Dense", 64, 1200), ("Softmax",)], 40, "ce")
+
+
 def _layer(spec):
     name, *args = spec
     if name == "PReLU":
@@ -85,7 +90,7 @@ def _run(case, dtype, threads):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("case", CASES + [WIDE_SOFTMAX], ids=[c[0] for c in CASES + [WIDE_SOFTMAX]])
 def test_bitwise_identical_for_any_thread_count(case, dtype, restore_threads):
     base = _run(case, dtype, 1)
     for t in THREADS[1:]:
@@ -164,3 +169,65 @@ def test_every_thread_gets_work(what, restore_threads):
     assert mean >= 5, f"too little CPU time measured to judge ({shares})"
     assert min(top) > 0 and min(top) >= mean / 4, \
         f"{what} at {threads} threads: CPU ticks per thread {shares}"
+
+
+# -- the output layer's epilogue, the threaded input check, the busy machine ------------
+
+@pytest.mark.parametrize("case", [CASES[3], WIDE_SOFTMAX], ids=["whole-rows", "column-blocks"])
+def test_softmax_head_matches_reference(case, restore_threads):
+    """Bias + softmax of the last layer, in the product's epilogue (whole-row blocks) or
+    after it (column blocks), agree with the NumPy twin; predict reuses its buffers."""
+    from conftest import tolerance
+    X, _ = _data(case, np.float64)
+    m = _model(case, np.float64)
+    ref = nc.reference.Sequential(*[_layer(s) for s in case[1]], dtype=np.float64, seed=3)
+    for t in (1, 3):
+        nc.set_num_threads(t)
+        got, want = m.predict(X), ref.predict(X)
+        rtol, atol = tolerance(np.float64, np.abs(want).max(), n_reduce=X.shape[1])
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+        np.testing.assert_array_equal(m.forward_trace(X)[-1], got)
+
+
+@pytest.mark.parametrize("where", [0, 70_000, -1])
+def test_large_X_with_nan_or_inf_is_refused_at_any_thread_count(where, restore_threads):
+    """The finiteness check of X runs in chunks on the thread team (above 65,536 values):
+    a bad value in any chunk, first, middle or last, is found."""
+    X = np.ones((300, 300), dtype=np.float32)
+    m = nc.Sequential(nc.Dense(300, 4), nc.Softmax(), dtype=np.float32, seed=0)
+    for t in (1, 3):
+        nc.set_num_threads(t)
+        for bad, word in ((np.nan, "NaN"), (np.inf, "inf")):
+            Xb = X.copy()
+            Xb.flat[where] = bad
+            with pytest.raises(ValueError, match=f"predict: X contains {word}"):
+                m.predict(Xb)
+            with pytest.raises(ValueError, match=f"fit: X contains {word}"):
+                m.fit(Xb, np.zeros(300, dtype=int), epochs=1, verbose=0)
+        m.predict(X)  # and a clean X passes
+
+
+def test_busy_machine_gives_the_same_numbers():
+    """With the busy check on and a process spinning beside it, the pool may run any team
+    size from 1 up; the numbers stay those of 1 thread (fresh processes: the check is
+    read when the pool starts)."""
+    import subprocess
+    import sys
+    code = ("import numpy as np, nncore as nc\n"
+            "rng = np.random.default_rng(0)\n"
+            "X = rng.normal(size=(256, 300)).astype(np.float32); y = rng.integers(0, 10, 256)\n"
+            "m = nc.Sequential(nc.Dense(300, 517), nc.ReLU(), nc.Dense(517, 10), nc.Softmax(),\n"
+            "                  dtype=np.float32, seed=3)\n"
+            "nc.set_num_threads(int(__import__('sys').argv[1]))\n"
+            "m.fit(X, y, optimizer=nc.Adam(1e-3), epochs=3, batch_size=64, verbose=0)\n"
+            "print(m.get_flat_parameters().tobytes().hex()[:4000], m.predict(X).tobytes().hex()[:4000])\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    env.pop("NNCORE_BUSY_CHECK", None)
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        outs = [subprocess.run([sys.executable, "-c", code, str(t)], env=env, capture_output=True,
+                               text=True, timeout=300, check=True).stdout for t in (1, 2)]
+    finally:
+        spinner.terminate()
+        spinner.wait()
+    assert outs[0] and outs[0] == outs[1]
