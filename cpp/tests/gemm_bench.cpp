@@ -1,6 +1,6 @@
 // GEMM throughput (GFLOP/s, best of 7 timed batches after warm-up) for the
 // shapes nncore's workloads use, float/double, 1 and 2 threads.
-// Usage: gemm_bench [family] [filter]   family: active (default) | generic | avx2 | avx512
+// Usage: gemm_bench [family] [filter]   family: active (default) | generic | avx2 | avx512 | neon
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

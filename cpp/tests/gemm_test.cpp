@@ -265,7 +265,16 @@ int main() {
   }
   // Forced runs check the chosen family only; the plain run checks them all.
   const bool forced = std::getenv("NNCORE_GEMM_KERNEL") != nullptr;
-  for (const char* name : {"generic", "avx2", "avx512"}) {
+#if defined(__aarch64__) || defined(_M_ARM64)
+  // NEON is AArch64 baseline: the automatic choice must take it.
+  ++g_checks;
+  if (!forced && std::strcmp(nncore::gemm_kernel_name(), "neon") != 0) {
+    ++g_fail;
+    std::printf("FAIL on AArch64 the automatic choice is %s, not neon\n",
+                nncore::gemm_kernel_name());
+  }
+#endif
+  for (const char* name : {"generic", "avx2", "avx512", "neon"}) {
     if (forced && std::strcmp(name, nncore::gemm_kernel_name()) != 0) continue;
     const gd::KernelSet* ks = gd::kernels_by_name(name);
     if (!ks) {

@@ -1,5 +1,6 @@
 // Chooses the kernel family once (thread-safe static init) from the CPU's
-// features; NNCORE_GEMM_KERNEL=generic|avx2|avx512 forces a supported family.
+// features; NNCORE_GEMM_KERNEL=generic|avx2|avx512|neon forces a supported
+// family. NEON is baseline on AArch64: compiled in there means supported.
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
@@ -18,6 +19,9 @@ const KernelSet* kernels_by_name(const char* name) {
       __builtin_cpu_supports("fma"))
     return kernels_avx2();
 #endif
+#if NNCORE_GEMM_HAVE_NEON_KERNELS
+  if (!std::strcmp(name, "neon")) return kernels_neon();
+#endif
   if (!std::strcmp(name, "generic")) return kernels_generic();
   return nullptr;
 }
@@ -25,7 +29,7 @@ const KernelSet* kernels_by_name(const char* name) {
 static const KernelSet& choose() {
   if (const KernelSet* forced = kernels_by_name(std::getenv("NNCORE_GEMM_KERNEL")))
     return *forced;
-  for (const char* name : {"avx512", "avx2"})
+  for (const char* name : {"avx512", "avx2", "neon"})
     if (const KernelSet* k = kernels_by_name(name)) return *k;
   return *kernels_generic();
 }

@@ -33,6 +33,7 @@ struct KernelSet {
 const KernelSet* kernels_generic();
 const KernelSet* kernels_avx2();
 const KernelSet* kernels_avx512();
+const KernelSet* kernels_neon();
 
 // The family chosen once at start-up (CPU features, NNCORE_GEMM_KERNEL).
 const KernelSet& active_kernels();
