@@ -97,6 +97,14 @@ NNCORE_SIMD_INLINE void accumulate(T* __restrict sum, const T* __restrict x, Ind
   for (Index j = 0; j < n; ++j) sum[j] += x[j];
 }
 
+template <class T>
+NNCORE_SIMD_INLINE void column_sums_loop(const T* __restrict x, Index rows, Index cols,
+                                         T* __restrict sums) {
+  for (Index j = 0; j < cols; ++j) sums[j] = T(0);
+  for (Index r = 0; r < rows; ++r)
+    for (Index j = 0; j < cols; ++j) sums[j] += x[r * cols + j];
+}
+
 // One cloned entry per type (simd.hpp: clang clones no templates); a
 // non-template overload wins over the template above in every call.
 #define NNCORE_ACT_ENTRIES(T)                                                                 \
@@ -114,6 +122,10 @@ NNCORE_SIMD_INLINE void accumulate(T* __restrict sum, const T* __restrict x, Ind
   }                                                                                         \
   NNCORE_SIMD_ENTRY void accumulate(T* __restrict sum, const T* __restrict x, Index n) {   \
     accumulate<T>(sum, x, n);                                                               \
+  }                                                                                         \
+  NNCORE_SIMD_ENTRY void column_sums_loop(const T* __restrict x, Index rows, Index cols,   \
+                                          T* __restrict sums) {                             \
+    column_sums_loop<T>(x, rows, cols, sums);                                               \
   }
 NNCORE_ACT_ENTRIES(float)
 NNCORE_ACT_ENTRIES(double)
@@ -127,11 +139,8 @@ void add_bias(T* a, const T* b, Index rows, Index cols) {
 }
 
 template <class T>
-NNCORE_SIMD_CLONES void column_sums(const T* __restrict x, Index rows, Index cols,
-                                    T* __restrict sums) {
-  for (Index j = 0; j < cols; ++j) sums[j] = T(0);
-  for (Index r = 0; r < rows; ++r)
-    for (Index j = 0; j < cols; ++j) sums[j] += x[r * cols + j];
+void column_sums(const T* x, Index rows, Index cols, T* sums) {
+  column_sums_loop(x, rows, cols, sums);
 }
 
 bool is_elementwise(LayerKind kind) {
