@@ -55,7 +55,6 @@ def test_to_torch_round_trip_and_gradients_agree():
 
 
 @pytest.mark.parametrize("make, msg", [
-    (lambda: torch.nn.Sequential(torch.nn.Linear(3, 2, bias=False)), "bias=False"),
     (lambda: torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Dropout()), "Dropout"),
     (lambda: torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Softmax(dim=0)), "dim=0"),
     (lambda: torch.nn.Linear(3, 2), "expected a torch.nn.Sequential"),

@@ -21,22 +21,24 @@ namespace {
 void bind_layer_spec(py::module_& m) {
   py::class_<LayerSpec>(m, "LayerSpec", "One layer of a Network: what Sequential's layer specs say")
       .def(py::init([](LayerKind kind, Index in_features, Index out_features, Index k,
-                       double hyper, Index n_alpha) {
-             return LayerSpec{kind, in_features, out_features, k, hyper, n_alpha};
+                       double hyper, Index n_alpha, bool bias) {
+             return LayerSpec{kind, in_features, out_features, k, hyper, n_alpha, bias};
            }),
            py::arg("kind"), py::arg("in_features") = 0, py::arg("out_features") = 0,
-           py::arg("k") = 1, py::arg("hyper") = 0.0, py::arg("n_alpha") = 0)
+           py::arg("k") = 1, py::arg("hyper") = 0.0, py::arg("n_alpha") = 0,
+           py::arg("bias") = true)
       .def_readwrite("kind", &LayerSpec::kind)
       .def_readwrite("in_features", &LayerSpec::in)
       .def_readwrite("out_features", &LayerSpec::out)
       .def_readwrite("k", &LayerSpec::k)
       .def_readwrite("hyper", &LayerSpec::hyper)
       .def_readwrite("n_alpha", &LayerSpec::n_alpha)
+      .def_readwrite("bias", &LayerSpec::bias)
       .def("__repr__", [](const LayerSpec& s) {
         return "LayerSpec(" + std::string(py::str(py::cast(s.kind))) + ", in_features=" +
                std::to_string(s.in) + ", out_features=" + std::to_string(s.out) + ", k=" +
                std::to_string(s.k) + ", hyper=" + std::string(py::str(py::float_(s.hyper))) +
-               ", n_alpha=" + std::to_string(s.n_alpha) + ")";
+               ", n_alpha=" + std::to_string(s.n_alpha) + (s.bias ? "" : ", bias=False") + ")";
       });
 }
 

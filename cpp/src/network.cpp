@@ -90,6 +90,9 @@ Network<T>::Network(const std::vector<LayerSpec>& specs) {
     if (s.in < 1 || s.out < 1 || s.k < 1 || (width >= 0 && s.in != width))
       throw std::invalid_argument("Network: layer " + std::to_string(i) + " (" +
                                   layer_name(s.kind) + ") has inconsistent widths");
+    if (!s.bias && s.kind != LayerKind::Dense)
+      throw std::invalid_argument("Network: layer " + std::to_string(i) + " (" +
+                                  layer_name(s.kind) + ") cannot drop its bias (only Dense can)");
     if (s.kind == LayerKind::Softmax && i + 1 != specs.size())
       throw std::invalid_argument("Network: Softmax may only be the last layer");
     if (affine) {
@@ -97,7 +100,7 @@ Network<T>::Network(const std::vector<LayerSpec>& specs) {
       const Index at = Index(i);
       L.w_off = offset; L.w_size = sized(0, sized(0, k, s.in, at), s.out, at);
       offset = sized(offset, L.w_size, 1, at);
-      L.b_off = offset; L.b_size = sized(0, k, s.out, at);
+      L.b_off = offset; L.b_size = s.bias ? sized(0, k, s.out, at) : 0;
       offset = sized(offset, L.b_size, 1, at);
       delta_width_ = std::max(delta_width_, L.b_size);
       if (s.kind == LayerKind::Maxout) {
@@ -185,12 +188,15 @@ const T* Network<T>::run_forward(const T* X, Index rows, bool keep) {
         if (i + 1 < count && is_elementwise(layers_[i + 1].spec.kind)) {
           const Layer& act = layers_[i + 1];
           T* h = keep ? acts_.data() + cap_ * act.act_off : other(out);
-          bias_activation_forward(act.spec.kind, T(act.spec.hyper), b, out, h, rows, s.out);
+          if (L.b_size)
+            bias_activation_forward(act.spec.kind, T(act.spec.hyper), b, out, h, rows, s.out);
+          else
+            activation_forward(act.spec.kind, T(act.spec.hyper), out, h, rows * s.out);
           in = h;
           ++i;
           continue;
         }
-        add_bias(out, b, rows, s.out);
+        if (L.b_size) add_bias(out, b, rows, s.out);
         break;
       case LayerKind::Maxout: {
         // z_j = X·θ_j + b_j side by side in scratch (rows × k·out); h = max_j z_j.

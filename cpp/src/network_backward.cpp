@@ -29,7 +29,7 @@ void Network<T>::backward(const T* X, Index rows, Index start, T* delta, Fused* 
     switch (s.kind) {
       case LayerKind::Dense:
         dense_backward(L, in, rows, i == 0, delta, other, fused);
-        if (!bias_done) column_sums(delta, rows, s.out, db);
+        if (!bias_done && L.b_size) column_sums(delta, rows, s.out, db);
         bias_done = false;
         if (i > 0) std::swap(delta, other);
         break;
@@ -64,7 +64,7 @@ void Network<T>::backward(const T* X, Index rows, Index start, T* delta, Fused* 
         softmax_backward(out, delta, delta, rows, s.out);
         break;
       default:
-        if (i > 0 && layers_[i - 1].spec.kind == LayerKind::Dense) {
+        if (i > 0 && layers_[i - 1].spec.kind == LayerKind::Dense && layers_[i - 1].b_size) {
           // δa = σ'(a)·δh and the Dense layer's ∂b = Σ_rows δa in one pass
           T* db_below = grads_.data() + layers_[i - 1].b_off;
           activation_backward_bias_grad(s.kind, T(s.hyper), in, out, delta, delta, db_below,

@@ -353,8 +353,9 @@ class LayerSpec:
     """
     One layer of a Network: what Sequential's layer specs say
     """
+    bias: bool
     kind: LayerKind
-    def __init__(self, kind: LayerKind, in_features: typing.SupportsInt | typing.SupportsIndex = 0, out_features: typing.SupportsInt | typing.SupportsIndex = 0, k: typing.SupportsInt | typing.SupportsIndex = 1, hyper: typing.SupportsFloat | typing.SupportsIndex = 0.0, n_alpha: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
+    def __init__(self, kind: LayerKind, in_features: typing.SupportsInt | typing.SupportsIndex = 0, out_features: typing.SupportsInt | typing.SupportsIndex = 0, k: typing.SupportsInt | typing.SupportsIndex = 1, hyper: typing.SupportsFloat | typing.SupportsIndex = 0.0, n_alpha: typing.SupportsInt | typing.SupportsIndex = 0, bias: bool = True) -> None:
         ...
     def __repr__(self) -> str:
         ...

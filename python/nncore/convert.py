@@ -7,10 +7,11 @@
 
 Layouts: nncore's Dense W is (in, out) (the lecture's a = θᵀx), PyTorch's Linear
 weight is (out, in), scikit-learn's coefs_[i] is (in, out). What has no
-counterpart on the other side (Maxout, Step; PyTorch's Linear without bias,
-Dropout, BatchNorm, ...; scikit-learn's mixed activations) is refused with a
-ValueError naming the layer. Tools floor: reads a model through its public
-face (layers, named_parameters) and builds one through the class it is given.
+counterpart on the other side (Maxout, Step; PyTorch's Dropout, BatchNorm, ...;
+scikit-learn's mixed activations) is refused with a ValueError naming the layer;
+PyTorch's Linear(bias=False) is Dense(bias=False), which scikit-learn gets with zero
+intercepts. Tools floor: reads a model through its public face (layers,
+named_parameters) and builds one through the class it is given.
 """
 from __future__ import annotations
 
@@ -55,12 +56,10 @@ def from_torch(module: Any, cls: Any, seed: Optional[int] = None) -> Any:
     for i, m in enumerate(module):
         name = type(m).__name__
         if name == "Linear":
-            if m.bias is None:
-                raise ValueError(f"from_torch: layer {i} is Linear(bias=False); nncore's Dense "
-                                 "always has a bias")
-            layers.append(L.Dense(m.in_features, m.out_features))
+            layers.append(L.Dense(m.in_features, m.out_features, bias=m.bias is not None))
             values[f"{i}.W"] = m.weight.detach().cpu().numpy().T
-            values[f"{i}.b"] = m.bias.detach().cpu().numpy()
+            if m.bias is not None:
+                values[f"{i}.b"] = m.bias.detach().cpu().numpy()
         elif name == "LeakyReLU":
             layers.append(L.LeakyReLU(slope=m.negative_slope))
         elif name == "ELU":
@@ -94,10 +93,12 @@ def to_torch(model: Any) -> Any:
     for i, layer in enumerate(model.layers):
         kind = layer.kind
         if kind == "dense":
-            lin = nn.Linear(layer.in_features, layer.out_features, dtype=tdtype)
+            lin = nn.Linear(layer.in_features, layer.out_features, bias=layer.bias,
+                            dtype=tdtype)
             with torch.no_grad():
                 lin.weight.copy_(torch.from_numpy(np.ascontiguousarray(params[f"{i}.W"].T)))
-                lin.bias.copy_(torch.from_numpy(params[f"{i}.b"].copy()))
+                if layer.bias:
+                    lin.bias.copy_(torch.from_numpy(params[f"{i}.b"].copy()))
             mods.append(lin)
         elif kind == "leaky_relu":
             mods.append(nn.LeakyReLU(negative_slope=layer.slope))
@@ -167,7 +168,10 @@ def to_sklearn(model: Any, classes: Any = None) -> Any:
                          f"optional final Sigmoid/Softmax/Exp; this model is {kinds}")
     params = model.named_parameters()
     coefs = [params[f"{i}.W"].copy() for i in dense]
-    intercepts = [params[f"{i}.b"].copy() for i in dense]
+    # scikit-learn's MLP always adds an intercept: a Dense(bias=False) gets zeros (same function).
+    intercepts = [params[f"{i}.b"].copy() if f"{i}.b" in params
+                  else np.zeros(params[f"{i}.W"].shape[1], dtype=params[f"{i}.W"].dtype)
+                  for i in dense]
     hidden = tuple(c.shape[1] for c in coefs[:-1])
     activation = _SK_NAME[next(iter(acts))] if acts else "relu"
     n_out = coefs[-1].shape[1]

@@ -61,7 +61,10 @@ class Layer:
 
 
 class Dense(Layer):
-    """Affine layer a = θᵀx + b, batched as A = X·W + b with W of shape (in, out)."""
+    """Affine layer a = θᵀx + b, batched as A = X·W + b with W of shape (in, out).
+
+    bias=False drops b: a = θᵀx, the slides' own form (no "b" parameter, no ∂b).
+    """
 
     kind = "dense"
     in_features: int
@@ -72,9 +75,9 @@ class Dense(Layer):
         super().__init__()
         self.in_features = positive_int(in_features, "Dense", "in_features")
         self.out_features = positive_int(out_features, "Dense", "out_features")
-        if not bias:
-            raise ValueError("Dense: bias=False is not supported; use bias_init='zeros' "
-                             "and keep the bias (it is not penalised)")
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"Dense: bias must be True or False, got {bias!r}")
+        self.bias = bool(bias)
         self.init = init
         self.bias_init = bias_init
 
@@ -85,14 +88,21 @@ class Dense(Layer):
         return self.out_features
 
     def param_specs(self) -> list[ParamSpec]:
-        return [("W", (self.in_features, self.out_features), "weight"),
-                ("b", (self.out_features,), "bias")]
+        W: ParamSpec = ("W", (self.in_features, self.out_features), "weight")
+        return [W, ("b", (self.out_features,), "bias")] if self.bias else [W]
 
     def get_config(self) -> dict[str, object]:
-        return {"in_features": self.in_features, "out_features": self.out_features}
+        # "bias" only when False: files of biased models stay as they were (and readable
+        # by versions that knew no bias=False); a file without it has a bias.
+        config: dict[str, object] = {"in_features": self.in_features,
+                                     "out_features": self.out_features}
+        if not self.bias:
+            config["bias"] = False
+        return config
 
     def __repr__(self) -> str:
-        return f"Dense({self.in_features}, {self.out_features})"
+        extra = "" if self.bias else ", bias=False"
+        return f"Dense({self.in_features}, {self.out_features}{extra})"
 
 
 class Maxout(Layer):

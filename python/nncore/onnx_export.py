@@ -118,6 +118,8 @@ def _layer(g: _Graph, i: int, layer: Layer, params: Mapping[str, NDArray[Any]], 
     kind = getattr(layer, "kind", None)
     if kind == "dense":
         W = g.const(f"{i}.W", params[f"{i}.W"])
+        if f"{i}.b" not in params:  # Dense(bias=False): Gemm's C input is optional
+            return g.node("Gemm", [x, W], f"dense{i}")
         b = g.const(f"{i}.b", params[f"{i}.b"])
         return g.node("Gemm", [x, W, b], f"dense{i}")
     if kind == "maxout":

@@ -42,13 +42,14 @@ struct LayerSpec {
   Index k = 1;            // Maxout pieces
   double hyper = 0.0;     // LeakyReLU slope, ELU alpha
   Index n_alpha = 0;      // PReLU: 1 (shared) or out (per unit)
+  bool bias = true;       // Dense: false leaves b out of the arena (a = θᵀx, as on the slides)
 };
 
 // A layer placed in the network: where its parameters live in the arena.
 struct Layer {
   LayerSpec spec;
   Index w_off = 0, w_size = 0;  // weights θ (Dense: in×out, Maxout: k×in×out)
-  Index b_off = 0, b_size = 0;  // biases (Dense: out, Maxout: k×out)
+  Index b_off = 0, b_size = 0;  // biases (Dense: out or 0 without bias, Maxout: k×out)
   Index a_off = 0;              // PReLU α
   Index act_off = 0;            // output block in the activation workspace (per row)
   Index idx_off = 0;            // Maxout argmax block (per row)

@@ -83,7 +83,7 @@ def build_graph(model: GraphModel, X: ArrayLike, y: ArrayLike, loss: str = "mse"
 
     Nodes, for Dense layer k (counting Dense/Maxout layers from 1):
         mk = h(k−1)·Wk      (matmul; h0 = x)
-        ak = mk + bk        (bias add)
+        ak = mk + bk        (bias add; Dense(bias=False): ak = h(k−1)·Wk, no bk node)
         hk = σ(ak)          (the activation that follows, if any)
     then J = loss(ŷ, c), and with a penalty: sqk = Σ Wk² (l2), absk = Σ |Wk| (l1),
     P = λ₂·Σ sq + λ₁·Σ abs, and L = J + P. Values are computed on the spot;
@@ -107,13 +107,20 @@ def build_graph(model: GraphModel, X: ArrayLike, y: ArrayLike, loss: str = "mse"
         if layer.kind == "dense":
             k += 1
             W = g.leaf(f"W{k}", params[f"{i}.W"], op="param", param=f"{i}.W")
-            b = g.leaf(f"b{k}", params[f"{i}.b"], op="param", param=f"{i}.b")
             weights.append(W)
-            m = g.op(f"m{k}", "matmul", [h, W], lambda x, w: x @ w,
+            has_bias = getattr(layer, "bias", True)
+            # Without a bias (Dense(bias=False)) the product is the pre-activation itself.
+            m_name = f"m{k}" if has_bias else f"a{k}"
+            m = g.op(m_name, "matmul", [h, W], lambda x, w: x @ w,
                      lambda gr, out, x, w: [gr @ w.T, x.T @ gr],
-                     formula=f"m{k} = {h.name}·W{k}",
-                     rules=[f"∂L/∂{h.name} = ∂L/∂m{k} · W{k}ᵀ",
-                            f"∂L/∂W{k} = {h.name}ᵀ · ∂L/∂m{k}   (outer products summed over rows)"])
+                     formula=f"{m_name} = {h.name}·W{k}",
+                     rules=[f"∂L/∂{h.name} = ∂L/∂{m_name} · W{k}ᵀ",
+                            f"∂L/∂W{k} = {h.name}ᵀ · ∂L/∂{m_name}"
+                            "   (outer products summed over rows)"])
+            if not has_bias:
+                h = m
+                continue
+            b = g.leaf(f"b{k}", params[f"{i}.b"], op="param", param=f"{i}.b")
             h = g.op(f"a{k}", "add_bias", [m, b], lambda mm, bb: mm + bb,
                      lambda gr, out, mm, bb: [gr, gr.sum(axis=0)],
                      formula=f"a{k} = m{k} + b{k}",

@@ -48,7 +48,8 @@ class Sequential(ModelBase):
     def _new_arena(self, size: int) -> FloatArray:
         specs = [LayerSpec(kind=LayerKind.__members__[l.kind], in_features=_built(l.in_features),
                            out_features=_built(l.out_features), k=l.k, hyper=l.hyper(),
-                           n_alpha=getattr(l, "num_parameters", 0))
+                           n_alpha=getattr(l, "num_parameters", 0),
+                           bias=getattr(l, "bias", True))
                  for l in self.layers]
         cls = Network64 if self.dtype == np.float64 else Network32
         self._net = cls(specs)

@@ -55,7 +55,7 @@ class Dense(spec.Dense, ReferenceLayer):
     Backward (lecture "Computational cost": matrix product and outer product),
     with δ = ∂J/∂A of shape (m, out):
         ∂J/∂W = Xᵀδ      (sum of the outer products x⁽ⁱ⁾δ⁽ⁱ⁾ᵀ over the batch)
-        ∂J/∂b = Σᵢ δ⁽ⁱ⁾
+        ∂J/∂b = Σᵢ δ⁽ⁱ⁾   (bias=False: no b, a = XW exactly as on the slides)
         ∂J/∂X = δWᵀ
     """
 
@@ -67,11 +67,13 @@ class Dense(spec.Dense, ReferenceLayer):
 
     def forward(self, x: FloatArray) -> FloatArray:
         self.x = x
-        return x @ self.W + self.b
+        a: FloatArray = x @ self.W
+        return a + self.b if self.bias else a
 
     def backward(self, delta: FloatArray) -> FloatArray:
         self.dW += self.x.T @ delta
-        self.db += delta.sum(axis=0)
+        if self.bias:
+            self.db += delta.sum(axis=0)
         delta_in: FloatArray = delta @ self.W.T
         return delta_in
 
