@@ -72,6 +72,9 @@ def test_lecture_small_graphs():
             np.testing.assert_allclose(g, r["numeric"][name], rtol=1e-6, atol=1e-9)
     lin = L.linear_regression_graph(lam=0.1)
     assert "P = 0.1·sq1" in [n.formula for n in lin["graph"].nodes]
+    # ŷ = xᵀw as on the slide: Dense(bias=False), no bias node, a1 straight from the product
+    assert "a1 = x·W1" in [n.formula for n in lin["graph"].nodes]
+    assert not any(n.name.startswith("b") for n in lin["graph"].nodes)
     lines = lin["graph"].chain_rule()
     assert any("∂L/∂W1 += ∂L/∂sq1 · 2W1" in line for line in lines)
 

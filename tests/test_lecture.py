@@ -70,11 +70,18 @@ def test_two_d_example_accuracies_as_on_the_slide():
     assert p == 41
     assert train == 1.0
     assert test > 0.98
+    assert round(test * 1000) == 996
+    # the slide's network exactly: σ hidden, σ output without a bias, 40 parameters, model
+    # seed 0 (data seeds 3 and 1003): 100 % of the 100 training points, 996 of the 1000
+    # test points
+    p, train, test = rows[L.classification.SLIDE_NAME]
+    assert p == 40 and train == 1.0 and test > 0.98
+    assert round(test * 1000) == 996
+    slide = r["models"][L.classification.SLIDE_NAME]
+    assert slide.param_names == ["0.W", "0.b", "2.W"]
+    assert [repr(l) for l in slide.layers] == ["Dense(2, 10)", "Sigmoid()",
+                                               "Dense(10, 1, bias=False)", "Sigmoid()"]
     # linear and logistic regression are nncore models without a hidden layer
-    # the slide's σ hidden layer: the same accuracies; 41 parameters (the slide's 40 have no
-    # output bias, which nncore's Dense cannot leave out)
-    p, train, test = rows["neural network 2-10-1, σ hidden (slide)"]
-    assert p == 41 and train == 1.0 and test > 0.98
     assert rows["linear regression"][0] == rows["logistic regression"][0] == 3
     assert rows["linear regression"][2] < 0.95 and rows["logistic regression"][2] < 0.95
     (X, y), (Xt, yt) = r["data"]
@@ -165,6 +172,11 @@ def test_quick_walkthrough_runs_every_section(quick_run):
     res = ctx.results
     assert res["xor"]["output"] == [0, 1, 1, 0]
     assert res["classification"]["nn_train"] == 1.0 and res["classification"]["nn_test"] > 0.98
+    slide = res["classification"]
+    assert (slide["slide_parameters"], slide["slide_train"]) == (40, 1.0)
+    assert slide["slide_test"] > 0.98
+    claim = [l for l in ctx.lines if "->  the slide's network here" in l]
+    assert len(claim) == 1 and claim[0].endswith("(as on the slide)")
     assert res["symmetry"]["constant_spread"] < 1e-12
     if res["digits"] is not None:
         assert res["digits"]["test_acc"] >= 0.97

@@ -20,7 +20,7 @@ section 7 needs scikit-learn: `pip install "nncore[demo]"`.
 from .activation_choice import activation_choice
 from .backprop_alternatives import alternatives, estimate_variance
 from .activations import activation_curves, linear_collapse
-from .classification import fit_models, overfitting_curve
+from .classification import fit_models, overfitting_curve, slide_network
 from .cost import count_macs, measure
 from .data import load_digits_split, make_moons, moons_split, xor_data
 from .digits import digits
@@ -41,6 +41,7 @@ from .xor import xor_by_hand, xor_learned
 
 __all__ = [
     "xor_by_hand", "xor_learned", "linear_collapse", "activation_curves", "fit_models",
+    "slide_network",
     "overfitting_curve", "symmetry_experiment", "optimizer_comparison", "valley_paths",
     "activation_choice", "digits", "count_macs", "measure", "product_graph",
     "logistic_regression_graph", "linear_regression_graph", "network_graph", "make_moons",

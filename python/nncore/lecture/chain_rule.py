@@ -4,7 +4,7 @@ Backpropagation", "Backpropagation aus computational graph": "Einfaches Beispiel
 
 - `scalar_chain()`: the slide's network with one unit per layer,
       x → a¹ = θ¹x → h¹ = σ(a¹) → a² = θ²h¹ → h² = σ(a²),   J = ½(h² − c)²
-  (regression, m = 1; the slides have no bias: the nncore Dense biases are set to 0),
+  (regression, m = 1; no bias, as on the slides: Dense(1, 1, bias=False)),
   every factor of ∂J/∂θ¹ = ∂J/∂h² · ∂h²/∂a² · ∂a²/∂h¹ · ∂h¹/∂a¹ · ∂a¹/∂θ¹ as a number,
   their product, and the core's loss_and_grad for the same network; `depth=3` gives the
   slide's three-layer product.
@@ -47,15 +47,14 @@ class ScalarChain(TypedDict):
 
 
 def scalar_chain_model(thetas: Sequence[float]) -> nc.Sequential:
-    """Dense(1,1)→σ per weight, weights θ¹, θ², …, biases 0 (the slide's a = θᵀh)."""
+    """Dense(1, 1, bias=False)→σ per weight, weights θ¹, θ², … (the slide's a = θᵀh)."""
     layers: list[Layer] = []
     for _ in thetas:
-        layers += [nc.Dense(1, 1), nc.Sigmoid()]
+        layers += [nc.Dense(1, 1, bias=False), nc.Sigmoid()]
     model = nc.Sequential(*layers, seed=0)
     p = model.named_parameters()
     for k, t in enumerate(thetas):
         p[f"{2 * k}.W"][...] = t
-        p[f"{2 * k}.b"][...] = 0.0
     return model
 
 
@@ -171,7 +170,8 @@ def run(ctx: Context) -> ChainRuleSummary:
     s = scalar_chain()
     ctx.say(f"  x → a1 = θ1·x → h1 = σ(a1) → a2 = θ2·h1 → h2 = σ(a2),  J = ½(h2 − c)²;  "
             f"x = {s['x']:g}, c = {s['c']:g}, θ1 = {s['thetas'][0]:g}, θ2 = {s['thetas'][1]:g}"
-            " (an nncore network Dense(1,1)→σ→Dense(1,1)→σ, biases 0 as on the slide)",
+            " (an nncore network Dense(1, 1, bias=False)→σ→Dense(1, 1, bias=False)→σ: no bias, as "
+            "on the slide)",
             f"  forward: a1 = {s['a'][0]:.5f}, h1 = {s['h'][0]:.5f}, a2 = {s['a'][1]:.5f}, "
             f"h2 = {s['h'][1]:.5f}, J = {s['loss']:.6f}")
     ctx.table(["factor", "formula", "value"],
@@ -218,7 +218,7 @@ def run(ctx: Context) -> ChainRuleSummary:
     if ctx.can_plot("13_chain_rule_graph.png", "graph of the 1-1-1 network with its numbers"):
         model = scalar_chain_model(s["thetas"])
         g = model.graph(np.array([[s["x"]]]), np.array([s["c"]]), loss="mse")
-        g.title = "x → θ1 → σ → θ2 → σ → J = ½(h2 − c)²  (biases 0)"
+        g.title = "x → θ1 → σ → θ2 → σ → J = ½(h2 − c)²  (no biases, as on the slide)"
         g.backward()
         from matplotlib.figure import Figure   # can_plot: matplotlib is there
         fig = g.draw()

@@ -1,9 +1,8 @@
 """Section 3 — The 2-D classification example (lecture "Neuronale Netze: Ergebnisse").
 
 A 2-10-1 network (tanh hidden layer, sigmoid output: 41 parameters) and the slide's
-σ-hidden version (41 too: the slide's "40 Parameter" have no output bias, which nncore's
-Dense cannot leave out yet) on 100 training points of two interleaved
-half-circles, evaluated on 1000 held-out points; beside it linear regression
+network exactly (σ hidden layer, σ output a² = θ²ᵀh¹ without a bias: "40 Parameter",
+`slide_network()`) on 100 training points of two interleaved half-circles, evaluated on 1000 held-out points; beside it linear regression
 (least squares on the 0/1 labels, class = [ŷ > 0.5]) and logistic regression,
 both nncore models without a hidden layer, fitted on the same data.
 `overfitting_curve()` answers the slide's "→ Overfitting?" by growing the
@@ -29,6 +28,7 @@ NN_EPOCHS = 1500
 NN_LR = 0.02
 
 ModelRow = tuple[str, int, float, float]   # (name, parameters, train acc, test acc)
+SLIDE_NAME = "slide's network 2-10-1: σ, no output bias"
 
 
 class FitModels(TypedDict):
@@ -52,6 +52,9 @@ class ClassificationSummary(TypedDict):
     nn_parameters: int
     nn_train: float
     nn_test: float
+    slide_parameters: int
+    slide_train: float
+    slide_test: float
     overfitting: OverfittingCurve
     noise: float
     train_seed: int
@@ -61,6 +64,15 @@ def network(hidden: int = 10, seed: int = 0) -> nc.Sequential:
     """The lecture's network: a¹ = θ¹ᵀx, h¹ = tanh(a¹), f(x) = σ(θ²ᵀh¹) (with biases)."""
     return nc.Sequential(nc.Dense(2, hidden), nc.Tanh(), nc.Dense(hidden, 1), nc.Sigmoid(),
                          seed=seed)
+
+
+def slide_network(hidden: int = 10, seed: int = 0) -> nc.Sequential:
+    """The slide's network as written: a¹ = θ¹ᵀx (+ b¹), h¹ = σ(a¹), f(x) = σ(θ²ᵀh¹).
+
+    "40 Parameter" for 2-10-1: θ¹ (20) and a hidden bias (10), θ² (10) and no output
+    bias (with no bias at all it would be 30)."""
+    return nc.Sequential(nc.Dense(2, hidden), nc.Sigmoid(), nc.Dense(hidden, 1, bias=False),
+                         nc.Sigmoid(), seed=seed)
 
 
 def accuracy(model: nc.Sequential, X: Float64Array, y: Float64Array,
@@ -74,6 +86,8 @@ def fit_models(data: MoonsSplit | None = None, seed: int = 0,
     "rows": [(name, parameters, train acc, test acc)]}.
 
     neural network: 2-10-1 tanh/sigmoid, BCE, full-batch Adam (lr 0.02, 1500 epochs)
+    the slide's network: `slide_network()` (σ/σ, no output bias, 40 parameters), trained
+        the same way
     logistic regression: Dense(2, 1) + Sigmoid, BCE, full-batch Adam (lr 0.05, 1500 epochs)
     linear regression: Dense(2, 1), MSE on the 0/1 labels, full-batch Adam (lr 0.05, 1500
         epochs; converges to the least-squares solution), class = [ŷ > 0.5]
@@ -89,14 +103,11 @@ def fit_models(data: MoonsSplit | None = None, seed: int = 0,
     linreg = nc.Sequential(nc.Dense(2, 1), seed=seed)
     linreg.fit(X, y, loss="mse", optimizer=nc.Adam(lr=0.05), epochs=epochs, batch_size=n,
                verbose=0)
-    # the slide's activation: σ in the hidden layer too (41 parameters: the slide's output
-    # layer has no bias, nncore's Dense always has one)
-    nn_sigma = nc.Sequential(nc.Dense(2, 10), nc.Sigmoid(), nc.Dense(10, 1), nc.Sigmoid(),
-                             seed=seed)
-    nn_sigma.fit(X, y, loss="bce", optimizer=nc.Adam(lr=NN_LR), epochs=epochs, batch_size=n,
-                 verbose=0)
+    slide = slide_network(10, seed)
+    slide.fit(X, y, loss="bce", optimizer=nc.Adam(lr=NN_LR), epochs=epochs, batch_size=n,
+              verbose=0)
     models = {"linear regression": linreg, "logistic regression": logreg,
-              "neural network 2-10-1": nn, "neural network 2-10-1, σ hidden (slide)": nn_sigma}
+              "neural network 2-10-1": nn, SLIDE_NAME: slide}
     rows = [(name, m.num_parameters, accuracy(m, X, y), accuracy(m, Xt, yt))
             for name, m in models.items()]
     return {"data": ((X, y), (Xt, yt)), "models": models, "rows": rows}
@@ -154,15 +165,14 @@ def run(ctx: Context) -> ClassificationSummary:
     ctx.table(["model", "parameters", "train accuracy", "test accuracy"],
               [(name, p, pct(a), pct(b)) for name, p, a, b in r["rows"]])
     _, _, nn_train, nn_test = r["rows"][2]
-    _, _, sg_train, sg_test = r["rows"][3]
-    ok = nn_train == 1.0 and nn_test > 0.98
-    ok_sigma = sg_train == 1.0 and sg_test > 0.98
-    ctx.say(f"  lecture: σ hidden, 40 parameters, training 100 %, test > 98 %  ->  here "
-            f"tanh: training {pct(nn_train)}, test {pct(nn_test)}; σ: training {pct(sg_train)}, "
-            f"test {pct(sg_test)}  ({'accuracies as on the slide' if ok and ok_sigma else 'NOT reached'})",
-            f"  parameters: {r['models']['neural network 2-10-1'].num_parameters}, not 40 — the "
-            "slide's output layer a² = θ²ᵀh¹ has no bias; nncore's Dense always has one "
-            "(Dense(bias=False) is not supported by the core yet)")
+    _, sl_params, sl_train, sl_test = r["rows"][3]
+    as_slide = sl_params == 40 and sl_train == 1.0 and sl_test > 0.98
+    ctx.say(f"  lecture: σ hidden, 40 parameters, training 100 %, test > 98 %  ->  the slide's "
+            f"network here (Dense(2, 10), Sigmoid, Dense(10, 1, bias=False), Sigmoid): "
+            f"{sl_params} parameters, training {pct(sl_train)}, test {pct(sl_test)}  "
+            f"({'as on the slide' if as_slide else 'NOT as on the slide'})",
+            f"  beside it the tanh network with an output bias: "
+            f"{r['rows'][2][1]} parameters, training {pct(nn_train)}, test {pct(nn_test)}")
     widths = (1, 2, 3, 5, 10, 50) if ctx.quick else (1, 2, 3, 5, 10, 20, 50, 100, 200)
     oc = overfitting_curve(widths, data=r["data"], epochs=600 if ctx.quick else NN_EPOCHS)
     ctx.sub("Overfitting? train vs test as the hidden width grows (same data, same training)")
@@ -173,7 +183,8 @@ def run(ctx: Context) -> ClassificationSummary:
     ctx.say("  " + overfitting_answer(oc))
     summary: ClassificationSummary = {
         "rows": [(n, p, a, b) for n, p, a, b in r["rows"]], "nn_parameters": r["rows"][2][1],
-        "nn_train": nn_train, "nn_test": nn_test, "overfitting": oc,
+        "nn_train": nn_train, "nn_test": nn_test, "slide_parameters": sl_params,
+        "slide_train": sl_train, "slide_test": sl_test, "overfitting": oc,
         "noise": MOONS_NOISE, "train_seed": MOONS_TRAIN_SEED}
     ctx.results["classification"] = summary
     if ctx.can_plot("03_decision_boundaries.png", "decision boundaries"):

@@ -87,10 +87,10 @@ def logistic_regression_graph(x: Sequence[float] = (1.0, 2.0), c: float = 1.0,
 def linear_regression_graph(X: ArrayLike = ((1.0, 2.0), (0.5, -1.0), (-1.5, 0.5)),
                             c: ArrayLike = (1.0, -0.5, 0.25), w: Sequence[float] = (0.3, -0.2),
                             lam: float = 0.1) -> GraphResult:
-    """ŷ = xᵀw, L = 1/(2m) Σ (ŷ − c)² + λ Σ w² (the bias is there but 0: nncore's Dense
-    always has one; it is not penalised)."""
+    """ŷ = xᵀw, L = 1/(2m) Σ (ŷ − c)² + λ Σ w², as on the slide: Dense(bias=False), so
+    the graph has no bias node."""
     X = np.asarray(X, dtype=float)
-    model = nc.Sequential(nc.Dense(X.shape[1], 1), seed=0)
+    model = nc.Sequential(nc.Dense(X.shape[1], 1, bias=False), seed=0)
     model.named_parameters()["0.W"][:, 0] = w
     return _model_graph_result(model, X, np.asarray(c, dtype=float), "mse", l2=lam)
 
