@@ -66,7 +66,7 @@ def test_activation_curves_derivatives_match_finite_differences():
 def test_two_d_example_accuracies_as_on_the_slide():
     r = L.fit_models()
     rows = {name: (p, a, b) for name, p, a, b in r["rows"]}
-    p, train, test = rows["neural network 2-10-1"]
+    p, train, test = rows["neural network 2-10-1, tanh"]
     assert p == 41
     assert train == 1.0
     assert test > 0.98
@@ -196,9 +196,23 @@ def test_quick_walkthrough_writes_pngs(quick_run):
                      "05_optimizer_loss_curves.png", "05_optimizer_valley.png",
                      "06_activation_choice.png", "08_cost.png", "09_graph_network.png"):
         assert expected in pngs
+    # the quick run leaves out only its four most expensive pictures, and says so
+    from nncore.lecture._report import FULL_RUN_ONLY, QUICK_REASON
+    assert not FULL_RUN_ONLY & set(pngs)
+    assert len(pngs) == 17
+    quick_skips = sorted(what.split()[1] for _, what, why in ctx.skipped if why == QUICK_REASON)
+    assert quick_skips == sorted(FULL_RUN_ONLY)
     for p in out.glob("*.png"):
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "09_graph_network.dot").read_text().startswith("digraph")
+
+
+def test_the_full_run_draws_the_pictures_the_quick_run_leaves_out(tmp_path):
+    pytest.importorskip("matplotlib")
+    # one such section, full mode (its full-mode training is a few seconds)
+    ctx = run_all(out=str(tmp_path), quick=False, only="momentum", echo=False)
+    assert (tmp_path / "12_momentum.png").read_bytes()[:4] == b"\x89PNG"
+    assert not ctx.skipped
 
 
 def test_without_matplotlib_and_sklearn_the_report_still_prints(tmp_path, monkeypatch):
@@ -239,3 +253,14 @@ def test_cli_only_one_section(tmp_path):
 def test_main_is_importable_as_console_script_target():
     from nncore.__main__ import main
     assert main(["--list"]) == 0
+
+
+def test_digits_read_without_importing_sklearn_equal_load_digits():
+    # the walkthrough reads scikit-learn's digits file itself (importing scikit-learn costs
+    # more CPU than the quick run's digits section); the arrays are load_digits' own
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    from nncore.lecture.data import _digits_arrays
+    X, y = _digits_arrays()
+    d = sklearn_datasets.load_digits()
+    np.testing.assert_array_equal(X, d.data)
+    np.testing.assert_array_equal(y, d.target)

@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 
 DEMO_HINT = "pip install 'nncore[demo]'  (matplotlib and scikit-learn)"
 
+# The quick run's most expensive pictures (multi-panel figures, ~1 s of CPU each to lay
+# out and draw: matplotlib's per-tick and per-label work, not the pixels), drawn only in
+# the full run so that --quick stays a seconds-long smoke run. Their numbers are printed
+# in both runs.
+FULL_RUN_ONLY = frozenset({"10_local_minima.png", "11_learning_rate.png", "12_momentum.png",
+                           "15_activation_costs.png"})
+QUICK_REASON = "drawn in the full run only (python -m nncore without --quick)"
+
 # (section, path, what) of a written picture; (section, what, reason) of a skipped one.
 # The section is None when a section's run() is called on its own.
 Picture = tuple[Optional[str], str, str]
@@ -124,8 +132,19 @@ class Context:
         self.say(*[indent + l for l in fmt_table(headers, rows)])
 
     # -- pictures -------------------------------------------------------------------
+    @property
+    def dpi(self) -> int:
+        """Resolution of the pictures: quick mode is a smoke run, smaller (still legible)
+        pictures save time there. run_all makes it the figures' dpi from the start, so
+        tight_layout and savefig measure text on one renderer."""
+        return 80 if self.quick else 110
+
     def can_plot(self, filename: str, what: str) -> bool:
         """True if pictures can be drawn; otherwise records the skip and returns False."""
+        if self.quick and filename in FULL_RUN_ONLY and self.plt is not None:
+            self.skipped.append((self.section, f"picture {filename} ({what})", QUICK_REASON))
+            self.say(f"  [picture {filename}: {QUICK_REASON}]")
+            return False
         if self.plt is None or self.out is None:
             reason = self.no_plot_reason or "no output folder"
             self.skipped.append((self.section, f"picture {filename} ({what})", reason))
@@ -151,8 +170,18 @@ class Context:
         folder = self._folder("save")
         os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, filename)
-        # quick mode is a smoke run: smaller (still legible) pictures save ~10 % of its time
-        fig.savefig(path, dpi=80 if self.quick else 110, bbox_inches="tight")
+        # The tight box from the figure's own renderer: text laid out by the section's
+        # tight_layout() at this dpi is measured again from its cache, where
+        # bbox_inches="tight" would lay every label out once more on a renderer of its own
+        # (a third of the walkthrough's drawing time). Padded like savefig's pad_inches.
+        # fig.tight_layout() leaves a do-nothing placeholder layout engine behind, and
+        # savefig lays a figure with any engine out once more before drawing it.
+        from matplotlib.layout_engine import PlaceHolderLayoutEngine
+        if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
+            fig.set_layout_engine(None)
+        fig.set_dpi(self.dpi)
+        box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.1)
+        fig.savefig(path, dpi=self.dpi, bbox_inches=box)
         plt.close(fig)
         self.pictures.append((self.section, path, what))
         self.say(f"  picture: {path}  ({what})")

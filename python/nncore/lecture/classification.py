@@ -107,7 +107,7 @@ def fit_models(data: MoonsSplit | None = None, seed: int = 0,
     slide.fit(X, y, loss="bce", optimizer=nc.Adam(lr=NN_LR), epochs=epochs, batch_size=n,
               verbose=0)
     models = {"linear regression": linreg, "logistic regression": logreg,
-              "neural network 2-10-1": nn, SLIDE_NAME: slide}
+              "neural network 2-10-1, tanh": nn, SLIDE_NAME: slide}
     rows = [(name, m.num_parameters, accuracy(m, X, y), accuracy(m, Xt, yt))
             for name, m in models.items()]
     return {"data": ((X, y), (Xt, yt)), "models": models, "rows": rows}

@@ -66,11 +66,31 @@ def xor_data() -> XY:
 
 
 def have_sklearn() -> bool:
-    try:
-        import sklearn  # noqa: F401
-        return True
-    except ImportError:
-        return False
+    """Whether scikit-learn is installed (found, not imported: importing it costs ~1.5 s
+    of CPU, more than the quick walkthrough's whole digits section)."""
+    import importlib.util
+    return importlib.util.find_spec("sklearn") is not None
+
+
+def _digits_arrays() -> tuple[Float64Array, NDArray[np.int64]]:
+    """The 1797 digits as (pixels 0..16, labels): read straight from the file scikit-learn
+    ships (sklearn/datasets/data/digits.csv.gz, what load_digits reads) without importing
+    scikit-learn; through load_digits where that file is not at that place."""
+    import importlib.util
+    import os
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None:
+        raise ImportError("the digits data set comes with scikit-learn: "
+                          "pip install 'nncore[demo]' (or pip install scikit-learn)")
+    for folder in spec.submodule_search_locations or ():
+        path = os.path.join(folder, "datasets", "data", "digits.csv.gz")
+        if os.path.isfile(path):
+            raw = np.loadtxt(path, delimiter=",", dtype=np.float64)
+            if raw.shape == (1797, 65):
+                return raw[:, :-1], raw[:, -1].astype(np.int64)
+    from sklearn.datasets import load_digits
+    d = load_digits()
+    return np.asarray(d.data, dtype=np.float64), np.asarray(d.target, dtype=np.int64)
 
 
 def load_digits_split(test_fraction: float = 0.25,
@@ -79,14 +99,8 @@ def load_digits_split(test_fraction: float = 0.25,
     no download), scaled to [0, 1], split per class (stratified) with a seeded
     permutation. Returns ((X_train, y_train), (X_test, y_test)); y are int labels.
     Raises ImportError with instructions without scikit-learn."""
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError as e:
-        raise ImportError("the digits data set comes with scikit-learn: "
-                          "pip install 'nncore[demo]' (or pip install scikit-learn)") from e
-    d = load_digits()
-    X = d.data.astype(np.float64) / 16.0
-    y = d.target.astype(np.int64)
+    pixels, y = _digits_arrays()
+    X = pixels / 16.0
     rng = np.random.default_rng(seed)
     train: list[np.intp] = []
     test: list[np.intp] = []

@@ -1,10 +1,11 @@
 """Run the lecture's sections in order and print the report (`python -m nncore`)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from types import ModuleType
-from typing import Sequence, TextIO
+from typing import ContextManager, Sequence, TextIO, cast
 
 import nncore as nc
 
@@ -80,12 +81,13 @@ def run_all(out: str | os.PathLike[str] | None = "nncore-out", quick: bool = Fal
                 f"core threads: {nc.get_num_threads()};  nncore {nc.__version__}")
         if ctx.plt is None:
             ctx.say(f"  pictures are skipped: {ctx.no_plot_reason} ({DEMO_HINT})")
-        for key in keys:
-            module = section_module(key)
-            ctx.section = key
-            t0 = time.perf_counter()
-            module.run(ctx)
-            ctx.timings[key] = time.perf_counter() - t0
+        with _figure_dpi(ctx):
+            for key in keys:
+                module = section_module(key)
+                ctx.section = key
+                t0 = time.perf_counter()
+                module.run(ctx)
+                ctx.timings[key] = time.perf_counter() - t0
         ctx.section = None
     finally:
         nc.set_num_threads(old_threads)
@@ -97,6 +99,13 @@ def run_all(out: str | os.PathLike[str] | None = "nncore-out", quick: bool = Fal
             f.write("\n".join(ctx.lines) + "\n")
     ctx.total_seconds = total
     return ctx
+
+
+def _figure_dpi(ctx: Context) -> ContextManager[object]:
+    """New figures at the pictures' dpi while the sections run (see Context.dpi)."""
+    if ctx.plt is None:
+        return contextlib.nullcontext()
+    return cast("ContextManager[object]", ctx.plt.rc_context({"figure.dpi": ctx.dpi}))
 
 
 def _summary(ctx: Context, keys: Sequence[str], total: float) -> None:
