@@ -124,8 +124,15 @@ class Context:
         bar = f"== {number}. {title} "
         self.say("", bar + "=" * max(4, 78 - len(bar)))
 
-    def sub(self, title: str) -> None:
-        self.say("", f"-- {title}")
+    def lead(self, line: str, de: str) -> None:
+        """A section's headline line (what it runs, printed under its heading): `line`, or
+        with lang "de" its German form `de`."""
+        self.say(de if self.lang == "de" else line)
+
+    def sub(self, title: str, de: str | None = None) -> None:
+        """A sub-headline: `title`, or with lang "de" its German form `de` (the slides'
+        words where a slide says it)."""
+        self.say("", f"-- {de if self.lang == 'de' and de else title}")
 
     def table(self, headers: Sequence[object], rows: Iterable[Iterable[object]],
               indent: str = "  ") -> None:

@@ -103,9 +103,13 @@ def run(ctx: Context) -> ActivationChoiceSummary:
     epochs = 60 if ctx.quick else 150
     seeds = (0,) if ctx.quick else (0, 1, 2)
     r = activation_choice(epochs=epochs, seeds=seeds)
-    ctx.say(f"  task: half-circles with noise {TASK['noise']}, {TASK['n_train']} training / "
-            f"{TASK['n_test']} test points; 2-32-32-1 network, sigmoid output, plain SGD lr "
-            f"{r['lr']}, batch {r['batch_size']}, {epochs} epochs, seeds {list(seeds)} (mean)")
+    ctx.lead(f"  task: half-circles with noise {TASK['noise']}, {TASK['n_train']} training / "
+             f"{TASK['n_test']} test points; 2-32-32-1 network, sigmoid output, plain SGD lr "
+             f"{r['lr']}, batch {r['batch_size']}, {epochs} epochs, seeds {list(seeds)} (mean)",
+             de=f"  Praktisches Vorgehen — Aufgabe: Halbkreise mit Rauschen {TASK['noise']}, "
+                f"{TASK['n_train']} Trainings- / {TASK['n_test']} Testpunkte; Netz 2-32-32-1, "
+                f"Sigmoid-Output, einfaches SGD lr {r['lr']}, Batch {r['batch_size']}, "
+                f"{epochs} Epochen, Seeds {list(seeds)} (Mittelwert)")
     ctx.table(["hidden activation", "final train acc", "test acc",
                f"epochs to {pct(r['target'])} train acc"],
               [(n, pct(a), pct(t), "not reached" if e is None else

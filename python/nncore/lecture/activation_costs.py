@@ -204,24 +204,36 @@ def run(ctx: Context) -> ActivationCostsSummary:
             + ", ".join(f"{n} {v:+.3f}" for n, v in gf["mean_h1"].items()))
     dr = dead_relus()
     ctx.sub("dead ReLU units after plain SGD with a growing learning rate (2-32-32-1, 50 "
-            "epochs): a unit that outputs 0 on every training point gets no gradient again")
+            "epochs): a unit that outputs 0 on every training point gets no gradient again",
+            de="Tote ReLU-Einheiten nach einfachem SGD mit wachsender Lernrate (2-32-32-1, 50 "
+               "Epochen): „Wenn Input klein: Flach → Kein Gradient“ — eine Einheit, die auf "
+               "jedem Trainingspunkt 0 ausgibt, bekommt keinen Gradienten mehr")
     ctx.table(["learning rate", "dead hidden units", "train acc"],
               [(f"{lr:g}", pct(d), pct(a)) for lr, d, a in dr["rows"]])
     grid = relu_grid(epochs=25 if ctx.quick else 50)
     ctx.sub(f"'Benutze ReLU, aber justiere die Lernrate und die Initialisierung': test "
             f"accuracy of the ReLU 2-32-32-1 network, plain SGD, "
-            f"{25 if ctx.quick else 50} epochs")
+            f"{25 if ctx.quick else 50} epochs",
+            de=f"„Benutze ReLU, aber justiere die Lernrate und die Initialisierung der "
+               f"Parameter“: Testgenauigkeit des ReLU-Netzes 2-32-32-1, einfaches SGD, "
+               f"{25 if ctx.quick else 50} Epochen")
     ctx.table(["init \\ learning rate"] + [f"{lr:g}" for lr in grid["lrs"]],
               [(init + (" (N(0, 0.01²))" if init == "normal" else ""),)
                + tuple(pct(a) for a in grid["test_acc"][init]) for init in grid["inits"]])
     ns = time_per_element(repeats=10 if ctx.quick else 30)
     ctx.sub("time per element in the core's forward pass (Dense(1, 256) + activation minus "
-            "the Dense alone, 256 rows, best of the repeats; noisy on a shared machine)")
+            "the Dense alone, 256 rows, best of the repeats; noisy on a shared machine)",
+            de="„exp() ist aufwändig zu berechnen“, ReLU „sehr effizient zu berechnen“: Zeit "
+               "pro Element im Vorwärtsdurchlauf des Kerns (Dense(1, 256) + Aktivierung minus "
+               "Dense allein, 256 Zeilen, bester von mehreren Läufen; auf einem geteilten "
+               "Rechner verrauscht)")
     ctx.table(["activation", "ns per element", "vs ReLU"],
               [(n, f"{v:.2f}", f"{v / ns['ReLU']:.1f}×" if ns["ReLU"] > 0 else "-")
                for n, v in ns.items()])
     pm = prelu_and_maxout(epochs=50 if ctx.quick else 150)
-    ctx.sub("PReLU (α learned) and Maxout trained like the others (Adam lr 0.01)")
+    ctx.sub("PReLU (α learned) and Maxout trained like the others (Adam lr 0.01)",
+            de="Erweiterung: Parametric Rectifier (PReLU), „Parameter α muss/kann gelernt "
+               "werden“, und Maxout, trainiert wie die anderen (Adam lr 0.01)")
     ctx.table(["network", "train acc", "test acc"],
               [(n, pct(a), pct(b)) for n, a, b in pm["rows"]])
     ctx.say(f"  PReLU α of the first hidden layer: {pm['prelu_alpha_init']:.3f} at init → "

@@ -124,7 +124,8 @@ def run(ctx: Context) -> ActivationsSummary:
             f"weights w′ differs by {r['single_layer_diff']:.1e}: the hidden layer adds nothing "
             "without a non-linearity")
     curves = activation_curves(np.array([-2.0, -0.5, 0.5, 2.0]))
-    ctx.sub("activations h(a) and derivatives h′(a) at a = −2, −0.5, 0.5, 2")
+    ctx.sub("activations h(a) and derivatives h′(a) at a = −2, −0.5, 0.5, 2",
+            de="Aktivierungsfunktionen h(a) und ihre Ableitungen h′(a) bei a = −2, −0.5, 0.5, 2")
     ctx.table(["activation", "h(−2)", "h(−0.5)", "h(0.5)", "h(2)", "h′(−2)", "h′(−0.5)",
                "h′(0.5)", "h′(2)"],
               [(name, *[f"{v:.3f}" for v in h], *[f"{v:.3f}" for v in d])

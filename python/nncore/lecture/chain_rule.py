@@ -186,7 +186,9 @@ def run(ctx: Context) -> ChainRuleSummary:
     ctx.say(f"  three layers (θ3 = 1.5), the slide's seven factors: "
             + " · ".join(f"{v:+.4f}" for _, v in s3["factors"])
             + f" = {s3['product']:+.10f};  core {s3['core']:+.10f}")
-    ctx.sub("'Etwas komplizierter': x ∈ ℝ³, y = g(x) = tanh(Ax) ∈ ℝ², z = f(y) = y1² + 3·y2")
+    ctx.sub("'Etwas komplizierter': x ∈ ℝ³, y = g(x) = tanh(Ax) ∈ ℝ², z = f(y) = y1² + 3·y2",
+            de="Etwas komplizierter: x ∈ ℝ³, y = g(x) = tanh(Ax) ∈ ℝ², z = f(y) = y1² + 3·y2 "
+               "— Jacobi-Matrix, Gradient")
     j = jacobian_example()
     ctx.say(f"  x = {_row(j['x'])},  y = {_row(j['y'])},  z = {j['z']:.6f}",
             "  Jacobian ∂y/∂x (row j, column i: ∂y_j/∂x_i = (1 − y_j²)·A_ji):",
@@ -198,7 +200,10 @@ def run(ctx: Context) -> ChainRuleSummary:
             f"{np.abs(j['grad_x'] - j['numeric']).max():.1e})")
     ctx.sub("the sum over paths: L = J + λ Σ W², so W reaches L through J and through the "
             "penalty; ∂L/∂W adds the contribution of each path (section 9's 2-3-1 network, "
-            "λ = 0.01)")
+            "λ = 0.01)",
+            de="Kettenregel, Summe über die Pfade: L = J + λ Σ W², W erreicht L über J und über "
+               "die Regularisierung; ∂L/∂W addiert den Beitrag jedes Pfades (das 2-3-1-Netz "
+               "aus Abschnitt 9, λ = 0.01)")
     ps = sum_over_paths()
     rows: list[tuple[str, str, str, str]] = []
     for p in ps:

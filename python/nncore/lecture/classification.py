@@ -2,9 +2,10 @@
 
 A 2-10-1 network (tanh hidden layer, sigmoid output: 41 parameters) and the slide's
 network exactly (σ hidden layer, σ output a² = θ²ᵀh¹ without a bias: "40 Parameter",
-`slide_network()`) on 100 training points of two interleaved half-circles, evaluated on 1000 held-out points; beside it linear regression
-(least squares on the 0/1 labels, class = [ŷ > 0.5]) and logistic regression,
-both nncore models without a hidden layer, fitted on the same data.
+`slide_network()`) on 100 training points of two interleaved half-circles,
+evaluated on 1000 held-out points; beside them linear regression (least squares
+on the 0/1 labels, class = [ŷ > 0.5]) and logistic regression, both nncore
+models without a hidden layer, fitted on the same data.
 `overfitting_curve()` answers the slide's "→ Overfitting?" by growing the
 hidden width.
 """
@@ -175,7 +176,9 @@ def run(ctx: Context) -> ClassificationSummary:
             f"{r['rows'][2][1]} parameters, training {pct(nn_train)}, test {pct(nn_test)}")
     widths = (1, 2, 3, 5, 10, 50) if ctx.quick else (1, 2, 3, 5, 10, 20, 50, 100, 200)
     oc = overfitting_curve(widths, data=r["data"], epochs=600 if ctx.quick else NN_EPOCHS)
-    ctx.sub("Overfitting? train vs test as the hidden width grows (same data, same training)")
+    ctx.sub("Overfitting? train vs test as the hidden width grows (same data, same training)",
+            de="→ Overfitting? Training und Test bei wachsender Breite der versteckten Schicht "
+               "(gleiche Daten, gleiches Training)")
     ctx.table(["hidden width", "parameters", "train acc", "test acc", "train BCE", "test BCE"],
               [(w, p, pct(a), pct(b), f"{c:.4f}", f"{d:.4f}") for w, p, a, b, c, d in
                zip(oc["widths"], oc["parameters"], oc["train_acc"], oc["test_acc"],

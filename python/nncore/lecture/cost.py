@@ -225,7 +225,10 @@ def run(ctx: Context) -> CostSummary:
             f"ratio {t['ratio']:.1f} (MAC count predicts ≈ "
             f"{(c['forward'] + c['backward']) / c['forward']:.1f})")
     ctx.sub("scaling: 'Kosten sind quadratisch in der Zahl der Neuronen pro Schicht, linear "
-            "in der Zahl der Schichten' — width sweep 64-w-w-10, depth sweep 64-256×L-10")
+            "in der Zahl der Schichten' — width sweep 64-w-w-10, depth sweep 64-256×L-10",
+            de="Daraus folgt: „Kosten sind linear in der Zahl der Schichten“, „Kosten sind "
+               "quadratisch in der Zahl der Neuronen pro Schicht“ — Breite 64-w-w-10, Tiefe "
+               "64-256×L-10")
     rows = scaling(ctx.quick)
     ctx.table(["architecture", "weights", "fwd MACs", "bwd MACs", "fwd µs/sample",
                "train µs/sample"],

@@ -92,9 +92,12 @@ def run(ctx: Context) -> DigitsSummary | None:
     epochs = 30 if ctx.quick else 40
     r = digits(epochs=epochs)
     m = r["model"]
-    ctx.say(f"  {r['n_train']} training / {r['n_test']} test images (stratified, seed 0), pixels "
-            f"standardised; network 64-128-64-10 ReLU/softmax, {m.num_parameters} parameters, "
-            f"Adam lr 1e-3, l2 1e-3, batch 32, {epochs} epochs")
+    ctx.lead(f"  {r['n_train']} training / {r['n_test']} test images (stratified, seed 0), "
+             f"pixels standardised; network 64-128-64-10 ReLU/softmax, {m.num_parameters} "
+             f"parameters, Adam lr 1e-3, l2 1e-3, batch 32, {epochs} epochs",
+             de=f"  {r['n_train']} Trainings- / {r['n_test']} Testbilder (nach Klassen geschichtet, "
+                f"Seed 0), Pixel standardisiert; tiefes Netz 64-128-64-10 ReLU/Softmax, "
+                f"{m.num_parameters} Parameter, Adam lr 1e-3, l2 1e-3, Batch 32, {epochs} Epochen")
     ctx.say(f"  train accuracy {pct(r['train_acc'])}, test accuracy {pct(r['test_acc'])}  "
             f"({'≥ 97 %' if r['test_acc'] >= 0.97 else 'BELOW 97 %'}); "
             f"{int((r['pred'] != r['y_test']).sum())} of {r['n_test']} test images wrong")

@@ -72,8 +72,11 @@ def run(ctx: Context) -> FeatureSpaceSummary:
     epochs = 500 if ctx.quick else NN_EPOCHS
     small = feature_space(3, epochs=epochs)
     full = feature_space(10, epochs=epochs)
-    ctx.say("  y = φ(x; θ)ᵀw + b: φ = the hidden layer (non-linear), then a linear model; "
-            f"section 3's network and training ({epochs} full-batch Adam epochs)")
+    ctx.lead("  y = φ(x; θ)ᵀw + b: φ = the hidden layer (non-linear), then a linear model; "
+             f"section 3's network and training ({epochs} full-batch Adam epochs)",
+             de="  Representation learning: y = φ(x; θ)ᵀw + b, φ = die versteckte Schicht "
+                "(nichtlinear), danach ein lineares Modell; Netz und Training aus Abschnitt 3 "
+                f"({epochs} Epochen Adam über alle Punkte)")
     ctx.table(["network", "points on the right side of the plane wᵀh + b = 0", "train acc",
                "test acc"],
               [(f"2-{r['hidden']}-1 (tanh)", pct(r["plane_acc"]), pct(r["train_acc"]),

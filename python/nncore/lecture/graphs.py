@@ -115,11 +115,20 @@ def _grad_rows(r: GraphResult) -> list[tuple[str, str, str, str, str]]:
     return rows
 
 
+# The sub-headlines with --lang de, in the slides' words ("Einfaches Beispiel",
+# "mit Regularisierung λ Σ wᵢ²", "Neuronales Netz").
+TITLES_DE = {"product": "Einfaches Beispiel: z = x·y  (x = 3, y = −2)",
+             "logistic": "Logistische Regression ŷ = σ(xᵀw + b), BCE, x = (1, 2), c = 1",
+             "linear": "Lineare Regression xᵀw mit Regularisierung λ Σ w², λ = 0.1, 3 Datenpunkte",
+             "network": "Neuronales Netz: model.graph eines 2-3-1-Netzes (tanh, Sigmoid, BCE, "
+                        "l2 = 0.01), 4 Punkte"}
+
+
 def run(ctx: Context) -> dict[str, GraphSummary]:
     ctx.heading(9, "Computational graphs: the lecture's examples and a real model's graph")
     results = {"product": product_graph(), "logistic": logistic_regression_graph(),
                "linear": linear_regression_graph(), "network": network_graph()}
-    titles = {"product": "z = x·y  (x = 3, y = −2)",
+    titles = {"product": "z = x·y  (x = 3, y = −2)",  # English; --lang de: TITLES_DE
               "logistic": "logistic regression ŷ = σ(xᵀw + b), BCE, x = (1, 2), c = 1",
               "linear": "linear regression xᵀw + λ Σ w², λ = 0.1, 3 samples",
               "network": "model.graph of a 2-3-1 network (tanh, sigmoid, BCE, l2 = 0.01), 4 points"}
@@ -127,7 +136,7 @@ def run(ctx: Context) -> dict[str, GraphSummary]:
     graphviz_noted = False   # say once that Graphviz is missing
     for key, r in results.items():
         g = r["graph"]
-        ctx.sub(titles[key])
+        ctx.sub(titles[key], de=TITLES_DE[key])
         if key == "network":
             ctx.say(*["  " + l for l in g.table().split("\n")])
         ctx.say("  chain rule, node by node (from the output back):")

@@ -172,7 +172,9 @@ def run(ctx: Context) -> LearningRateSummary:
     net = network_lr_curves()
     relu = network_lr_curves(lrs=(1000.0,), activation="relu")
     ctx.sub(f"the 2-D network of section 3 (2-10-1, tanh, sigmoid output, BCE), full-batch "
-            f"gradient descent, {net['epochs']} epochs, same initial weights")
+            f"gradient descent, {net['epochs']} epochs, same initial weights",
+            de=f"Das 2-D-Netz aus Abschnitt 3 (2-10-1, tanh, Sigmoid-Output, BCE), Gradient "
+               f"Descent über alle Punkte, {net['epochs']} Epochen, gleiche Startgewichte")
     ctx.table(["learning rate", "loss epoch 1", "loss epoch 10", "final loss", "max loss",
                "outcome"],
               [(f"{r['lr']:g}",) + _curve_cells(r) for r in net["runs"]]

@@ -168,7 +168,9 @@ def run(ctx: Context) -> LocalMinimaSummary:
                for s in studies])
     sv = stuck_vs_success()
     st, ok = sv["stuck"], sv["success"]
-    ctx.sub(f"a stuck run (seed {st['seed']}) beside a successful one (seed {ok['seed']})")
+    ctx.sub(f"a stuck run (seed {st['seed']}) beside a successful one (seed {ok['seed']})",
+            de=f"„Nicht konvex: viele lokale Optima“ — ein steckengebliebener Lauf (Seed "
+               f"{st['seed']}) neben einem erfolgreichen (Seed {ok['seed']})")
     X, y = xor_data()
     ctx.table(["x", "target", f"p stuck (seed {st['seed']})", "h stuck",
                f"p success (seed {ok['seed']})", "h success"],

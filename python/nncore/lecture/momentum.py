@@ -134,9 +134,12 @@ def run(ctx: Context) -> MomentumSummary:
             "  (nncore.Momentum, form 'ema'; γ = 0 is gradient descent)")
     dw = double_well_runs()
     glob, loc = dw["minima"]
+    f_glob, f_loc = float(double_well(np.array(glob))), float(double_well(np.array(loc)))
     ctx.sub(f"double well f(x) = (x² − 1)² + {TILT}x: global minimum x = {glob:.3f} "
-            f"(f = {float(double_well(np.array(glob))):.3f}), local minimum x = {loc:.3f} "
-            f"(f = {float(double_well(np.array(loc))):.3f})")
+            f"(f = {f_glob:.3f}), local minimum x = {loc:.3f} (f = {f_loc:.3f})",
+            de=f"Local Minima: Doppelmulde f(x) = (x² − 1)² + {TILT}x, globales Minimum "
+               f"x = {glob:.3f} (f = {f_glob:.3f}), lokales Minimum x = {loc:.3f} "
+               f"(f = {f_loc:.3f})")
     rows = []
     final: dict[float, tuple[float, float]] = {}
     for x0, gd, mo in dw["runs"]:
@@ -152,7 +155,10 @@ def run(ctx: Context) -> MomentumSummary:
             "barrier at x ≈ 0; from x₀ = 1.5 it does not — momentum is no guarantee")
     sd = saddle_runs()
     ctx.sub(f"saddle f(x, y) = x² − y² from ({sd['start'][0]:g}, {sd['start'][1]:g}), "
-            f"{sd['steps']} steps: when does |y| exceed 1 (escaped)?")
+            f"{sd['steps']} steps: when does |y| exceed 1 (escaped)?",
+            de=f"Saddle points: Sattel f(x, y) = x² − y² ab ({sd['start'][0]:g}, "
+               f"{sd['start'][1]:g}), {sd['steps']} Schritte: wann wird |y| größer als 1 "
+               "(entkommen)?")
     ctx.table(["method", "escaped at step", "x at that step", "stable along x (λ = 2)?"],
               [(r["label"], "-" if e is None else e,
                 "-" if e is None else f"{r['path'][e, 0]:+.3f}",

@@ -177,7 +177,11 @@ def run(ctx: Context) -> OptimizersSummary:
     v = valley_paths()
     ctx.sub(f"the valley: linear regression with 2 weights on features with correlation 0.95 "
             f"(loss surface J(w1, w2), minimum at w* = ({v['w_star'][0]:.3f}, {v['w_star'][1]:.3f})), "
-            f"{v['steps']} steps from ({v['start'][0]}, {v['start'][1]})")
+            f"{v['steps']} steps from ({v['start'][0]}, {v['start'][1]})",
+            de=f"Das Tal: lineare Regression mit 2 Gewichten auf Merkmalen mit Korrelation "
+               f"0.95 (Verlustfläche J(w1, w2), Minimum bei w* = ({v['w_star'][0]:.3f}, "
+               f"{v['w_star'][1]:.3f})), {v['steps']} Schritte ab ({v['start'][0]}, "
+               f"{v['start'][1]})")
     ctx.table(["optimizer", "J after 10 steps", f"J after {v['steps']} steps",
                "distance to w*"],
               [(l, f"{v['losses'][l][10]:.4f}", f"{v['losses'][l][-1]:.5f}",

@@ -1,7 +1,9 @@
 """Which slides of the lecture each section shows, with the slides' own (German) titles.
 
-`python -m nncore --lang de` prints these headings instead of the English ones (the
-numbers and tables stay as they are); docs/lecture-notes.md lists the same mapping.
+`python -m nncore --lang de` prints these headings instead of the English ones, and each
+section's sub-headlines (`Context.sub(..., de=...)`) and headline line (`Context.lead`) in
+German (the numbers and tables stay as they are); docs/lecture-notes.md lists the same
+mapping.
 """
 from __future__ import annotations
 

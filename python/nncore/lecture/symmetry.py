@@ -87,7 +87,11 @@ def run(ctx: Context) -> SymmetrySummary:
     ctx.heading(4, "Symmetric initialisation: identical hidden units stay identical")
     epochs = 150 if ctx.quick else 300
     r = symmetry_experiment(epochs)
-    ctx.say(f"  2-4-1 tanh network on the section-3 data, full-batch Adam (lr 0.05), {epochs} epochs")
+    ctx.lead(f"  2-4-1 tanh network on the section-3 data, full-batch Adam (lr 0.05), {epochs} "
+             "epochs",
+             de=f"  2-4-1-Netz mit tanh auf den Daten aus Abschnitt 3, Adam (lr 0.05) über alle "
+                f"Punkte, {epochs} Epochen: „Welche Gewichte nutzen wir?“ — alle gleich oder "
+                "zufällig")
     rows: list[tuple[str, str, str, str, str]] = []
     for name, label in (("constant", "constant 0.5 (all weights equal)"),
                         ("random", "random (Glorot uniform)")):

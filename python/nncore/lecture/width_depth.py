@@ -114,9 +114,15 @@ def run(ctx: Context) -> WidthDepthSummary:
     ctx.heading(14, "Width and depth: one wide hidden layer vs deeper nets, same parameters")
     r = (width_depth(budgets=(50, 400), seeds=(0, 1), epochs=600) if ctx.quick
          else width_depth())
-    ctx.say("  f(x) = sin(3x) + 0.5·sin(7x) on [−π, π], 256 training points, test MSE on 1000 "
-            f"fresh points; tanh layers, Adam lr 0.01, {r['epochs']} epochs, seeds "
-            f"{r['seeds']}; 'trained' = test MSE < {r['trained_below']}")
+    ctx.lead("  f(x) = sin(3x) + 0.5·sin(7x) on [−π, π], 256 training points, test MSE on 1000 "
+             f"fresh points; tanh layers, Adam lr 0.01, {r['epochs']} epochs, seeds "
+             f"{r['seeds']}; 'trained' = test MSE < {r['trained_below']}",
+             de="  Universal Approximation Theorem („ein hidden layer kann alle Funktionen "
+                "approximieren“) gegen „Tiefere neuronale Netze können mit weniger Parametern "
+                "bessere Modelle liefern … eventuell schwieriger zu optimieren“: f(x) = sin(3x) + 0.5·sin(7x) auf [−π, π], "
+                "256 Trainingspunkte, Test-MSE auf 1000 neuen Punkten; tanh-Schichten, Adam "
+                f"lr 0.01, {r['epochs']} Epochen, Seeds {r['seeds']}; „trainiert“ = Test-MSE "
+                f"< {r['trained_below']}")
     headers = ["parameters (budget)"] + [f"{d} hidden layer{'s' if d > 1 else ''}"
                                          for d in r["depths"]]
     rows = []

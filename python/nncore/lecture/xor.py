@@ -125,7 +125,10 @@ def run(ctx: Context) -> XorSummary:
 
     L = xor_learned()
     ctx.sub(f"XOR learned from random weights: 2-2-1, tanh hidden layer, sigmoid output, "
-            f"BCE, Adam lr 0.1, {L['epochs']} full-batch epochs, seed {L['seed']}")
+            f"BCE, Adam lr 0.1, {L['epochs']} full-batch epochs, seed {L['seed']}",
+            de=f"XOR aus zufälligen Startgewichten gelernt: 2-2-1, tanh in der versteckten "
+               f"Schicht, Sigmoid-Output, BCE, Adam lr 0.1, {L['epochs']} Epochen über alle "
+               f"Punkte, Seed {L['seed']}")
     ctx.table(["x", "p(y=1)", "predicted", "target", "hidden h = tanh(xW + c)"],
               [(str(x.astype(int).tolist()), f"{p:.3f}", int(pr), int(t),
                 "[" + ", ".join(f"{v:+.3f}" for v in hh) + "]")
