@@ -31,8 +31,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                    help="threads for the C++ core (default 1: the networks are small)")
     p.add_argument("--list", action="store_true", help="list the sections and exit")
     p.add_argument("--lang", choices=("en", "de"), default="en",
-                   help="language of the section headings: en, or de as the slides title "
-                        "them (default en)")
+                   help="language of the section headings and sub-headlines: en, or de "
+                        "as the slides say them (default en)")
     p.add_argument("--version", action="version", version=f"nncore {__version__}")
     p.add_argument("--config", action="store_true",
                    help="print the build (compiler, OpenMP, SIMD paths, threads) and exit")
