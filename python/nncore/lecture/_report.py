@@ -177,18 +177,24 @@ class Context:
         folder = self._folder("save")
         os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, filename)
-        # The tight box from the figure's own renderer: text laid out by the section's
-        # tight_layout() at this dpi is measured again from its cache, where
-        # bbox_inches="tight" would lay every label out once more on a renderer of its own
-        # (a third of the walkthrough's drawing time). Padded like savefig's pad_inches.
         # fig.tight_layout() leaves a do-nothing placeholder layout engine behind, and
         # savefig lays a figure with any engine out once more before drawing it.
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.layout_engine import PlaceHolderLayoutEngine
         if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
             fig.set_layout_engine(None)
         fig.set_dpi(self.dpi)
-        box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.1)
-        fig.savefig(path, dpi=self.dpi, bbox_inches=box)
+        # The tight box from the figure's own renderer: text laid out by the section's
+        # tight_layout() at this dpi is measured again from its cache, where
+        # bbox_inches="tight" would lay every label out once more on a renderer of its own
+        # (a third of the walkthrough's drawing time). Padded like savefig's pad_inches.
+        canvas = fig.canvas
+        if isinstance(canvas, FigureCanvasAgg):   # get_pyplot() chose Agg
+            renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
+            box = fig.get_tightbbox(renderer).padded(0.1)
+            fig.savefig(path, dpi=self.dpi, bbox_inches=box)
+        else:
+            fig.savefig(path, dpi=self.dpi, bbox_inches="tight")
         plt.close(fig)
         self.pictures.append((self.section, path, what))
         self.say(f"  picture: {path}  ({what})")
