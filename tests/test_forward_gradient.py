@@ -36,6 +36,8 @@ CASES = [
      np.c_[Y1, X[:, 2]], dict(loss="mse_mean", l2=1e-2)),
     ("prelu-shared-maxout-first", lambda M: [M.Maxout(3, 4, k=2), M.PReLU(1), M.Dense(4, 1),
                                              M.Sigmoid()], Y1, dict(l1=1e-3)),
+    ("dense-without-bias", lambda M: [M.Dense(3, 6, bias=False), M.Sigmoid(),
+                                      M.Dense(6, 1, bias=False), M.Sigmoid()], Y1, {}),
 ]
 
 

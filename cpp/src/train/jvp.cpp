@@ -76,7 +76,7 @@ double loss_directional_derivative(Network<T>& net, const T* X, Index rows, cons
     switch (s.kind) {
       case LayerKind::Dense:
         affine_tangent(x, xdot, theta + L.w_off, v + L.w_off, rows, s.in, s.out, s.out, cur, s.out);
-        add_bias(cur, v + L.b_off, rows, s.out);
+        if (L.b_size) add_bias(cur, v + L.b_off, rows, s.out);  // none for Dense(bias=False)
         break;
       case LayerKind::Maxout: {
         const Index kw = s.k * s.out;

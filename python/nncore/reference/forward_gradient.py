@@ -61,7 +61,7 @@ def layer_tangent(layer: ReferenceLayer, x: FloatArray, xdot: Optional[FloatArra
     data) and its parameters' tangents, after its forward(x) ran."""
     if isinstance(layer, Dense):
         a = x @ pdot["W"] if xdot is None else xdot @ layer.W + x @ pdot["W"]
-        return a + pdot["b"]
+        return a + pdot["b"] if "b" in pdot else a   # Dense(bias=False): no ḃ
     if isinstance(layer, Maxout):
         pieces = [(x @ pdot["W"][j] if xdot is None else xdot @ layer.W[j] + x @ pdot["W"][j])
                   + pdot["b"][j] for j in range(layer.k)]
