@@ -207,13 +207,18 @@ def run(ctx: Context) -> AlternativesSummary:
             "apart).")
     variance = estimate_variance(tangents=50 if ctx.quick else 200)
     ctx.sub("why forward gradients get worse as networks grow: one estimate (k = 1) "
-            "around the backprop gradient, 2-H-1 network at its initial weights")
+            "around the backprop gradient, 2-H-1 network at its initial weights",
+            de="Warum Forward-Gradienten mit der Größe des Netzes schlechter werden: eine "
+               "Schätzung (k = 1) um den Backpropagation-Gradienten, 2-H-1-Netz bei seinen "
+               "Startgewichten")
     ctx.table(["hidden", "P", "E‖g − ∇L‖²/‖∇L‖²", "theory P + 1", "E[cos(g, ∇L)]"],
               [(v["hidden"], v["parameters"], f"{v['relative_variance']:.1f}",
                 f"{v['theory']:.0f}", f"{v['mean_cosine']:.3f}") for v in variance])
     ctx.say("  the noise grows like P: k tangents divide it by k, so keeping the quality "
             "costs k ∝ P forward-mode passes — about P times the work of one backward pass")
-    ctx.sub("references on the slide")
+    ctx.sub("references on the slide",
+            de="„Es gibt Alternativen für Backpropagation (oft durch Biologie motiviert)“: die "
+               "Quellen auf der Folie")
     for ref in REFERENCES:
         ctx.say(f"  - {ref}")
     ctx.say(f"  {CONCLUSION}")
