@@ -168,7 +168,7 @@ const T* Network<T>::run_forward(const T* X, Index rows, bool keep) {
     const T* b = params_.data() + L.b_off;
     switch (s.kind) {
       case LayerKind::Dense:
-        if (i + 1 < count && layers_[i + 1].spec.kind == LayerKind::Softmax) {
+        if (L.b_size && i + 1 < count && layers_[i + 1].spec.kind == LayerKind::Softmax) {
           // Inference: softmax in place (row by row, the same arithmetic), since the
           // other buffer holds `in`, which other blocks are still reading.
           T* h = keep ? acts_.data() + cap_ * layers_[i + 1].act_off : out;

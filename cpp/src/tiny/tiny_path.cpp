@@ -176,8 +176,9 @@ std::uint64_t calls() { return g_calls.load(std::memory_order_relaxed); }
 template <class T>
 std::shared_ptr<Path<T>> Path<T>::make(Network<T>& net) {
   if (net.num_params() > kMaxParams) return nullptr;
-  for (const Layer& L : net.layers())
-    if (!takes_layer(L.spec.kind)) return nullptr;
+  for (const Layer& L : net.layers())  // (its Dense blocks always add and learn a bias)
+    if (!takes_layer(L.spec.kind) || (L.spec.kind == LayerKind::Dense && !L.b_size))
+      return nullptr;
   return std::make_shared<Path<T>>(net);
 }
 
