@@ -102,7 +102,8 @@ void bind_one(py::module_& m, const char* name) {
       }, py::arg("X").noconvert())
       .def("loss_and_grad", [](Net& n, CArray<T> X, std::optional<CArray<T>> Y,
                                std::optional<CArray<std::int64_t>> labels, LossKind loss, double l1,
-                               double l2, bool want_grad, std::optional<CArray<T>> w) {
+                               double l2, bool want_grad, std::optional<CArray<T>> w,
+                               std::uint64_t dropout_seed, std::optional<std::uint64_t> dropout_step) {
         expect_shape(X, X.ndim() == 2 ? X.shape(0) : -1, n.n_in(), "loss_and_grad: X");
         const Index rows = X.shape(0);
         if (rows < 1) throw std::invalid_argument("loss_and_grad: X has no rows");
@@ -138,13 +139,18 @@ void bind_one(py::module_& m, const char* name) {
         {
           py::gil_scoped_release nogil;
           std::lock_guard<std::recursive_mutex> lock(n.mutex());
+          nncore::DropoutKey key;  // masks of rows 0..rows-1 at that step, if given
+          key.on = bool(dropout_step), key.seed = dropout_seed;
+          key.step = dropout_step.value_or(0);
+          const nncore::DropoutScope<T> masks(n, key);
           done = n.loss_and_grad_chunked(x, rows, loss, t, l1, l2, &value, g, poll.fn());
         }
         if (!done) throw py::error_already_set();  // Ctrl-C: KeyboardInterrupt
         return py::make_tuple(value, grad);
       }, py::arg("X").noconvert(), py::arg("Y").noconvert(), py::arg("labels").noconvert(),
          py::arg("loss"), py::arg("l1"), py::arg("l2"), py::arg("want_grad"),
-         py::arg("w").noconvert() = py::none());
+         py::arg("w").noconvert() = py::none(), py::arg("dropout_seed") = 0,
+         py::arg("dropout_step") = py::none());
 }
 
 }  // namespace

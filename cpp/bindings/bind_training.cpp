@@ -296,6 +296,7 @@ void bind_training(py::module_& m) {
       .def_readwrite("batch_size", &FitConfig::batch_size)
       .def_readwrite("shuffle", &FitConfig::shuffle)
       .def_readwrite("seed", &FitConfig::seed)
+      .def_readwrite("dropout_seed", &FitConfig::dropout_seed)
       .def_readwrite("first_epoch", &FitConfig::first_epoch)
       .def_readwrite("lr", &FitConfig::lr)
       .def_readwrite("clip_norm", &FitConfig::clip_norm)

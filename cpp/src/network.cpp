@@ -29,6 +29,7 @@ const char* layer_name(LayerKind kind) {
     case LayerKind::Step: return "Step";
     case LayerKind::Softmax: return "Softmax";
     case LayerKind::Exp: return "Exp";
+    case LayerKind::Dropout: return "Dropout";
   }
   return "?";
 }
@@ -82,7 +83,7 @@ Network<T>::Network(const std::vector<LayerSpec>& specs) {
     L.spec = specs[i];
     LayerSpec& s = L.spec;
     const bool affine = s.kind == LayerKind::Dense || s.kind == LayerKind::Maxout;
-    if (int(s.kind) < 0 || int(s.kind) > int(LayerKind::Exp))
+    if (int(s.kind) < 0 || int(s.kind) > int(LayerKind::Dropout))
       throw std::invalid_argument("Network: unknown layer kind " + std::to_string(int(s.kind)));
     if (i == 0 && !affine)
       throw std::invalid_argument("Network: the first layer must be Dense or Maxout");
@@ -93,6 +94,10 @@ Network<T>::Network(const std::vector<LayerSpec>& specs) {
     if (!s.bias && s.kind != LayerKind::Dense)
       throw std::invalid_argument("Network: layer " + std::to_string(i) + " (" +
                                   layer_name(s.kind) + ") cannot drop its bias (only Dense can)");
+    if (s.kind == LayerKind::Dropout && !(s.hyper >= 0.0 && s.hyper < 1.0))
+      throw std::invalid_argument("Network: layer " + std::to_string(i) +
+                                  " (Dropout) needs a drop probability p in [0, 1), got " +
+                                  std::to_string(s.hyper));
     if (s.kind == LayerKind::Softmax && i + 1 != specs.size())
       throw std::invalid_argument("Network: Softmax may only be the last layer");
     if (affine) {
@@ -227,6 +232,12 @@ const T* Network<T>::run_forward(const T* X, Index rows, bool keep) {
       case LayerKind::Softmax:
         softmax_forward(in, out, rows, s.out);
         break;
+      case LayerKind::Dropout:
+        // Identity unless a training pass set the key; inference skips the copy.
+        if (keep && dropout_.on) dropout_forward(dropout_, i, s.hyper, in, out, rows, s.out);
+        else if (keep) std::copy(in, in + rows * s.out, out);
+        else continue;
+        break;
       default:
         activation_forward(s.kind, T(s.hyper), in, out, rows * s.out);
     }
@@ -333,7 +344,13 @@ bool Network<T>::loss_and_grad_chunked(const T* X, Index rows, LossKind loss, Ta
     if (t.labels) t.labels += r0;
     if (t.w) t.w += r0;
     const double share = total > 0.0 ? weight_of(r0, m) / total : 0.0;
-    sum += share * loss_and_grad(X + r0 * n_in(), m, loss, t, 0.0, 0.0, grad != nullptr);
+    // Dropout masks stay keyed by the row's place in X, whatever chunk it falls in.
+    const DropoutKey whole = dropout_;
+    if (whole.on && !whole.ids) dropout_.row0 = whole.row0 + r0;
+    const double chunk_value = loss_and_grad(X + r0 * n_in(), m, loss, t, 0.0, 0.0,
+                                             grad != nullptr);
+    dropout_ = whole;
+    sum += share * chunk_value;
     if (grad) {
       const T s = T(share);
       if (r0 == 0)

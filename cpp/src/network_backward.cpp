@@ -63,6 +63,9 @@ void Network<T>::backward(const T* X, Index rows, Index start, T* delta, Fused* 
       case LayerKind::Softmax:
         softmax_backward(out, delta, delta, rows, s.out);
         break;
+      case LayerKind::Dropout:  // off: the identity, δ passes unchanged
+        if (dropout_.on) dropout_backward(dropout_, i, s.hyper, delta, delta, rows, s.out);
+        break;
       default:
         if (i > 0 && layers_[i - 1].spec.kind == LayerKind::Dense && layers_[i - 1].b_size) {
           // δa = σ'(a)·δh and the Dense layer's ∂b = Σ_rows δa in one pass

@@ -94,7 +94,8 @@ class FitLoop {
       const Index m = std::min(bs_, n - b0);
       const Batch<T> b = batches_.get(b0, m);
       double loss = 0.0;
-      const StepResult r = step_on_batch(net_, b.X, b.y, m, cfg_, opt_, st_, lr_, &loss, &est_);
+      const StepResult r = step_on_batch(net_, b.X, b.y, m, cfg_, opt_, st_, lr_, &loss, &est_,
+                                         b.ids, b.row0);
       if (r != StepResult::Ok) {
         // Back to the last finite weights: untouched on a bad loss; on an
         // overflowing update, those at the start of this epoch.

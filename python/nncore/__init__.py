@@ -16,8 +16,8 @@ from ._version import __version__ as __version__  # re-exported (not in __all__)
 from .gradcheck import check_gradients
 from .callbacks import Callback, CSVLogger, EarlyStopping, ModelCheckpoint
 from .history import History
-from .layers import (ELU, Dense, Exp, Identity, LeakyReLU, Maxout, PReLU, ReLU, Sigmoid, Softmax,
-                     Step, Tanh)
+from .layers import (ELU, Dense, Dropout, Exp, Identity, LeakyReLU, Maxout, PReLU, ReLU,
+                     Sigmoid, Softmax, Step, Tanh)
 from .optim import SGD, Adam, Momentum, Optimizer, RMSprop
 from .schedules import (CosineDecay, ExponentialDecay, ReduceOnPlateau, Schedule,
                         StepDecay)
@@ -51,7 +51,7 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "Sequential", "Dense", "Maxout", "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
-    "PReLU", "ELU", "Step", "Softmax", "Exp", "check_gradients", "init", "reference",
+    "PReLU", "ELU", "Step", "Softmax", "Exp", "Dropout", "check_gradients", "init", "reference",
     "set_num_threads", "get_num_threads", "load", "Optimizer", "SGD", "Momentum", "RMSprop",
     "Adam", "Schedule", "StepDecay", "ExponentialDecay", "CosineDecay", "ReduceOnPlateau",
     "EarlyStopping", "ModelCheckpoint", "CSVLogger", "Callback", "History", "from_torch", "from_sklearn", "show_config", "SerialBuildWarning",

@@ -19,8 +19,8 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from . import init as _init
 from . import convert, io, summary
-from .checks import (FloatArray, LabelArray, check_loss, check_penalty, check_sample_weight,
-                     check_X, check_y)
+from .checks import (FloatArray, LabelArray, boolean, check_loss, check_penalty,
+                     check_sample_weight, check_X, check_y)
 from .checks import seed as check_seed
 from .graph import build_graph
 from .layers import KINDS, LAYERS, Layer
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from .optim import Optimizer, OptimizerState
 
 _Model = TypeVar("_Model", bound="ModelBase")
+# A training pass's Dropout key: (optimizer step t, dataset row of every batch row).
+DropoutPass = tuple[int, NDArray[np.int64]]
 
 
 class ModelBase:
@@ -93,8 +95,11 @@ class ModelBase:
 
     def _loss_and_grad(self, X: FloatArray, Y: Optional[FloatArray], labels: Optional[LabelArray],
                        loss: str, l1: float, l2: float, want_grad: bool,
-                       w: Optional[FloatArray] = None) -> tuple[float, Optional[FloatArray]]:
-        """Return (loss value, flat gradient array or None); w: sample weights or None."""
+                       w: Optional[FloatArray] = None,
+                       dropout: Optional[DropoutPass] = None
+                       ) -> tuple[float, Optional[FloatArray]]:
+        """Return (loss value, flat gradient array or None); w: sample weights or None;
+        dropout: None (Dropout is the identity) or the masks' (step, row ids)."""
         raise NotImplementedError
 
     def _trace(self, X: FloatArray) -> list[FloatArray]:
@@ -222,21 +227,37 @@ class ModelBase:
         """Outputs of every layer for X: [h^1, h^2, ...] (for teaching and plots)."""
         return self._trace(self._check_X(X, "forward_trace"))
 
+    def _dropout_pass(self, training: object, n: int, fn: str) -> Optional[DropoutPass]:
+        """training=True: the Dropout masks of the next optimizer step (t + 1 of the last
+        optimizer used) for rows 0..n−1, those a train_step on this batch would draw."""
+        if not boolean(training, fn, "training"):
+            return None
+        t = self._opt["t"] if self._opt is not None else 0
+        return t + 1, np.arange(n, dtype=np.int64)
+
     def loss(self, X: ArrayLike, y: ArrayLike, loss: str = "mse", l1: float = 0.0,
-             l2: float = 0.0, sample_weight: Optional[ArrayLike] = None) -> float:
-        """L = mean loss over the batch (weighted: Σ wᵢ·lossᵢ / Σ w) + penalty (docs/design.md)."""
+             l2: float = 0.0, sample_weight: Optional[ArrayLike] = None,
+             training: bool = False) -> float:
+        """L = mean loss over the batch (weighted: Σ wᵢ·lossᵢ / Σ w) + penalty (docs/design.md).
+
+        training=False (default): Dropout layers are the identity, as in predict and
+        evaluate. training=True: they drop units with the masks the next train_step on
+        this batch would draw (nncore.layers.Dropout), fixed for repeated calls until a
+        step is taken, so central differences see one smooth function."""
         args = self._check_targets(X, y, loss, l1, l2, "loss")
         w = check_sample_weight(sample_weight, args[0].shape[0], self.dtype, "loss")
-        return float(self._loss_and_grad(*args, want_grad=False, w=w)[0])
+        dropout = self._dropout_pass(training, args[0].shape[0], "loss")
+        return float(self._loss_and_grad(*args, want_grad=False, w=w, dropout=dropout)[0])
 
     def loss_and_grad(self, X: ArrayLike, y: ArrayLike, loss: str = "mse", l1: float = 0.0,
-                      l2: float = 0.0, sample_weight: Optional[ArrayLike] = None
-                      ) -> tuple[float, dict[str, FloatArray]]:
-        """(L, {name: ∂L/∂θ}) by backpropagation; sample_weight as in `loss`."""
+                      l2: float = 0.0, sample_weight: Optional[ArrayLike] = None,
+                      training: bool = False) -> tuple[float, dict[str, FloatArray]]:
+        """(L, {name: ∂L/∂θ}) by backpropagation; sample_weight and training as in `loss`."""
         args = self._check_targets(X, y, loss, l1, l2, "loss_and_grad")
         w = check_sample_weight(sample_weight, args[0].shape[0], self.dtype, "loss_and_grad")
         self._check_differentiable("loss_and_grad")
-        value, flat = self._loss_and_grad(*args, want_grad=True, w=w)
+        dropout = self._dropout_pass(training, args[0].shape[0], "loss_and_grad")
+        value, flat = self._loss_and_grad(*args, want_grad=True, w=w, dropout=dropout)
         assert flat is not None  # want_grad=True always returns the gradient
         if not (np.isfinite(value) and np.isfinite(flat).all()):
             # Finite weights and inputs (both checked): the arithmetic overflowed.

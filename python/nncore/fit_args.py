@@ -305,6 +305,14 @@ def check_fit_arguments(
         epsilon: Optional[float] = None) -> FitArguments:
     """Validate every argument of fit once; errors name `fn` and the argument."""
     estimator = check_gradient(gradient, tangents, epsilon, fn)
+    if estimator.kind != "backprop":
+        dropping = [i for i, layer in enumerate(model.layers)
+                    if layer.kind == "dropout" and getattr(layer, "p", 0.0) > 0]
+        if dropping:
+            # the estimators' forward passes do not draw Dropout masks (yet): refuse rather
+            # than silently train a different network
+            raise ValueError(f"{fn}: gradient={gradient!r} does not support Dropout (layer "
+                             f"{dropping[0]}); use gradient='backprop', or Dropout(p=0)")
     loss = default_loss(model) if loss is None else loss
     X, Y, labels, loss, l1, l2 = model._check_targets(X, y, loss, l1, l2, fn)
     w = check_sample_weight(sample_weight, X.shape[0], model.dtype, fn)

@@ -251,9 +251,43 @@ class Exp(Activation):
     kind = "exp"
 
 
+class Dropout(Layer):
+    """Inverted dropout: while training, h = x·m/(1 − p) with each mᵢⱼ ∈ {0, 1} kept
+    with probability 1 − p; at inference (predict, evaluate) h = x.
+
+    Training means `fit` and `train_step`, and `loss`/`loss_and_grad` with
+    `training=True`. The mask of sample i (its row in the data given to fit, or in
+    X for train_step and loss_and_grad), unit j, at optimizer step t is a pure
+    function of (model seed, t, layer index, i, j): a counter-based hash (SplitMix64's
+    mixer in a chain, docs/design.md "Dropout"), so it does not depend on the thread
+    count or on how a batch is split, and `nncore.reference` draws the same masks.
+    p = 0 is the identity; p must be in [0, 1) (PyTorch `nn.Dropout(p)`, Keras
+    `Dropout(rate)`).
+    """
+
+    kind = "dropout"
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        value = real(p, "Dropout", "p")
+        if not 0 <= value < 1:
+            raise ValueError(f"Dropout: p (the probability of dropping a unit) must be in "
+                             f"[0, 1), got {p!r}")
+        self.p = value
+
+    def hyper(self) -> float:
+        return self.p
+
+    def get_config(self) -> dict[str, object]:
+        return {"p": self.p}
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"
+
+
 ACTIVATIONS = {cls.kind: cls for cls in
                (Identity, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, Step, Softmax, Exp)}
 # Every layer by class name: the only classes a model file may name.
-LAYERS = {cls.__name__: cls for cls in (Dense, Maxout, *ACTIVATIONS.values())}
+LAYERS = {cls.__name__: cls for cls in (Dense, Maxout, *ACTIVATIONS.values(), Dropout)}
 # Every kind the models compute (a kernel in the core, a twin in the reference).
 KINDS = frozenset(cls.kind for cls in LAYERS.values())

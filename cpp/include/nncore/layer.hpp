@@ -19,6 +19,7 @@ struct EnumName {
 
 enum class LayerKind : int {
   Dense, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, Maxout, Step, Softmax, Exp,
+  Dropout,  // last: codes of older kinds stay as they were
 };
 inline constexpr EnumName<LayerKind> kLayerKindNames[] = {
     {"dense", LayerKind::Dense},   {"identity", LayerKind::Identity},
@@ -27,6 +28,7 @@ inline constexpr EnumName<LayerKind> kLayerKindNames[] = {
     {"prelu", LayerKind::PReLU},   {"elu", LayerKind::ELU},
     {"maxout", LayerKind::Maxout}, {"step", LayerKind::Step},
     {"softmax", LayerKind::Softmax}, {"exp", LayerKind::Exp},
+    {"dropout", LayerKind::Dropout},
 };
 
 enum class LossKind : int { MSE, MSEMean, BCE, CE, Poisson };
@@ -40,7 +42,7 @@ struct LayerSpec {
   LayerKind kind;
   Index in = 0, out = 0;  // widths (activations: in == out)
   Index k = 1;            // Maxout pieces
-  double hyper = 0.0;     // LeakyReLU slope, ELU alpha
+  double hyper = 0.0;     // LeakyReLU slope, ELU alpha, Dropout p
   Index n_alpha = 0;      // PReLU: 1 (shared) or out (per unit)
   bool bias = true;       // Dense: false leaves b out of the arena (a = θᵀx, as on the slides)
 };

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "nncore/dropout.hpp"
 #include "nncore/layer.hpp"
 #include "nncore/losses.hpp"
 #include "nncore/optim.hpp"
@@ -94,6 +95,12 @@ class Network {
                      double l2, const OptimizerUpdate<T>& update, T* m, T* v,
                      bool* finite_update);
 
+  // Dropout layers mask their units in the forward/backward passes that follow
+  // (training: loss_and_grad, train_batch) until the key is switched off again;
+  // predict never masks. The trainer sets the key per batch (DropoutScope).
+  void set_dropout(const DropoutKey& key) { dropout_ = key; }
+  const DropoutKey& dropout() const { return dropout_; }
+
   // Whether the loss starts from the logits of the last layer (BCE+Sigmoid, CE+Softmax).
   bool fused_with(LossKind loss) const;
   // Throws std::invalid_argument naming the first layer without a gradient.
@@ -128,7 +135,18 @@ class Network {
   std::vector<T> infer_a_, infer_b_, infer_scratch_;
   std::vector<std::int32_t> infer_idx_;
   std::vector<std::uint8_t> weight_mask_;
+  DropoutKey dropout_;  // off unless a training pass switched it on
   std::recursive_mutex mutex_;
+};
+
+// Switches a network's dropout masks on for one scope (a training pass) and off after.
+template <class T>
+struct DropoutScope {
+  Network<T>& net;
+  DropoutScope(Network<T>& n, const DropoutKey& key) : net(n) { net.set_dropout(key); }
+  ~DropoutScope() { net.set_dropout(DropoutKey{}); }
+  DropoutScope(const DropoutScope&) = delete;
+  DropoutScope& operator=(const DropoutScope&) = delete;
 };
 
 }  // namespace nncore

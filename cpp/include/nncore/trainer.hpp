@@ -47,6 +47,7 @@ struct FitConfig {
   Index epochs = 1, batch_size = 32;
   bool shuffle = true;
   std::uint64_t seed = 0;
+  std::uint64_t dropout_seed = 0;  // Dropout masks: (dropout_seed, step t, layer, row, unit)
   Index first_epoch = 0;     // global epoch count at the start (continued training)
   double lr = 0.01;          // base learning rate
   double clip_norm = 0.0;    // 0: off

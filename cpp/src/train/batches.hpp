@@ -17,6 +17,8 @@ template <class T>
 struct Batch {
   const T* X = nullptr;
   Targets<T> y;
+  const Index* ids = nullptr;  // dataset row of each batch row (gathered), else row0 + r
+  Index row0 = 0;
 };
 
 // Targets of rows [r0, ...) of y (rows of `width` values, or labels; weights too).
@@ -51,7 +53,7 @@ class BatchSource {
 
   // Rows [b0, b0 + m) of this epoch's order.
   Batch<T> get(Index b0, Index m) {
-    if (!gather_) return {data_.X + b0 * in_, offset_targets(data_.y, b0, width_)};
+    if (!gather_) return {data_.X + b0 * in_, offset_targets(data_.y, b0, width_), nullptr, b0};
     const Dataset<T>& d = data_;
     // A copy per row: the result does not depend on the thread count.
     const Index pieces = worth_threads(m * in_) ? (m + 7) / 8 : 1;  // 8-row pieces
@@ -69,6 +71,7 @@ class BatchSource {
     if (d.y.labels) b.y.labels = labels_.data();
     else b.y.Y = Y_.data();
     if (d.y.w) b.y.w = w_.data();
+    b.ids = perm_.data() + b0;
     return b;
   }
 

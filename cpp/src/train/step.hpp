@@ -28,10 +28,17 @@ double weight_sum(const T* w, Index rows) {
 // BadUpdate: the update produced a non-finite θ; the caller restores θ, m, v.
 // With cfg.gradient forward/perturbation, `est` estimates the gradient from
 // forward passes (tangents numbered by the step count t) in place of backprop.
+// ids/row0: the dataset rows of the batch (DropoutKey), whose masks are drawn for
+// step t + 1, the step about to be taken.
 template <class T>
 StepResult step_on_batch(Network<T>& net, const T* X, Targets<T> y, Index rows,
                          const FitConfig& cfg, const OptimizerConfig& opt, OptimizerState<T>& st,
-                         double lr, double* loss, GradientEstimator<T>* est = nullptr) {
+                         double lr, double* loss, GradientEstimator<T>* est = nullptr,
+                         const Index* ids = nullptr, Index row0 = 0) {
+  DropoutKey key;
+  key.on = true, key.seed = cfg.dropout_seed, key.step = std::uint64_t(st.t + 1);
+  key.ids = ids, key.row0 = row0;
+  const DropoutScope<T> masks(net, key);
   double l1 = cfg.l1, l2 = cfg.l2;
   if (cfg.penalty_per_weight) {  // a batch of zero weight has no loss and no penalty
     const double ws = weight_sum(y.w, rows);

@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike
 from .. import io, onnx_export
 from .._core import LayerKind, LayerSpec, LossKind, Network32, Network64, all_finite
 from . import training
-from .._base import ModelBase
+from .._base import DropoutPass, ModelBase
 from ..checks import FloatArray, LabelArray
 from ..fit_args import StoppingSpec
 from ..history import History
@@ -70,10 +70,14 @@ class Sequential(ModelBase):
 
     def _loss_and_grad(self, X: FloatArray, Y: Optional[FloatArray], labels: Optional[LabelArray],
                        loss: str, l1: float, l2: float, want_grad: bool,
-                       w: Optional[FloatArray] = None) -> tuple[float, Optional[FloatArray]]:
-        # (value, a copy of the gradient arena taken under the core's lock)
+                       w: Optional[FloatArray] = None,
+                       dropout: Optional[DropoutPass] = None
+                       ) -> tuple[float, Optional[FloatArray]]:
+        # (value, a copy of the gradient arena taken under the core's lock). The core
+        # draws masks for rows 0..n−1 (the only row ids _dropout_pass hands out).
+        step = None if dropout is None else dropout[0]
         value, grad = self._net.loss_and_grad(X, Y, labels, LossKind.__members__[loss], l1, l2,
-                                              want_grad, w)
+                                              want_grad, w, self.seed, step)
         return float(value), grad
 
     # -- training (python/nncore/training.py; the loop runs in C++) ---------------

@@ -55,6 +55,7 @@ def schedule_config(s: Optional[Schedule]) -> ScheduleConfig:
 def _fit_config(model: Sequential, loss: str, l1: float, l2: float) -> FitConfig:
     c = FitConfig()
     c.loss, c.l1, c.l2 = LossKind.__members__[loss], l1, l2
+    c.dropout_seed = model.seed  # Dropout masks: (model seed, step t, layer, row, unit)
     return c
 
 

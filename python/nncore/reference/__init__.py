@@ -19,8 +19,8 @@ argument checks) come from nncore's ground floor and are re-exported here.
 Nothing here needs the compiled core: `import nncore.reference` works
 without it.
 """
-from .layers import (ELU, Dense, Exp, Identity, LeakyReLU, Maxout, PReLU, ReLU, Sigmoid, Softmax,
-                     Step, Tanh)
+from .layers import (ELU, Dense, Dropout, Exp, Identity, LeakyReLU, Maxout, PReLU, ReLU,
+                     Sigmoid, Softmax, Step, Tanh)
 from ..history import History
 from ..optim import SGD, Adam, Momentum, Optimizer, RMSprop
 from ..schedules import CosineDecay, ExponentialDecay, ReduceOnPlateau, Schedule, StepDecay
@@ -28,7 +28,7 @@ from .model import Sequential
 
 __all__ = [
     "Sequential", "Dense", "Maxout", "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
-    "PReLU", "ELU", "Step", "Softmax", "Exp",
+    "PReLU", "ELU", "Step", "Softmax", "Exp", "Dropout",
     "Optimizer", "SGD", "Momentum", "RMSprop", "Adam",
     "Schedule", "StepDecay", "ExponentialDecay", "CosineDecay", "ReduceOnPlateau",
     "History",

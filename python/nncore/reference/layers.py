@@ -277,9 +277,63 @@ class Exp(spec.Exp, ReferenceLayer):
         return delta * self.h
 
 
+# -- dropout: the counter-based mask of the core, in NumPy ------------------------
+
+_U64 = np.uint64
+
+
+def _mix64(z: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """SplitMix64's output function on uint64 arrays (arithmetic mod 2⁶⁴)."""
+    z = (z ^ (z >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> _U64(27))) * _U64(0x94D049BB133111EB)
+    return z ^ (z >> _U64(31))
+
+
+def dropout_keep(seed: int, step: int, layer: int, ids: NDArray[np.int64], width: int,
+                 p: float) -> NDArray[np.bool_]:
+    """Keep mask (len(ids), width) of Dropout layer `layer` at optimizer step `step`.
+
+    key = mix(mix(mix(mix(seed ⊕ 0xD6E8FEB86659FD93) + step) + layer) + id) per sample,
+    unit j kept iff ⌊mix(key + j) / 2¹¹⌋ · 2⁻⁵³ ≥ p (exact in float64): the same
+    function as the core's (cpp/include/nncore/dropout.hpp), all arithmetic mod 2⁶⁴.
+    """
+    with np.errstate(over="ignore"):
+        k = _mix64(np.array([seed], dtype=_U64) ^ _U64(0xD6E8FEB86659FD93))
+        k = _mix64(k + np.array([step], dtype=_U64))
+        k = _mix64(k + np.array([layer], dtype=_U64))
+        rows = _mix64(k + np.asarray(ids, dtype=np.int64).astype(_U64))
+        bits = _mix64(rows[:, None] + np.arange(width, dtype=_U64)[None, :])
+    keep: NDArray[np.bool_] = (bits >> _U64(11)).astype(np.float64) * 2.0**-53 >= p
+    return keep
+
+
+class Dropout(spec.Dropout, ReferenceLayer):
+    """Inverted dropout: h = x·m/(1 − p) while training, h = x otherwise.
+
+    The model sets `mask` (a boolean keep mask for this batch) before a training
+    pass and None otherwise. Backward: ∂J/∂x = δ·m/(1 − p), the same mask.
+    """
+
+    mask = None  # Optional[NDArray[np.bool_]]: set by the model per training pass
+
+    def forward(self, x: FloatArray) -> FloatArray:
+        if self.mask is None:
+            return x
+        scale = x.dtype.type(1.0 / (1.0 - self.p))
+        h: FloatArray = np.where(self.mask, x * scale, x.dtype.type(0))
+        return h
+
+    def backward(self, delta: FloatArray) -> FloatArray:
+        if self.mask is None:
+            return delta
+        scale = delta.dtype.type(1.0 / (1.0 - self.p))
+        delta_in: FloatArray = np.where(self.mask, delta * scale, delta.dtype.type(0))
+        return delta_in
+
+
 REFERENCE_LAYERS: dict[str, type[ReferenceLayer]] = {
     cls.kind: cls for cls in (Dense, Maxout, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU,
-                              Step, Softmax, Exp)}
+                              Step, Softmax, Exp, Dropout)}
 
 
 def as_reference(layer: _T) -> Union[_T, ReferenceLayer]:

@@ -12,15 +12,20 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from .. import layers as spec
-from .._base import ModelBase
+from .._base import DropoutPass, ModelBase
 from ..checks import FloatArray, LabelArray
 from ..fit_args import StoppingSpec
 from ..history import History
 from ..optim import Optimizer
 from ..schedules import LrSchedule
 from . import training
-from .layers import ReferenceLayer, as_reference
+from .layers import Dropout, ReferenceLayer, as_reference, dropout_keep
 from .losses import LOSSES, one_hot, penalty, weighted
+
+
+def _width(width: Optional[int]) -> int:
+    assert width is not None  # every width was fixed when the model was built
+    return width
 
 
 class Sequential(ModelBase):
@@ -72,8 +77,29 @@ class Sequential(ModelBase):
     def _loss_and_grad(self, X: FloatArray, Y: Optional[FloatArray], labels: Optional[LabelArray],
                        loss: str, l1: float, l2: float, want_grad: bool,
                        w: Optional[FloatArray] = None,
-                       keep_output: bool = False) -> tuple[float, Optional[FloatArray]]:
+                       keep_output: bool = False,
+                       dropout: Optional[DropoutPass] = None
+                       ) -> tuple[float, Optional[FloatArray]]:
         """L = J(h^L, c) + λ·penalty(θ) and, if asked, ∂L/∂θ (the gradient arena itself).
+
+        dropout = (step, ids): a training pass, Dropout layers mask with the keys
+        (model seed, step, layer, ids[r], unit); None: Dropout is the identity."""
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, Dropout):
+                layer.mask = None if dropout is None else dropout_keep(
+                    self.seed, dropout[0], i, dropout[1], _width(layer.out_features), layer.p)
+        try:
+            return self._backprop(X, Y, labels, loss, l1, l2, want_grad, w, keep_output)
+        finally:
+            for layer in self.layers:
+                if isinstance(layer, Dropout):
+                    layer.mask = None
+
+    def _backprop(self, X: FloatArray, Y: Optional[FloatArray], labels: Optional[LabelArray],
+                  loss: str, l1: float, l2: float, want_grad: bool,
+                  w: Optional[FloatArray], keep_output: bool
+                  ) -> tuple[float, Optional[FloatArray]]:
+        """_loss_and_grad with the Dropout masks in place.
 
         Backpropagation (lecture "Neuronale Netze: Backpropagation"): the forward
         pass stores every layer's input; then δ = ∂J/∂(output) is passed from the

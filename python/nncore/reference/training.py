@@ -10,7 +10,7 @@ import time
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from ..checks import FloatArray, LabelArray, positive_int
 from ..fit_args import (GradientSpec, StoppingSpec, check_fit_arguments, check_step_arguments,
@@ -38,9 +38,11 @@ def _step(model: Sequential, X: FloatArray, Y: Optional[FloatArray], labels: Opt
           loss: str, optimizer: Optimizer, l1: float, l2: float, lr: float,
           clip_norm: Optional[float], w: Optional[FloatArray] = None,
           keep_output: bool = False, gradient: GradientSpec = GradientSpec(),
-          seed: int = 0) -> float:
+          seed: int = 0, ids: Optional[NDArray[np.int64]] = None) -> float:
     """Steps 3 of the loop for one batch: gradient, clipping, optimizer update. Returns L
     (with keep_output, the batch's output before the update is model._batch_output).
+    Dropout masks are those of step t + 1 (the step taken here) for the samples `ids`
+    (their rows in fit's data; default 0..m−1).
 
     gradient="forward" | "perturbation": g estimated from forward passes only
     (reference.forward_gradient), with the tangents of step t (the optimizer's count).
@@ -48,8 +50,10 @@ def _step(model: Sequential, X: FloatArray, Y: Optional[FloatArray], labels: Opt
     state = model._optimizer_state(optimizer)
     grads: Optional[FloatArray]
     if gradient.kind == "backprop":
+        rows = np.arange(X.shape[0], dtype=np.int64) if ids is None else ids
         value, grads = model._loss_and_grad(X, Y, labels, loss, l1, l2, want_grad=True, w=w,
-                                            keep_output=keep_output)
+                                            keep_output=keep_output,
+                                            dropout=(int(state["t"]) + 1, rows))
     else:
         if keep_output:  # the outputs at θ, as the core keeps them from its primal pass
             model._loss_and_grad(X, Y, labels, loss, l1, l2, want_grad=False, w=w,
@@ -169,7 +173,7 @@ def fit(model: Sequential, X: ArrayLike, y: ArrayLike, loss: Optional[str] = Non
                     total_w = rows.shape[0] if wb is None else float(np.sum(wb, dtype=np.float64))
                     l1b, l2b = l1 / total_w, l2 / total_w
                 value = _step(model, X[rows], Yb, lb, loss, optimizer, l1b, l2b, lr, clip_norm,
-                              wb, keep_output=keep, gradient=a.gradient, seed=seed)
+                              wb, keep_output=keep, gradient=a.gradient, seed=seed, ids=rows)
                 if outputs is not None:
                     outputs[rows] = model._batch_output
                 total += value * rows.shape[0]
