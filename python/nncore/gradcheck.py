@@ -32,9 +32,11 @@ class GradModel(Protocol):
     def load_state_dict(self, state_dict: Mapping[str, ArrayLike]) -> None: ...
     def named_parameters(self) -> dict[str, FloatArray]: ...
     def loss(self, X: ArrayLike, y: ArrayLike, loss: str = ..., l1: float = ...,
-             l2: float = ...) -> float: ...
+             l2: float = ..., sample_weight: Optional[ArrayLike] = ...,
+             training: bool = ...) -> float: ...
     def loss_and_grad(self, X: ArrayLike, y: ArrayLike, loss: str = ..., l1: float = ...,
-                      l2: float = ...) -> tuple[float, dict[str, FloatArray]]: ...
+                      l2: float = ..., sample_weight: Optional[ArrayLike] = ...,
+                      training: bool = ...) -> tuple[float, dict[str, FloatArray]]: ...
 
 
 _M = TypeVar("_M", bound=GradModel)
@@ -51,7 +53,7 @@ def _float64_copy(model: _M) -> _M:
 def check_gradients(model: GradModel, X: ArrayLike, y: ArrayLike, loss: str = "mse",
                     l1: float = 0.0, l2: float = 0.0, eps: float = 1e-6,
                     max_entries: Optional[int] = None, seed: int = 0,
-                    floor: float = 1e-12) -> dict[str, float]:
+                    floor: float = 1e-12, training: bool = False) -> dict[str, float]:
     """Relative error max_i |g_i − ĝ_i| / max(max_i |g_i|, max_i |ĝ_i|, floor) per parameter.
 
     ĝ_i = (L(θ + ε e_i) − L(θ − ε e_i)) / 2ε. The error is relative to the
@@ -59,10 +61,12 @@ def check_gradients(model: GradModel, X: ArrayLike, y: ArrayLike, loss: str = "m
     (where a difference quotient only measures rounding) do not dominate.
     With `max_entries`, a seeded
     random subset of at most that many entries per parameter is checked.
-    The model's parameters are restored afterwards.
+    The model's parameters are restored afterwards. training=True checks the
+    gradient with Dropout on: every evaluation draws the same masks (those of the
+    next training step of the model checked), so L is one smooth function of θ.
     """
     m = _float64_copy(model)
-    _, grads = m.loss_and_grad(X, y, loss=loss, l1=l1, l2=l2)
+    _, grads = m.loss_and_grad(X, y, loss=loss, l1=l1, l2=l2, training=training)
     params = m.named_parameters()
     rng = np.random.default_rng(seed)
     errors: dict[str, float] = {}
@@ -76,9 +80,9 @@ def check_gradients(model: GradModel, X: ArrayLike, y: ArrayLike, loss: str = "m
         for j, i in enumerate(idx):
             old = flat[i]
             flat[i] = old + eps
-            up = m.loss(X, y, loss=loss, l1=l1, l2=l2)
+            up = m.loss(X, y, loss=loss, l1=l1, l2=l2, training=training)
             flat[i] = old - eps
-            down = m.loss(X, y, loss=loss, l1=l1, l2=l2)
+            down = m.loss(X, y, loss=loss, l1=l1, l2=l2, training=training)
             flat[i] = old
             num[j] = (up - down) / (2 * eps)
         ana = g[idx]

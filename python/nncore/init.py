@@ -135,8 +135,9 @@ def initial_values(layers: Sequence[Any], layout: Iterable[_Slot],
         fan_in, fan_out = layer.in_features, layer.out_features
         if slot.role == "weight":
             if layer.init is None:
-                nxt = layers[slot.layer + 1].kind if slot.layer + 1 < len(layers) else None
-                f = default_for(nxt)
+                # the activation that follows, past any Dropout (it does not change σ)
+                after = [l.kind for l in layers[slot.layer + 1:] if l.kind != "dropout"]
+                f = default_for(after[0] if after else None)
             else:
                 f = resolve(layer.init, f"{layer!r}: init")
         else:
