@@ -55,7 +55,7 @@ def test_to_torch_round_trip_and_gradients_agree():
 
 
 @pytest.mark.parametrize("make, msg", [
-    (lambda: torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Dropout()), "Dropout"),
+    (lambda: torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2)), "BatchNorm1d"),
     (lambda: torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Softmax(dim=0)), "dim=0"),
     (lambda: torch.nn.Linear(3, 2), "expected a torch.nn.Sequential"),
 ])
@@ -107,3 +107,27 @@ def test_to_sklearn_refuses_mixed_activations():
                       seed=0)
     with pytest.raises(ValueError, match="one activation"):
         m.to_sklearn()
+
+
+def test_dropout_both_ways_with_torch():
+    nn = torch.nn
+    tm = nn.Sequential(nn.Linear(3, 6), nn.ReLU(), nn.Dropout(0.3), nn.Linear(6, 2),
+                       nn.Dropout(0.1)).double().eval()
+    m = nc.from_torch(tm)
+    assert [l.kind for l in m.layers] == ["dense", "relu", "dropout", "dense", "dropout"]
+    assert m.layers[2].p == 0.3 and m.layers[4].p == 0.1
+    with torch.no_grad():
+        np.testing.assert_allclose(m.predict(X), tm(torch.from_numpy(X)).numpy(), rtol=1e-13)
+    back = m.to_torch()
+    assert isinstance(back[2], nn.Dropout) and back[2].p == 0.3
+    with torch.no_grad():
+        np.testing.assert_allclose(back.eval()(torch.from_numpy(X)).numpy(), m.predict(X),
+                                   rtol=1e-13)
+
+
+def test_to_sklearn_leaves_dropout_out():
+    m = nc.Sequential(nc.Dense(3, 5), nc.Tanh(), nc.Dropout(0.5), nc.Dense(5, 4), nc.Tanh(),
+                      nc.Dropout(0.2), nc.Dense(4, 1), nc.Sigmoid(), seed=3)
+    est = m.to_sklearn()
+    assert [c.shape for c in est.coefs_] == [(3, 5), (5, 4), (4, 1)]
+    np.testing.assert_allclose(est.predict_proba(X)[:, 1:], m.predict(X), rtol=1e-12)

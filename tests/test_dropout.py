@@ -250,3 +250,24 @@ def test_default_init_looks_past_dropout():
     a = nc.Sequential(nc.Dense(50, 40), nc.Dropout(0.5), nc.ReLU(), nc.Dense(40, 1), seed=0)
     b = nc.Sequential(nc.Dense(50, 40), nc.ReLU(), nc.Dense(40, 1), seed=0)
     assert np.array_equal(a.get_flat_parameters(), b.get_flat_parameters())
+
+
+def test_training_continues_identically_after_save_and_load(tmp_path):
+    X, y = _data(n=40)
+    a = nc.Sequential(*_layers(), seed=12)
+    opt = nc.Adam(0.01)
+    a.fit(X, y, optimizer=opt, epochs=2, batch_size=16, verbose=0)
+    a.save(tmp_path / "m.nncore", include_optimizer=True)
+    b = nc.load(tmp_path / "m.nncore")
+    assert b.seed == a.seed and b.optimizer_state["t"] == a.optimizer_state["t"]
+    a.fit(X, y, epochs=2, batch_size=16, verbose=0)
+    b.fit(X, y, epochs=2, batch_size=16, verbose=0)
+    assert np.array_equal(a.get_flat_parameters(), b.get_flat_parameters())
+
+
+def test_summary_lists_dropout_without_parameters():
+    m = nc.Sequential(nc.Dense(3, 4), nc.ReLU(), nc.Dropout(0.25), nc.Dense(4, 1), seed=0)
+    lines = []
+    m.summary(print_fn=lines.append)
+    row = [line for line in lines[0].splitlines() if "Dropout" in line]
+    assert len(row) == 1 and row[0].split()[1:] == ["Dropout(p=0.25)", "4", "0", "0"]

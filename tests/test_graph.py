@@ -39,6 +39,8 @@ LAYER_SETS = [
     ((nc.Dense(2, 3), nc.ELU(), nc.Dense(3, 2), nc.Sigmoid()), "bce"),
     ((nc.Dense(2, 3), nc.PReLU(3), nc.Maxout(3, 2, k=2), nc.Dense(2, 3), nc.Softmax()), "ce"),
     ((nc.Dense(2, 3), nc.PReLU(), nc.Dense(3, 3), nc.Tanh(), nc.Dense(3, 3), nc.Softmax()), "ce"),
+    # Dropout: an identity node (the graph is L at inference, as model.loss)
+    ((nc.Dense(2, 4), nc.Tanh(), nc.Dropout(0.5), nc.Dense(4, 1), nc.Sigmoid()), "bce"),
 ]
 
 

@@ -187,7 +187,7 @@ def every_layer_model(dtype):
         nc.Dense(5, 5), nc.Identity(),
         nc.Dense(5, 5), nc.Step(),
         nc.Dense(5, 5), nc.Exp(),
-        nc.Dense(5, 5), nc.Tanh(),
+        nc.Dense(5, 5), nc.Tanh(), nc.Dropout(p=0.25),
         nc.Dense(5, 3), nc.Softmax(), dtype=dtype, seed=5)
 
 
@@ -203,7 +203,7 @@ def test_every_layer_type_round_trips(tmp_path, dtype):
     assert_same_model(m, back)
     assert back.layers[1].slope == 0.2 and back.layers[5].alpha == 0.7
     assert back.layers[2].k == 3 and back.layers[3].num_parameters == 5
-    assert back.layers[3].alpha_init == 0.3
+    assert back.layers[3].alpha_init == 0.3 and back.layers[-3].p == 0.25
     X = RNG.normal(size=(25, 4))
     assert np.array_equal(m.predict(X), back.predict(X))
     for ta, tb in zip(m.forward_trace(X), back.forward_trace(X)):

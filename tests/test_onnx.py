@@ -82,6 +82,7 @@ CASES = {
     "ELU": lambda: [nc.Dense(5, 7), nc.ELU(0.7), nc.Dense(7, 3)],
     "Maxout(k=3)": lambda: [nc.Maxout(5, 7, k=3), nc.Dense(7, 3)],
     "Step": lambda: [nc.Dense(5, 7), nc.Step(), nc.Dense(7, 3)],
+    "Dropout": lambda: [nc.Dense(5, 7), nc.Tanh(), nc.Dropout(0.5), nc.Dense(7, 3), nc.Dropout()],
     "Softmax": lambda: [nc.Dense(5, 7), nc.Tanh(), nc.Dense(7, 4), nc.Softmax()],
     "deep (all kinds)": lambda: [
         nc.Dense(5, 8), nc.Tanh(), nc.Maxout(8, 8, k=2), nc.LeakyReLU(0.2), nc.Dense(8, 8),

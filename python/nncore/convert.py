@@ -5,13 +5,19 @@
     net = nc.Sequential.from_sklearn(fitted_mlp)   # or nc.from_sklearn(fitted_mlp)
     mlp = model.to_sklearn()                       # a fitted MLPClassifier / MLPRegressor
 
+Dropout(p) <-> torch.nn.Dropout(p) both ways (to_torch returns the module in
+PyTorch's default training mode: call .eval() before comparing predictions).
+scikit-learn's MLP has no dropout; to_sklearn leaves Dropout layers out, which is
+exact for prediction (Dropout is the identity there).
+
 Layouts: nncore's Dense W is (in, out) (the lecture's a = θᵀx), PyTorch's Linear
 weight is (out, in), scikit-learn's coefs_[i] is (in, out). What has no
-counterpart on the other side (Maxout, Step; PyTorch's Dropout, BatchNorm, ...;
-scikit-learn's mixed activations) is refused with a ValueError naming the layer;
-PyTorch's Linear(bias=False) is Dense(bias=False), which scikit-learn gets with zero
-intercepts. Tools floor: reads a model through its public face (layers,
-named_parameters) and builds one through the class it is given.
+counterpart on the other side (Maxout, Step; PyTorch's BatchNorm, ...; scikit-learn's
+mixed activations) is refused with a ValueError naming the layer; PyTorch's
+Linear(bias=False) is Dense(bias=False), which scikit-learn gets with zero intercepts;
+Dropout is nn.Dropout (left out for scikit-learn: the identity when predicting). Tools
+floor: reads a model through its public face (layers, named_parameters) and builds one
+through the class it is given.
 """
 from __future__ import annotations
 
@@ -64,6 +70,8 @@ def from_torch(module: Any, cls: Any, seed: Optional[int] = None) -> Any:
             layers.append(L.LeakyReLU(slope=m.negative_slope))
         elif name == "ELU":
             layers.append(L.ELU(alpha=m.alpha))
+        elif name == "Dropout":
+            layers.append(L.Dropout(p=m.p))
         elif name == "PReLU":
             layers.append(L.PReLU(num_parameters=m.num_parameters))
             values[f"{i}.alpha"] = m.weight.detach().cpu().numpy().reshape(-1)
@@ -75,7 +83,7 @@ def from_torch(module: Any, cls: Any, seed: Optional[int] = None) -> Any:
         else:
             raise ValueError(f"from_torch: layer {i} ({name}) has no nncore counterpart; "
                              "supported: Linear, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, "
-                             "PReLU, ELU, Softmax")
+                             "PReLU, ELU, Softmax, Dropout")
     if not layers:
         raise ValueError("from_torch: the Sequential is empty")
     model = cls(*layers, dtype=_torch_dtype(module), seed=seed)
@@ -104,6 +112,8 @@ def to_torch(model: Any) -> Any:
             mods.append(nn.LeakyReLU(negative_slope=layer.slope))
         elif kind == "elu":
             mods.append(nn.ELU(alpha=layer.alpha))
+        elif kind == "dropout":
+            mods.append(nn.Dropout(p=layer.p))
         elif kind == "prelu":
             p = nn.PReLU(num_parameters=layer.num_parameters, dtype=tdtype)
             with torch.no_grad():
@@ -156,16 +166,20 @@ def to_sklearn(model: Any, classes: Any = None) -> Any:
     from sklearn.neural_network import MLPClassifier, MLPRegressor
     from sklearn.preprocessing import LabelBinarizer
 
-    kinds = [layer.kind for layer in model.layers]
+    # Dropout is the identity when predicting: the estimator goes without it.
+    kept = [i for i, layer in enumerate(model.layers) if layer.kind != "dropout"]
+    kinds = [model.layers[i].kind for i in kept]
     out_kind = kinds[-1] if kinds[-1] in ("sigmoid", "softmax", "exp") else None
     body = kinds[:-1] if out_kind else kinds
-    dense = [i for i, k in enumerate(body) if k == "dense"]
+    positions = [j for j, k in enumerate(body) if k == "dense"]
     acts = {k for k in body if k != "dense"}
-    shape_ok = dense == list(range(0, len(body), 2)) and len(acts) <= 1 and body[-1] == "dense"
+    shape_ok = (positions == list(range(0, len(body), 2)) and len(acts) <= 1
+                and body[-1] == "dense")
     if not shape_ok or (acts and next(iter(acts)) not in _SK_NAME):
         raise ValueError(f"to_sklearn: scikit-learn's MLP needs Dense layers with one "
                          f"activation (identity, sigmoid, tanh or relu) between them and an "
                          f"optional final Sigmoid/Softmax/Exp; this model is {kinds}")
+    dense = [kept[j] for j in positions]
     params = model.named_parameters()
     coefs = [params[f"{i}.W"].copy() for i in dense]
     # scikit-learn's MLP always adds an intercept: a Dense(bias=False) gets zeros (same function).

@@ -46,7 +46,7 @@ DEFAULT_OPSET = 17
 MIN_OPSET = 13  # Softmax over one axis (opset 13 semantics) and every op below exist
 
 SUPPORTED = ("dense", "maxout", "identity", "sigmoid", "tanh", "relu", "leaky_relu", "prelu",
-             "elu", "step", "softmax", "exp")
+             "elu", "step", "softmax", "exp", "dropout")
 
 
 class OnnxModel(Protocol):
@@ -129,6 +129,8 @@ def _layer(g: _Graph, i: int, layer: Layer, params: Mapping[str, NDArray[Any]], 
         return g.node("Max", pieces, f"maxout{i}")
     if kind == "identity":
         return g.node("Identity", [x], f"identity{i}")
+    if kind == "dropout":  # an exported network only predicts: Dropout is the identity there
+        return g.node("Identity", [x], f"dropout{i}")
     if kind == "sigmoid":
         return g.node("Sigmoid", [x], f"sigmoid{i}")
     if kind == "tanh":

@@ -13,7 +13,7 @@ from numpy.typing import ArrayLike
 
 from ..checks import FloatArray
 from ..fit_args import Targets
-from ..layers import ELU, Layer, LeakyReLU, PReLU
+from ..layers import ELU, Dropout, Layer, LeakyReLU, PReLU
 from .engine import Array, Backward, Forward, Graph, LossModel, Node
 
 
@@ -85,7 +85,8 @@ def build_graph(model: GraphModel, X: ArrayLike, y: ArrayLike, loss: str = "mse"
         mk = h(k−1)·Wk      (matmul; h0 = x)
         ak = mk + bk        (bias add; Dense(bias=False): ak = h(k−1)·Wk, no bk node)
         hk = σ(ak)          (the activation that follows, if any)
-    then J = loss(ŷ, c), and with a penalty: sqk = Σ Wk² (l2), absk = Σ |Wk| (l1),
+    (a Dropout layer is an identity node: the graph is that of L at inference, as
+    `model.loss` without training=True), then J = loss(ŷ, c), and with a penalty: sqk = Σ Wk² (l2), absk = Σ |Wk| (l1),
     P = λ₂·Σ sq + λ₁·Σ abs, and L = J + P. Values are computed on the spot;
     call `backward()` for the gradients.
     """
@@ -156,7 +157,14 @@ def build_graph(model: GraphModel, X: ArrayLike, y: ArrayLike, loss: str = "mse"
             name = "y_hat" if last else f"h{k}"
             while name in g._names:  # an activation after an activation (or Maxout)
                 name += "'"
-            if layer.kind == "prelu":
+            if layer.kind == "dropout":
+                # The graph is that of model.loss (inference): Dropout passes h on unchanged.
+                p = cast(Dropout, layer).p  # the layer of kind 'dropout'
+                src = h.name
+                h = g.op(name, "dropout", [h], lambda a: a, lambda gr, out, a: [gr],
+                         formula=f"{name} = {src}   (Dropout(p={p:g}): the identity at inference)",
+                         rules=[f"∂L/∂{src} = ∂L/∂{name}"])
+            elif layer.kind == "prelu":
                 alpha = g.leaf(f"alpha{k}", params[f"{i}.alpha"], op="param", param=f"{i}.alpha")
                 shared = cast(PReLU, layer).num_parameters == 1  # the layer of kind 'prelu'
 
