@@ -41,6 +41,7 @@ CHECK_INSTANCES = [
     # full batch: how scikit-learn checks its own MLP's sample weights
     MLPClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=60),
     MLPRegressor(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=60),
+    MLPClassifier(hidden_layer_sizes=(16, 8), max_iter=50, learning_rate_init=0.01, dropout=0.2),
 ]
 
 # {check name: reason}, per instance (see _expected_failed).
@@ -53,8 +54,14 @@ EXPECTED_FAILED: dict = {
     "check_sample_weight_equivalence_on_sparse_data": MINIBATCH_WEIGHTS,
 }
 
+DROPOUT_WEIGHTS = dict.fromkeys(
+    EXPECTED_FAILED, "dropout: a row of weight k has one mask per step, its k copies have k "
+    "independent masks, so the two fits differ")
+
 
 def _expected_failed(estimator):
+    if estimator.dropout > 0:
+        return DROPOUT_WEIGHTS
     # the momentum / rmsprop instances (minibatches with large steps) fail these checks
     if estimator.optimizer in ("momentum", "rmsprop"):
         return EXPECTED_FAILED
@@ -268,6 +275,43 @@ def test_activations(iris, activation, layer):
     X, y = iris
     clf = small_clf(activation=activation, max_iter=5).fit(X, y)
     assert any(isinstance(l, layer) for l in clf.model_.layers)
+
+
+def test_dropout_zero_is_todays_network_and_dropout_trains_with_masks(iris):
+    X, y = iris
+    plain = small_clf(max_iter=5, tol=0.0).fit(X, y)
+    zero = small_clf(max_iter=5, tol=0.0, dropout=0.0).fit(X, y)
+    assert [type(l) for l in zero.model_.layers] == [type(l) for l in plain.model_.layers]
+    for a, b in zip(zero.coefs_ + zero.intercepts_, plain.coefs_ + plain.intercepts_):
+        assert np.array_equal(a, b)
+    assert zero.loss_curve_ == plain.loss_curve_
+    drop = small_clf(hidden_layer_sizes=(16, 8), max_iter=5, tol=0.0, dropout=0.3).fit(X, y)
+    kinds = [l.kind for l in drop.model_.layers]
+    assert kinds == ["dense", "relu", "dropout", "dense", "relu", "dropout", "dense", "softmax"]
+    assert drop.model_.layers[2].p == 0.3
+    again = small_clf(hidden_layer_sizes=(16, 8), max_iter=5, tol=0.0, dropout=0.3).fit(X, y)
+    assert np.array_equal(drop.predict_proba(X), again.predict_proba(X))  # random_state fixes it
+    assert [c.shape for c in drop.coefs_] == [(4, 16), (16, 8), (8, 3)]
+    # prediction uses the whole network: the same as the model without its Dropout layers
+    bare = nc.Sequential(*[l for l in drop.model_.layers if l.kind != "dropout"], seed=0)
+    bare.set_flat_parameters(drop.model_.get_flat_parameters())
+    np.testing.assert_array_equal(drop.predict_proba(X), bare.predict(X))
+    assert "dropout : float, default=0.0" in MLPClassifier.__doc__
+
+
+@pytest.mark.parametrize("value, error, match", [
+    (1.0, ValueError, r"dropout .* must be in \[0, 1\), got 1.0"),
+    (-0.5, ValueError, r"dropout .* must be in \[0, 1\)"),
+    ("0.2", TypeError, "dropout must be a real number"),
+])
+def test_bad_dropout_is_refused(iris, value, error, match):
+    with pytest.raises(error, match=match):
+        small_reg(dropout=value).fit(*iris)
+
+
+def test_dropout_needs_a_stochastic_solver(iris):
+    with pytest.raises(ValueError, match="dropout=0.2 needs a stochastic solver"):
+        small_clf(solver="lbfgs", dropout=0.2).fit(*iris)
 
 
 def test_partial_fit_equals_fit_epoch_by_epoch(iris):

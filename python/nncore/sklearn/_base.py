@@ -83,7 +83,8 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
                  epsilon: float = 1e-8, n_iter_no_change: Union[int, float] = 10,
                  max_fun: int = 15000, optimizer: Any = None, momentum_form: str = "ema",
                  rho: float = 0.9, eps_inside: bool = True, lr_schedule: Any = None,
-                 dtype: Any = None, num_threads: Optional[int] = None) -> None:
+                 dropout: float = 0.0, dtype: Any = None,
+                 num_threads: Optional[int] = None) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -112,6 +113,7 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
         self.rho = rho
         self.eps_inside = eps_inside
         self.lr_schedule = lr_schedule
+        self.dropout = dropout
         self.dtype = dtype
         self.num_threads = num_threads
 
@@ -167,6 +169,8 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
                 layers.append(L.Maxout(prev, width, k=2))
             else:
                 layers += [L.Dense(prev, width), HIDDEN[self.activation]()]
+            if self.dropout > 0:  # dropout=0 builds today's network, layer for layer
+                layers.append(L.Dropout(self.dropout))
             prev = width
         layers.append(L.Dense(prev, n_outputs))
         if self._out_activation == "logistic":

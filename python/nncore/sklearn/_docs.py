@@ -110,6 +110,12 @@ default=None
         nncore extra: per-epoch learning-rate decay such as
         nncore.StepDecay(step_size=10, gamma=0.5).
 
+    dropout : float, default=0.0
+        nncore extra: the probability p of dropping each hidden unit while training
+        (inverted dropout, an `nncore.Dropout(p)` after every hidden layer); predict,
+        predict_proba and score use the whole network. 0 builds no Dropout layers, so
+        results are bitwise those without the parameter. Needs solver 'adam' or 'sgd'.
+
     dtype : {'float32', 'float64'} or None, default=None
         nncore extra: the network's precision. None follows X as scikit-learn does
         (float32 X trains a float32 network; anything else float64).

@@ -100,6 +100,13 @@ def check_params(est: Any) -> Checked:
     if est.lr_schedule is not None and not isinstance(est.lr_schedule, Schedule):
         raise ValueError(f"{owner}: lr_schedule must be None or an nncore schedule "
                          f"(nncore.StepDecay(10), ...), got {est.lr_schedule!r}")
+    dropout = real(est.dropout, owner, "dropout")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"{owner}: dropout (the probability of dropping a hidden unit) must "
+                         f"be in [0, 1), got {est.dropout!r}")
+    if dropout > 0 and solver == "lbfgs":
+        raise ValueError(f"{owner}: dropout={est.dropout!r} needs a stochastic solver ('adam' "
+                         "or 'sgd'): solver='lbfgs' minimises one fixed function")
     lr_varies = solver == "sgd" and opt is None and learning_rate != "constant"
     if lr_varies and est.lr_schedule is not None:
         raise ValueError(f"{owner}: learning_rate={learning_rate!r} and lr_schedule= both set "
