@@ -13,7 +13,7 @@ From Python every section is a function returning its numbers:
 
 Sections: 1 xor, 2 activations, 3 classification, 4 symmetry, 5 optimizers,
 6 activation-choice, 7 digits, 8 cost, 9 graph, 10 local-minima, 11 learning-rate, 12 momentum, 13 chain-rule, 14 width-depth, 15 activation-costs, 16 feature-space,
-17 alternatives. Each module also has
+17 alternatives, 18 dropout (skipped in --quick). Each module also has
 `run(ctx)` (print + pictures) and `plot_*` helpers. Pictures need matplotlib,
 section 7 needs scikit-learn: `pip install "nncore[demo]"`.
 """
@@ -24,6 +24,7 @@ from .classification import fit_models, overfitting_curve, slide_network
 from .cost import count_macs, measure
 from .data import load_digits_split, make_moons, moons_split, xor_data
 from .digits import digits
+from .dropout import dropout_overfitting
 from .local_minima import stuck_vs_success, what_helps, xor_seed_study
 from .learning_rate import network_lr_curves, valley_lr_paths, valley_stability
 from .momentum import double_well_runs, saddle_runs
@@ -50,5 +51,5 @@ __all__ = [
     "network_lr_curves", "double_well_runs", "saddle_runs",
     "scalar_chain", "jacobian_example", "sum_over_paths", "width_depth",
     "gradient_flow", "dead_relus", "time_per_element", "prelu_and_maxout", "relu_grid",
-    "feature_space", "alternatives", "estimate_variance",
+    "feature_space", "alternatives", "estimate_variance", "dropout_overfitting",
 ]

@@ -51,6 +51,8 @@ SLIDES: dict[str, tuple[str, tuple[str, ...]]] = {
                       ("Allgemeiner: Representation Learning", "Zusammenfassung")),
     "alternatives": ("Sollten wir immer Backpropagation nutzen?",
                      ("Sollten wir immer Backpropagation nutzen?",)),
+    "dropout": ("Dropout: die Overfitting-Kurve mit und ohne",
+                ("nicht auf den Folien (Regularisierung neben dem L2-Strafterm)",)),
 }
 
 BANNER_DE = ("nncore — die Vorlesung „Neuronale Netze, Backpropagation“ (Vorlesung 5), "

@@ -35,6 +35,7 @@ SECTIONS: dict[str, tuple[int, str, str]] = {
     "feature-space": (16, "feature_space", "feature space: input space → feature space"),
     "alternatives": (17, "backprop_alternatives",
                      "without a backward pass: forward gradient, weight perturbation"),
+    "dropout": (18, "dropout", "dropout and the overfitting curve"),
 }
 
 
