@@ -579,6 +579,13 @@ BAD_MODELS = {
     "LeakyReLU str": (lambda: nc.LeakyReLU("a"), TypeError,
                       r"^LeakyReLU: slope must be a real number, got 'a'"),
     "ELU inf": (lambda: nc.ELU(np.inf), ValueError, r"^ELU: alpha must be finite, got inf"),
+    "Dropout p=1": (lambda: nc.Dropout(1), ValueError,
+                    r"^Dropout: p \(the probability of dropping a unit\) must be in \[0, 1\), "
+                    r"got 1$"),
+    "Dropout p str": (lambda: nc.Dropout("0.5"), TypeError,
+                      r"^Dropout: p must be a real number, got '0.5'"),
+    "Dropout first": (lambda: nc.Sequential(nc.Dropout(0.5), nc.Dense(2, 1)), ValueError,
+                      r"^Sequential: the first layer must be Dense or Maxout"),
 }
 
 
