@@ -30,6 +30,7 @@ long allocations_for(Index epochs, OptimizerKind kind, LossKind loss,
                          : loss == LossKind::Poisson ? LayerKind::Exp
                                                      : LayerKind::Identity;
   std::vector<LayerSpec> specs = {{LayerKind::Dense, 20, 128}, {LayerKind::Tanh},
+                                  {LayerKind::Dropout, 0, 0, 1, 0.3},
                                   {LayerKind::Dense, 128, 256}, {LayerKind::ReLU},
                                   {LayerKind::Maxout, 256, 32, 3}, {LayerKind::PReLU, 0, 0, 1, 0.0, 1},
                                   {LayerKind::Dense, 32, 4}, {last}};

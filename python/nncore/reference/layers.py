@@ -14,7 +14,7 @@ factor. Rows of x are samples: a batch of m samples is an (m, width) array.
 """
 from __future__ import annotations
 
-from typing import Mapping, TypeVar, Union
+from typing import Mapping, Optional, TypeVar, Union
 
 import numpy as np
 from numpy.typing import NDArray
@@ -286,7 +286,8 @@ def _mix64(z: NDArray[np.uint64]) -> NDArray[np.uint64]:
     """SplitMix64's output function on uint64 arrays (arithmetic mod 2⁶⁴)."""
     z = (z ^ (z >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> _U64(27))) * _U64(0x94D049BB133111EB)
-    return z ^ (z >> _U64(31))
+    out: NDArray[np.uint64] = z ^ (z >> _U64(31))
+    return out
 
 
 def dropout_keep(seed: int, step: int, layer: int, ids: NDArray[np.int64], width: int,
@@ -314,7 +315,7 @@ class Dropout(spec.Dropout, ReferenceLayer):
     pass and None otherwise. Backward: ∂J/∂x = δ·m/(1 − p), the same mask.
     """
 
-    mask = None  # Optional[NDArray[np.bool_]]: set by the model per training pass
+    mask: Optional[NDArray[np.bool_]] = None  # set by the model per training pass
 
     def forward(self, x: FloatArray) -> FloatArray:
         if self.mask is None:
