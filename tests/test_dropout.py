@@ -271,3 +271,32 @@ def test_summary_lists_dropout_without_parameters():
     m.summary(print_fn=lines.append)
     row = [line for line in lines[0].splitlines() if "Dropout" in line]
     assert len(row) == 1 and row[0].split()[1:] == ["Dropout(p=0.25)", "4", "0", "0"]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+def test_tiny_networks_mask_too(dtype):
+    # the smallest shapes (a one-unit layer, batch 1 to 4): any special path for tiny
+    # networks must apply the masks like the general one
+    rng = rng_for("dropout tiny")
+    X = rng.normal(size=(4, 2))
+    y = (X[:, 0] > 0).astype(float)
+    layers = lambda: [nc.Dense(2, 3), nc.Tanh(), nc.Dropout(0.5), nc.Dense(3, 1),
+                      nc.Dropout(0.2), nc.Sigmoid()]
+    core = nc.Sequential(*layers(), dtype=dtype, seed=21)
+    twin = ref.Sequential(*layers(), seed=21)
+    twin.load_state_dict(core.state_dict())
+    for rows in (1, 4):
+        v, g = core.loss_and_grad(X[:rows].astype(dtype), y[:rows], loss="bce", training=True)
+        tv, tg = twin.loss_and_grad(X[:rows].astype(dtype).astype(np.float64), y[:rows],
+                                    loss="bce", training=True)
+        assert_close(v, tv, dtype, n_reduce=4, what=f"loss rows={rows}")
+        for k in tg:
+            assert_close(g[k], tg[k], dtype, n_reduce=4, what=f"{k} rows={rows}")
+    core.fit(X.astype(dtype), y, optimizer=nc.SGD(0.5), epochs=5, batch_size=1, verbose=0)
+    twin.fit(X.astype(dtype).astype(np.float64), y, optimizer=nc.SGD(0.5), epochs=5,
+             batch_size=1)
+    assert_close(core.get_flat_parameters(), twin.get_flat_parameters(), dtype, n_reduce=20,
+                 what="fit")
+    assert not np.array_equal(core.predict(X.astype(dtype)),
+                              nc.Sequential(*layers(), dtype=dtype, seed=21).predict(
+                                  X.astype(dtype)))

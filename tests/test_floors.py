@@ -137,7 +137,8 @@ def test_a_layer_subclass_with_a_new_kind_is_refused_clearly(lib):
         kind = "swish"
 
     with pytest.raises(TypeError, match=r"layer 1 \(Swish\) has kind 'swish', which nncore "
-                                        r"does not implement; the layers are \['Dense', 'ELU'"):
+                                        r"does not implement; the layers are "
+                                        r"\['Dense', 'Dropout', 'ELU'"):
         lib.Sequential(lib.Dense(2, 3), Swish(), lib.Dense(3, 1))
 
 
