@@ -30,3 +30,4 @@ def test_lecture_notebook_executes():
                       for o in c.get("outputs", []))
     assert "failed for 14 of 30 seeds" in outputs
     assert "by hand: [0. 1. 1. 0.]" in outputs
+    assert "p 0.5: train loss" in outputs
