@@ -300,3 +300,22 @@ def test_tiny_networks_mask_too(dtype):
     assert not np.array_equal(core.predict(X.astype(dtype)),
                               nc.Sequential(*layers(), dtype=dtype, seed=21).predict(
                                   X.astype(dtype)))
+
+
+@pytest.mark.parametrize("cls", [nc.Sequential, ref.Sequential], ids=["core", "reference"])
+def test_forward_only_gradients_refuse_dropout_but_take_p_zero(cls):
+    X, y = _data(n=12)
+    m = cls(nc.Dense(5, 6), nc.Tanh(), nc.Dropout(0.3), nc.Dense(6, 3), nc.Softmax(), seed=2)
+    before = m.get_flat_parameters()
+    for gradient in ("forward", "perturbation"):
+        with pytest.raises(ValueError, match=rf"fit: gradient='{gradient}' does not support "
+                                             r"Dropout \(layer 2\)"):
+            m.fit(X, y, gradient=gradient, epochs=1)
+    assert np.array_equal(m.get_flat_parameters(), before)
+    # p = 0 is the identity: the same run as without the layer
+    a = cls(nc.Dense(5, 6), nc.Tanh(), nc.Dropout(0.0), nc.Dense(6, 3), nc.Softmax(), seed=2)
+    b = cls(nc.Dense(5, 6), nc.Tanh(), nc.Dense(6, 3), nc.Softmax(), seed=2)
+    for model in (a, b):
+        model.fit(X, y, optimizer=nc.SGD(0.1), gradient="forward", tangents=2, epochs=2,
+                  batch_size=4, **({"verbose": 0} if cls is nc.Sequential else {}))
+    assert np.array_equal(a.get_flat_parameters(), b.get_flat_parameters())

@@ -7,15 +7,9 @@
 #include <cstdint>
 
 #include "nncore/layer.hpp"
+#include "nncore/tangent.hpp"  // mix64: SplitMix64's output function
 
 namespace nncore {
-
-// SplitMix64's output function (the bijective mixer of shuffle.hpp's SplitMix64).
-inline std::uint64_t mix64(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 // What a training pass needs to draw its masks. ids: the dataset row of each
 // batch row (fit's epoch permutation), or nullptr for row0, row0 + 1, ...

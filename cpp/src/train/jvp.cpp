@@ -101,6 +101,10 @@ double loss_directional_derivative(Network<T>& net, const T* X, Index rows, cons
       case LayerKind::Softmax:
         softmax_backward(net.layer_output(i), xdot, cur, rows, s.out);
         break;
+      case LayerKind::Dropout:  // ḣ = m/(1−p)·ẋ with the pass's mask; the identity when off
+        if (net.dropout().on) dropout_backward(net.dropout(), i, s.hyper, xdot, cur, rows, s.out);
+        else std::copy(xdot, xdot + rows * s.out, cur);
+        break;
       default:  // element-wise: ḣ = σ′(a)·ȧ
         activation_backward(s.kind, T(s.hyper), x, net.layer_output(i), xdot, cur, rows * s.out);
     }
