@@ -77,9 +77,8 @@ class Sequential(ModelBase):
     def _loss_and_grad(self, X: FloatArray, Y: Optional[FloatArray], labels: Optional[LabelArray],
                        loss: str, l1: float, l2: float, want_grad: bool,
                        w: Optional[FloatArray] = None,
-                       keep_output: bool = False,
-                       dropout: Optional[DropoutPass] = None
-                       ) -> tuple[float, Optional[FloatArray]]:
+                       dropout: Optional[DropoutPass] = None,
+                       keep_output: bool = False) -> tuple[float, Optional[FloatArray]]:
         """L = J(h^L, c) + λ·penalty(θ) and, if asked, ∂L/∂θ (the gradient arena itself).
 
         dropout = (step, ids): a training pass, Dropout layers mask with the keys
