@@ -36,9 +36,12 @@ class LayerKind:
       softmax
     
       exp
+    
+      dropout
     """
     __members__: typing.ClassVar[dict[str, LayerKind]]
     dense: typing.ClassVar[LayerKind]
+    dropout: typing.ClassVar[LayerKind]
     elu: typing.ClassVar[LayerKind]
     exp: typing.ClassVar[LayerKind]
     identity: typing.ClassVar[LayerKind]
@@ -394,7 +397,7 @@ class Network32:
         ...
     def grads(self) -> numpy.typing.NDArray[numpy.float32]:
         ...
-    def loss_and_grad(self, X: numpy.typing.NDArray[numpy.float32], Y: numpy.typing.NDArray[numpy.float32] | None, labels: numpy.typing.NDArray[numpy.int64] | None, loss: LossKind, l1: typing.SupportsFloat | typing.SupportsIndex, l2: typing.SupportsFloat | typing.SupportsIndex, want_grad: bool, w: numpy.typing.NDArray[numpy.float32] | None = None) -> tuple[float, numpy.typing.NDArray[numpy.float32] | None]:
+    def loss_and_grad(self, X: numpy.typing.NDArray[numpy.float32], Y: numpy.typing.NDArray[numpy.float32] | None, labels: numpy.typing.NDArray[numpy.int64] | None, loss: LossKind, l1: typing.SupportsFloat | typing.SupportsIndex, l2: typing.SupportsFloat | typing.SupportsIndex, want_grad: bool, w: numpy.typing.NDArray[numpy.float32] | None = None, dropout_seed: typing.SupportsInt | typing.SupportsIndex = 0, dropout_step: typing.SupportsInt | typing.SupportsIndex | None = None) -> tuple[float, numpy.typing.NDArray[numpy.float32] | None]:
         ...
     def params(self) -> numpy.typing.NDArray[numpy.float32]:
         ...
@@ -416,7 +419,7 @@ class Network64:
         ...
     def grads(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
-    def loss_and_grad(self, X: numpy.typing.NDArray[numpy.float64], Y: numpy.typing.NDArray[numpy.float64] | None, labels: numpy.typing.NDArray[numpy.int64] | None, loss: LossKind, l1: typing.SupportsFloat | typing.SupportsIndex, l2: typing.SupportsFloat | typing.SupportsIndex, want_grad: bool, w: numpy.typing.NDArray[numpy.float64] | None = None) -> tuple[float, numpy.typing.NDArray[numpy.float64] | None]:
+    def loss_and_grad(self, X: numpy.typing.NDArray[numpy.float64], Y: numpy.typing.NDArray[numpy.float64] | None, labels: numpy.typing.NDArray[numpy.int64] | None, loss: LossKind, l1: typing.SupportsFloat | typing.SupportsIndex, l2: typing.SupportsFloat | typing.SupportsIndex, want_grad: bool, w: numpy.typing.NDArray[numpy.float64] | None = None, dropout_seed: typing.SupportsInt | typing.SupportsIndex = 0, dropout_step: typing.SupportsInt | typing.SupportsIndex | None = None) -> tuple[float, numpy.typing.NDArray[numpy.float64] | None]:
         ...
     def params(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
@@ -499,6 +502,12 @@ class FitConfig:
         ...
     @clip_norm.setter
     def clip_norm(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def dropout_seed(self) -> int:
+        ...
+    @dropout_seed.setter
+    def dropout_seed(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
     def epochs(self) -> int:
