@@ -32,7 +32,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):  # type: ignore[misc]
                  epsilon: float = 1e-8, n_iter_no_change: Union[int, float] = 10,
                  max_fun: int = 15000, class_weight: Any = None, optimizer: Any = None,
                  momentum_form: str = "ema", rho: float = 0.9, eps_inside: bool = True,
-                 lr_schedule: Any = None, dtype: Any = None,
+                 lr_schedule: Any = None, dropout: float = 0.0, dtype: Any = None,
                  num_threads: Optional[int] = None) -> None:
         # Spelled out (not **kwargs): scikit-learn's get_params reads this signature.
         self.class_weight = class_weight
@@ -45,7 +45,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):  # type: ignore[misc]
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
             optimizer=optimizer, momentum_form=momentum_form, rho=rho, eps_inside=eps_inside,
-            lr_schedule=lr_schedule, dtype=dtype, num_threads=num_threads)
+            lr_schedule=lr_schedule, dropout=dropout, dtype=dtype, num_threads=num_threads)
 
     def _prepare(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[Any, Any]:
         if y is None:
