@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['FitConfig', 'GradientKind', 'LayerKind', 'LayerSpec', 'LossKind', 'MomentumForm', 'Network32', 'Network64', 'OptimizerConfig', 'OptimizerKind', 'ScheduleConfig', 'ScheduleKind', 'all_finite', 'build_type', 'compiler', 'evaluate', 'fit', 'gemm_kernel_name', 'gemm_kernels_compiled', 'get_num_threads', 'has_openmp', 'max_threads_limit', 'openmp_libraries', 'openmp_version', 'permutation', 'requested_num_threads', 'set_num_threads', 'set_piece_trace', 'simd_clone_selected', 'simd_clones_compiled', 'take_piece_trace', 'train_step']
+__all__: list[str] = ['FitConfig', 'GradientKind', 'LayerKind', 'LayerSpec', 'LossKind', 'MomentumForm', 'Network32', 'Network64', 'OptimizerConfig', 'OptimizerKind', 'ScheduleConfig', 'ScheduleKind', 'all_finite', 'build_type', 'compiler', 'evaluate', 'fit', 'gemm_kernel_name', 'gemm_kernels_compiled', 'get_num_threads', 'has_openmp', 'max_threads_limit', 'openmp_libraries', 'openmp_version', 'permutation', 'requested_num_threads', 'set_num_threads', 'set_piece_trace', 'set_tiny_path', 'simd_clone_selected', 'simd_clones_compiled', 'take_piece_trace', 'tiny_path_calls', 'train_step']
 class LayerKind:
     """
     Layer kinds (nncore.layers names)
@@ -657,11 +657,15 @@ def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     ...
 def set_piece_trace(on: bool) -> None:
     ...
+def set_tiny_path(on: bool) -> None:
+    ...
 def simd_clone_selected() -> str:
     """
     The element-wise clone the loader picked on this CPU ('' without clones)
     """
 def take_piece_trace() -> dict[str, typing.Any]:
+    ...
+def tiny_path_calls() -> int:
     ...
 @typing.overload
 def train_step(net: Network32, X: numpy.typing.NDArray[numpy.float32], Y: numpy.typing.NDArray[numpy.float32] | None, labels: numpy.typing.NDArray[numpy.int64] | None, cfg: FitConfig, opt: OptimizerConfig, m: numpy.typing.NDArray[numpy.float32] | None, v: numpy.typing.NDArray[numpy.float32] | None, t: typing.SupportsInt | typing.SupportsIndex, lr: typing.SupportsFloat | typing.SupportsIndex, w: numpy.typing.NDArray[numpy.float32] | None = None) -> tuple[float, int]:
