@@ -143,8 +143,10 @@ def test_dropout_changes_training_but_not_inference():
 
 def test_p_zero_is_bitwise_no_layer():
     X, y = _data(n=70)
-    with_layers = [nc.Dense(5, 16), nc.Dropout(0.0), nc.ReLU(), nc.Dense(16, 8), nc.Tanh(),
-                   nc.Dropout(0.0), nc.Dense(8, 3), nc.Softmax()]
+    # 1379 parameters: both networks take the general path (the tiny path, for networks
+    # up to 1024 parameters without Dropout, sums in another order)
+    with_layers = [nc.Dense(5, 32), nc.Dropout(0.0), nc.ReLU(), nc.Dense(32, 32), nc.Tanh(),
+                   nc.Dropout(0.0), nc.Dense(32, 3), nc.Softmax()]
     without = [l for l in with_layers if not isinstance(l, nc.Dropout)]
     a, b = nc.Sequential(*with_layers, seed=1), nc.Sequential(*without, seed=1)
     assert np.array_equal(a.get_flat_parameters(), b.get_flat_parameters())
