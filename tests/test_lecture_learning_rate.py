@@ -46,7 +46,11 @@ def test_network_learning_rates():
     net = L.network_lr_curves()
     final = {r["lr"]: r["losses"][-1] for r in net["runs"]}
     assert final[3.0] < 0.02 < final[0.1] < 0.3       # good beats too small
-    assert final[30.0] > 1 and final[1000.0] > 100     # too large: worse than the start (0.74)
+    # too large: the loss jumps far above the start (0.74). Where a chaotic lr-30 run ends
+    # after 200 epochs depends on the compiler's rounding (0.41 with clang, 3.4 with gcc);
+    # its peak does not (45.4 with both).
+    peak = {r["lr"]: max(r["losses"]) for r in net["runs"]}
+    assert peak[30.0] > 10 and final[1000.0] > 100
     assert all(r["error"] is None for r in net["runs"])  # sigmoid + BCE stays finite
     relu = L.network_lr_curves(lrs=(1000.0,), activation="relu")["runs"][0]
     assert relu["error_epoch"] == 76

@@ -52,8 +52,9 @@ def test_relu_beats_sigmoid_for_every_seed(seed):
 
 def test_learning_rate_ranking_holds_for_other_initial_weights():
     for seed in (1, 2, 3):
-        final = {r["lr"]: r["losses"][-1] for r in L.network_lr_curves(seed=seed)["runs"]}
-        assert final[3.0] < final[0.1] < 0.74 < final[30.0], seed
+        runs = {r["lr"]: r["losses"] for r in L.network_lr_curves(seed=seed)["runs"]}
+        # (lr 30 is chaotic: its final value depends on the compiler's rounding, its peak not)
+        assert runs[3.0][-1] < runs[0.1][-1] < runs[0.1][0] < max(runs[30.0]) / 10, seed
 
 
 def test_digits_from_another_seed():
