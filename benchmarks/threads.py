@@ -14,7 +14,9 @@ order. From that:
 
 * split: per job of one training step / predict call, its pieces and the time
   of its longest piece (1 thread);
-* predicted speed-up on P real cores: 1-thread wall time divided by
+* predicted speed-up on P real cores: the plain 1-thread wall time (nothing cut
+  into pieces, minimum of --repeats untraced runs; what the cut itself costs,
+  shown as "cut into pieces ... (r x)", counts against the figure) divided by
   serial + Σ_jobs makespan_P(job) + P>1 · jobs · overhead, where each job's
   makespan simulates the pool's rule on the measured 1-thread piece times
   (thread t runs its home share in order, then takes unstarted pieces of the
@@ -180,10 +182,22 @@ def makespan(piece_ns, threads):
     return finish
 
 
-def predicted(jobs, serial, cores, overhead_ns):
-    total1 = serial + sum(float(j.sum()) for j in jobs)
+def predicted(jobs, serial, cores, overhead_ns, whole_ns):
+    """Speed-up on `cores` real cores over the plain 1-thread run (whole_ns: not cut into
+    pieces), so that what cutting costs counts against the prediction."""
     tp = serial + sum(makespan(j, cores) for j in jobs) + (overhead_ns * len(jobs) if cores > 1 else 0)
-    return total1 / tp
+    return whole_ns / tp
+
+
+def whole_one_thread(run, repeats):
+    """Minimum wall time (ns) of `repeats` untraced 1-thread runs: nothing cut into pieces."""
+    nc.set_num_threads(1)
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter_ns()
+        run()
+        best = min(best, float(time.perf_counter_ns() - t))
+    return best
 
 
 def task_ticks():
@@ -255,9 +269,11 @@ def main(argv=None):
             nc.set_num_threads(1)
             run = setup()
             jobs, serial = one_thread_model(run, repeats)
+            whole = whole_one_thread(run, repeats)
             total = serial + sum(float(j.sum()) for j in jobs)
             print(f"\n== {name}: {what}")
-            print(f"1 thread: {total / 1e3:.0f} µs, of which {serial / 1e3:.0f} µs outside pieces "
+            print(f"1 thread: {whole / 1e3:.0f} µs; cut into pieces {total / 1e3:.0f} µs "
+                  f"({total / whole:.2f}x), of which {serial / 1e3:.0f} µs outside pieces "
                   f"(serial), {len(jobs)} jobs")
             sizes = [len(j) for j in jobs]
             print("pieces per job (in order): " + " ".join(map(str, sizes[:40]))
@@ -266,7 +282,7 @@ def main(argv=None):
             print("largest jobs: " + ", ".join(f"{len(j)} pieces {j.sum() / 1e3:.0f} µs "
                                                f"(longest {j.max() / 1e3:.1f})" for j in big))
             print("predicted speed-up on P real cores: " + ", ".join(
-                f"P={c}: {predicted(jobs, serial, c, args.job_overhead_us * 1e3):.1f}x" for c in cores))
+                f"P={c}: {predicted(jobs, serial, c, args.job_overhead_us * 1e3, whole):.1f}x" for c in cores))
             for t in thread_list:
                 share, ticks = shares_at(run, t, cpu_seconds)
                 line = f"  T={t:<3} piece time per thread: {fmt_share(share)}"

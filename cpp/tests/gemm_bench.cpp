@@ -1,5 +1,7 @@
 // GEMM throughput (GFLOP/s, best of 7 timed batches after warm-up) for the
-// shapes nncore's workloads use, float/double, 1 and 2 threads.
+// shapes nncore's workloads use, float/double, 1 and 2 threads, and "cut": one
+// thread running the product cut into the pieces many threads would share (the
+// piece trace's mode), so cut / 1t is what the cut costs.
 // Usage: gemm_bench [family] [filter]   family: active (default) | generic | avx2 | avx512 | neon
 #include <algorithm>
 #include <chrono>
@@ -9,6 +11,7 @@
 #include <string>
 #include <vector>
 #include "nncore/gemm.hpp"
+#include "nncore/parallel.hpp"
 #include "gemm/family.hpp"
 #ifdef _OPENMP
 #include <omp.h>
@@ -65,19 +68,20 @@ int main(int argc, char** argv) {
   const char* filter = argc > 2 ? argv[2] : "";
   const gd::KernelSet* ks = std::strcmp(fam, "active") ? gd::kernels_by_name(fam) : &gd::active_kernels();
   if (!ks) { std::printf("kernel family %s not available\n", fam); return 1; }
-  std::printf("kernel %s; GFLOP/s (best of 7)\n%-22s %8s %8s %8s %8s\n", ks->name, "shape",
-              "f32 1t", "f32 2t", "f64 1t", "f64 2t");
+  std::printf("kernel %s; GFLOP/s (best of 7)\n%-22s %8s %8s %8s %8s %8s %8s\n", ks->name,
+              "shape", "f32 1t", "f32 cut", "f32 2t", "f64 1t", "f64 cut", "f64 2t");
   for (const Shape& s : kShapes) {
     if (!std::strstr(s.name, filter)) continue;
-    double r[4];
-    for (int th = 1; th <= 2; ++th) {
-#ifdef _OPENMP
-      omp_set_num_threads(th);
-#endif
-      r[th - 1] = bench<float>(*ks, s);
-      r[th + 1] = bench<double>(*ks, s);
+    double r[6];
+    for (int mode = 0; mode < 3; ++mode) {  // 1 thread, 1 thread cut, 2 threads
+      nncore::set_max_threads(mode == 2 ? 2 : 1);
+      nncore::set_piece_trace(mode == 1);
+      r[mode] = bench<float>(*ks, s);
+      r[mode + 3] = bench<double>(*ks, s);
+      nncore::set_piece_trace(false);
     }
-    std::printf("%-22s %8.1f %8.1f %8.1f %8.1f\n", s.name, r[0], r[1], r[2], r[3]);
+    std::printf("%-22s %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f\n", s.name, r[0], r[1], r[2], r[3],
+                r[4], r[5]);
     std::fflush(stdout);
   }
 }

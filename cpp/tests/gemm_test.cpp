@@ -1,7 +1,9 @@
 // GEMM correctness: every kernel family x {NN, TN, NT, TT} x float/double x many
 // shapes against a double-precision triple loop; strided operands, alpha/beta
-// variants, beta = 0 over NaN-filled C, untouched padding, 1-vs-2-thread bitwise
-// identity, and no workspace allocation after warm-up.
+// variants, beta = 0 over NaN-filled C, untouched padding, bitwise identity of
+// 1 thread, 2 threads and one thread running the pieces many threads would
+// share (the piece trace's mode: exercises the cut even when a busy machine
+// gives the 2-thread run one thread), and no workspace allocation after warm-up.
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
@@ -12,6 +14,7 @@
 #include <random>
 #include <vector>
 #include "nncore/gemm.hpp"
+#include "nncore/parallel.hpp"
 #include "gemm/family.hpp"
 #ifdef _OPENMP
 #include <omp.h>
@@ -113,13 +116,17 @@ void test_case(const gd::KernelSet& ks, const Case& c, std::mt19937& rng, bool t
   std::vector<T> c1 = run<T>(ks, c, d);
   check<T>(c, d, c1, ks.name);
   if (threads) {
-    set_threads(2);
-    std::vector<T> c2 = run<T>(ks, c, d);
-    ++g_checks;
-    if (std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(T)) != 0) {
-      ++g_fail;
-      std::printf("FAIL %s 1 vs 2 threads differ: %c%c M=%ld N=%ld K=%ld\n", ks.name,
-                  c.ta ? 'T' : 'N', c.tb ? 'T' : 'N', long(c.M), long(c.N), long(c.K));
+    for (const char* mode : {"2 threads", "cut"}) {
+      set_threads(mode[0] == '2' ? 2 : 1);
+      nncore::set_piece_trace(mode[0] == 'c');
+      std::vector<T> c2 = run<T>(ks, c, d);
+      nncore::set_piece_trace(false);
+      ++g_checks;
+      if (std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(T)) != 0) {
+        ++g_fail;
+        std::printf("FAIL %s 1 thread vs %s differ: %c%c M=%ld N=%ld K=%ld\n", ks.name, mode,
+                    c.ta ? 'T' : 'N', c.tb ? 'T' : 'N', long(c.M), long(c.N), long(c.K));
+      }
     }
   }
 }
@@ -230,8 +237,9 @@ void test_epilogue() {
   const Index shapes[][3] = {{5, 7, 3}, {128, 512, 128}, {784, 512, 128}, {512, 10, 128}, {1, 300, 200}};
   for (auto& sh : shapes)
     for (bool ta : {false, true})
-      for (int threads : {1, 2}) {
-        set_threads(threads);
+      for (int threads : {1, 2, 0}) {  // 0: one thread, cut (the trace's mode)
+        set_threads(threads ? threads : 1);
+        nncore::set_piece_trace(threads == 0);
         const Index M = sh[0], N = sh[1], K = sh[2];
         std::vector<float> A(M * K), B(K * N), C(M * N, 0.f);
         for (auto& x : A) x = u(rng);
@@ -240,6 +248,7 @@ void test_epilogue() {
         const nncore::GemmEpilogue ep{&probe, &p};
         nncore::gemm<float>(ta, false, M, N, K, 1.f, A.data(), ta ? M : K, B.data(), N, 0.f,
                             C.data(), N, ep);
+        nncore::set_piece_trace(false);
         ++g_checks;
         bool ok = true;
         for (Index i = 0; i < M * N; ++i) ok &= p.count[i] == 1 && p.seen[i] == C[i];
@@ -249,6 +258,33 @@ void test_epilogue() {
                       int(ta), threads);
         }
       }
+  set_threads(2);
+}
+
+// A product whose packed K slabs do not fit the shared packing buffer at once
+// (packed in groups of slabs, one pass each): the cut equals the whole product.
+void test_slab_groups() {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(-1, 1);
+  const Index M = 2048, N = 1024, K = 1536;
+  std::vector<float> A(M * K), B(K * N), C1(M * N), C2(M * N, 1.f);
+  for (auto& x : A) x = u(rng);
+  for (auto& x : B) x = u(rng);
+  for (bool ta : {false, true}) {
+    set_threads(1);
+    nncore::gemm<float>(ta, false, M, N, K, 1.f, A.data(), ta ? M : K, B.data(), N, 0.f,
+                        C1.data(), N);
+    nncore::set_piece_trace(true);
+    nncore::gemm<float>(ta, false, M, N, K, 1.f, A.data(), ta ? M : K, B.data(), N, 0.f,
+                        C2.data(), N);
+    nncore::set_piece_trace(false);
+    ++g_checks;
+    if (std::memcmp(C1.data(), C2.data(), C1.size() * sizeof(float)) != 0) {
+      ++g_fail;
+      std::printf("FAIL slab groups %ldx%ldx%ld ta=%d: whole vs cut differ\n", long(M),
+                  long(N), long(K), int(ta));
+    }
+  }
   set_threads(2);
 }
 
@@ -286,6 +322,7 @@ int main() {
   }
   test_allocations();
   test_epilogue();
+  test_slab_groups();
   std::printf("%s: %d checks, %d failures\n", g_fail ? "FAILED" : "OK", g_checks, g_fail);
   return g_fail ? 1 : 0;
 }

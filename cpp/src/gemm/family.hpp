@@ -21,6 +21,16 @@ struct Family {
   // (op(B)(p, j) = B[p*ldb + j]), op(A) may be transposed.
   void (*direct)(bool ta, Index M, Index N, Index K, T alpha, const T* A, Index lda,
                  const T* B, Index ldb, T beta, T* C, Index ldc);
+  // The packed path cut among threads (packed.hpp): K slab size, packing one
+  // slab's rows of op(A) / columns of op(B) into shared panels, and one block
+  // of C from those panels.
+  Index (*kc_of)(Index K);
+  void (*pack_a_rows)(bool ta, const T* A, Index lda, Index i0, Index i1, Index pc, Index kc,
+                      T* slabA);
+  void (*pack_b_cols)(bool tb, const T* B, Index ldb, Index j0, Index j1, Index pc, Index kc,
+                      T* slabB);
+  void (*block)(Index m0, Index m1, Index n0, Index n1, Index kc, T alpha, T beta,
+                const T* slabA, const T* slabB, T* C, Index ldc, bool ct);
 };
 
 struct KernelSet {

@@ -22,7 +22,10 @@ struct FamilyOf {
                      const T* B, Index ldb, T beta, T* C, Index ldc) {
     Direct<S>::template run<Rows, NV, Single>(ta, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   }
-  static constexpr Family<T> family() { return {P::MR, P::NR, S::W, Rows, &packed, &P::ws_elems, &direct}; }
+  static constexpr Family<T> family() {
+    return {P::MR, P::NR, S::W, Rows, &packed, &P::ws_elems, &direct,
+            &P::kc_of, &P::pack_a_rows, &P::pack_b_cols, &P::block};
+  }
 };
 
 }  // namespace
