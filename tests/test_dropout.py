@@ -320,4 +320,7 @@ def test_forward_only_gradients_refuse_dropout_but_take_p_zero(cls):
     for model in (a, b):
         model.fit(X, y, optimizer=nc.SGD(0.1), gradient="forward", tangents=2, epochs=2,
                   batch_size=4, **({"verbose": 0} if cls is nc.Sequential else {}))
-    assert np.array_equal(a.get_flat_parameters(), b.get_flat_parameters())
+    # (the bare network takes the tiny path's forward gradient, which sums in
+    # another order; with its Dropout layer the network takes the general path)
+    np.testing.assert_allclose(a.get_flat_parameters(), b.get_flat_parameters(), rtol=1e-12,
+                               atol=1e-15)

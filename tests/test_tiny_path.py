@@ -135,6 +135,49 @@ def test_tiny_path_trajectory_matches_reference_and_general_path(name):
         assert _rel(other.get_flat_parameters(), got) <= 1e-10
 
 
+@pytest.mark.parametrize("name", TINY)
+def test_forward_gradient_on_the_tiny_path_matches_reference_and_general_path(name):
+    # fit(gradient="forward"): primal and tangent passes fused per block of rows. 17
+    # tangents run in two groups (16 + 1, each group with its own primal pass); sample
+    # weights, a penalty and a short last batch (37 = 2·16 + 5) are exercised too.
+    specs, loss = TINY[name]
+    X, y = _data("fg", specs, loss, 37)
+    w = rng_for("fg-weights").uniform(0.5, 2.0, size=37)
+    for k, weights in ((1, None), (17, w)):
+        kw = dict(loss=loss, optimizer=nc.Adam(0.01), epochs=5, batch_size=16, l2=1e-3,
+                  gradient="forward", tangents=k, sample_weight=weights)
+        core, twin = _twins(specs)
+        h, tiny = _served(lambda: core.fit(X, y, verbose=0, **kw))
+        assert tiny, f"{name}: the tiny path did not take the forward gradient"
+        h_ref = twin.fit(X, y, **kw)
+        want = np.concatenate([v.ravel() for v in twin.state_dict().values()])
+        got = core.get_flat_parameters()
+        assert _rel(got, want) <= 1e-12, (k, _rel(got, want))
+        np.testing.assert_allclose(h.history["loss"], h_ref.history["loss"], rtol=1e-12)
+        _core.set_tiny_path(False)
+        try:
+            other = _twins(specs)[0]
+            _, tiny = _served(lambda: other.fit(X, y, verbose=0, **kw))
+        finally:
+            _core.set_tiny_path(True)
+        assert not tiny
+        assert _rel(other.get_flat_parameters(), got) <= 1e-12
+
+
+@pytest.mark.parametrize("name", GENERAL)
+def test_forward_gradient_of_other_networks_takes_the_general_path(name):
+    specs, loss = GENERAL[name]
+    X, y = _data("fg-general", specs, loss, 20)
+    core, twin = _twins(specs)
+    kw = dict(loss=loss, optimizer=nc.Adam(0.01), epochs=3, batch_size=8, gradient="forward",
+              tangents=3)
+    _, tiny = _served(lambda: core.fit(X, y, verbose=0, **kw))
+    assert not tiny
+    twin.fit(X, y, **kw)
+    want = np.concatenate([v.ravel() for v in twin.state_dict().values()])
+    assert _rel(core.get_flat_parameters(), want) <= 1e-12
+
+
 @pytest.mark.parametrize("name", ["moons-like", "relu-ce"])
 def test_tiny_path_float32(name):
     specs, loss = TINY[name]

@@ -47,6 +47,12 @@ struct Job {
   double wdenom;         // weighted: row r's factor is w_r / wdenom (0: all zero)
   T* out;                // rows × n_out: the last layer's output
   T* zrows;              // rows × n_out: the loss input (= out unless fused)
+  // Forward mode (k > 0): k tangents back to back (n_params each), the tangent
+  // buffers of the current layer, and Σ δ ⊙ ż per tangent and lane (k × L).
+  const T* v;
+  Index k, n_params;
+  V *t0, *t1;
+  double* dlanes;
 };
 
 template <class T>
@@ -92,6 +98,48 @@ NNCORE_SIMD_INLINE void backward_block(const Job<T>& j, Index start) {
   }
 }
 
+// The tangent of ops 0..loss_op along v, from the block's primal values (a
+// forward_block just ran), then each lane's Σ δ ⊙ ż (δ in d0) added to dl.
+// Element-wise layers multiply by σ′ in place, with σ′ from the values at hand
+// (act_backward's formulas: no transcendental is evaluated again).
+template <class T>
+NNCORE_SIMD_INLINE void tangent_block(const Job<T>& j, const T* v, double* dl) {
+  constexpr Index L = Lanes<T>::L;
+  using V = typename Lanes<T>::V;
+  const V* xdot = nullptr;  // null: the tangent is zero (the data's)
+  V* cur = j.t0;
+  V* spare = j.t1;
+  for (Index k = 0; k <= j.loss_op; ++k) {
+    const typename Job<T>::Op& op = j.ops[k];
+    const V* a = j.block + op.in_at;
+    const V* h = j.block + op.out_at;
+    if (op.kind == LayerKind::Dense) {
+      if (xdot)
+        blocks::dense_tangent<T>(j.theta + op.w_off, v + op.w_off, v + op.b_off, a, xdot, cur,
+                                 op.in, op.out);
+      else
+        blocks::dense_forward<T>(v + op.w_off, v + op.b_off, a, cur, op.in, op.out);
+      xdot = cur;
+      std::swap(cur, spare);
+    } else if (!xdot) {
+      continue;  // σ′ · 0 = 0
+    } else {
+      // xdot is the buffer this pass wrote last (spare): scale it in place
+      T* t = reinterpret_cast<T*>(spare);
+      if (op.kind == LayerKind::Softmax)
+        blocks::softmax_backward<T, L>(reinterpret_cast<const T*>(h), t, op.out);
+      else
+        blocks::act_backward<T>(op.kind, op.hyper, reinterpret_cast<const T*>(a),
+                                reinterpret_cast<const T*>(h), t, op.out * L);
+    }
+  }
+  if (!xdot) return;
+  V s = {};
+  for (Index o = 0; o < j.n_out; ++o) s += j.d0[o] * xdot[o];
+  const T* sl = reinterpret_cast<const T*>(&s);
+  for (Index l = 0; l < L; ++l) dl[l] += double(sl[l]);
+}
+
 // One pass over the batch in blocks of L rows: the last layer's output (and
 // the loss input) to rows, and with lanes, ∂(mean loss)/∂θ in the lane sums.
 template <class T>
@@ -118,7 +166,7 @@ NNCORE_SIMD_INLINE void run_blocks(const Job<T>& j) {
     if (z != h)
       for (Index l = 0; l < nv; ++l)
         for (Index o = 0; o < j.n_out; ++o) j.zrows[(r0 + l) * j.n_out + o] = z[o * L + l];
-    if (!j.lanes) continue;
+    if (!j.lanes && !j.k) continue;
     if (j.t.Y) {
       for (Index l = 0; l < L; ++l)
         for (Index o = 0; o < j.n_out; ++o) c[o * L + l] = j.t.Y[row(l) * j.n_out + o];
@@ -133,7 +181,8 @@ NNCORE_SIMD_INLINE void run_blocks(const Job<T>& j) {
     }
     blocks::loss_delta<T, L>(j.loss, z, j.t.Y ? c : nullptr, labels, nv, j.n_out, g,
                              reinterpret_cast<T*>(j.d0));
-    backward_block<T>(j, j.loss_op);
+    if (j.lanes) backward_block<T>(j, j.loss_op);
+    for (Index q = 0; q < j.k; ++q) tangent_block<T>(j, j.v + q * j.n_params, j.dlanes + q * L);
   }
 }
 
@@ -195,10 +244,24 @@ Path<T>::Path(Network<T>& net) : net_(net), n_in_(net.n_in()), n_out_(net.n_out(
   delta1_.assign(delta0_.size(), Slot{});
   targets_.assign(std::size_t(n_out_), Slot{});
   lanes_.assign(std::size_t(net.num_params()), Slot{});
+  tan0_.assign(std::size_t(max_width_), Slot{});
+  tan1_.assign(tan0_.size(), Slot{});
 }
 
 template <class T>
-double Path<T>::run(const T* X, Index rows, LossKind loss, Targets<T> t, bool grads, T* out) {
+void Path<T>::reserve_tangents(Index k) {
+  if (Index(dlanes_.size()) < k * kLanes) dlanes_.resize(std::size_t(k * kLanes));
+}
+
+template <class T>
+double Path<T>::directional(const T* X, Index rows, LossKind loss, Targets<T> t, const T* v,
+                            Index k, double* d) {
+  return run(X, rows, loss, t, false, nullptr, v, k, d);
+}
+
+template <class T>
+double Path<T>::run(const T* X, Index rows, LossKind loss, Targets<T> t, bool grads, T* out,
+                    const T* v, Index k, double* d) {
   g_calls.fetch_add(1, std::memory_order_relaxed);
   const Index last = Index(ops_.size()) - 1;
   Job<T> j;
@@ -228,9 +291,18 @@ double Path<T>::run(const T* X, Index rows, LossKind loss, Targets<T> t, bool gr
   T* acts = net_.acts_.data();
   j.out = out ? out : acts + net_.cap_ * net_.layers_.back().act_off;
   j.zrows = out ? nullptr : acts + net_.cap_ * net_.layers_[std::size_t(j.loss_op)].act_off;
+  j.v = v, j.k = k, j.n_params = net_.num_params();
+  j.t0 = &tan0_[0].v, j.t1 = &tan1_[0].v;
+  j.dlanes = dlanes_.data();
   if (grads) std::fill(lanes_.begin(), lanes_.end(), Slot{});
+  if (k) std::fill(dlanes_.begin(), dlanes_.begin() + k * kLanes, 0.0);
   run_entry(j);
   if (grads) reduce_entry(reinterpret_cast<T*>(&lanes_[0].v), net_.grads(), net_.num_params());
+  for (Index q = 0; q < k; ++q) {  // the lanes' sums in lane order
+    double s = 0.0;
+    for (Index l = 0; l < kLanes; ++l) s += dlanes_[std::size_t(q * kLanes + l)];
+    d[q] = s;
+  }
   // The value over the whole batch at once (vectorised along the rows), by the
   // general path's own code.
   return out ? 0.0 : loss_forward_backward(loss, j.zrows, t, rows, n_out_, static_cast<T*>(nullptr));

@@ -49,6 +49,14 @@ class Path {
                      const OptimizerUpdate<T>& update, T* m, T* v, bool* finite_update);
   void predict(const T* X, Index rows, T* out);
 
+  // Forward mode (train/forward_gradient.hpp): the primal pass of loss_and_grad
+  // and, block by block beside it, the tangent of every layer along each of k
+  // tangents v (k × num_params, back to back): d[j] = ∇(mean loss)·v_j = Σ δ ⊙ ż_j.
+  // Returns the mean loss without the penalty. Call reserve_tangents(k) first.
+  void reserve_tangents(Index k);
+  double directional(const T* X, Index rows, LossKind loss, Targets<T> t, const T* v, Index k,
+                     double* d);
+
   // One layer as the block loops see it: offsets into the arena and, in units
   // of kLanes values, into the block buffer (input, output).
   struct Op {
@@ -63,7 +71,9 @@ class Path {
   // Forward, loss and (with grads) backward over every block: the mean loss
   // without the penalty; the gradient arena receives ∂(mean loss)/∂θ. With
   // `out`, forward only, the output rows written there.
-  double run(const T* X, Index rows, LossKind loss, Targets<T> t, bool grads, T* out);
+  // With k > 0 tangents v, d[j] = Σ δ ⊙ ż_j instead of the gradient.
+  double run(const T* X, Index rows, LossKind loss, Targets<T> t, bool grads, T* out,
+             const T* v = nullptr, Index k = 0, double* d = nullptr);
 
   Network<T>& net_;
   std::vector<Op> ops_;
@@ -74,6 +84,8 @@ class Path {
   std::vector<Slot> delta0_, delta1_;  // δ of the current layer
   std::vector<Slot> targets_;          // the block's targets
   std::vector<Slot> lanes_;            // ∂θ partial sums, one lane per row of the block
+  std::vector<Slot> tan0_, tan1_;      // forward mode: the tangent of the current layer
+  std::vector<double> dlanes_;         // forward mode: Σ δ ⊙ ż per tangent and lane
 };
 
 }  // namespace nncore::tiny

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "nncore/tangent.hpp"
+#include "../tiny/tiny_path.hpp"
 
 namespace nncore::train {
 
@@ -14,8 +15,17 @@ GradientEstimator<T>::GradientEstimator(Network<T>& net, const FitConfig& cfg, I
     : net_(net), cfg_(cfg) {
   if (cfg.gradient == GradientKind::Backprop) return;
   v_.resize(std::size_t(net.num_params()));
-  if (cfg.gradient == GradientKind::Perturbation) theta_.resize(std::size_t(net.num_params()));
-  else ws_.reserve(net, rows);
+  if (cfg.gradient == GradientKind::Perturbation) {
+    theta_.resize(std::size_t(net.num_params()));
+    return;
+  }
+  ws_.reserve(net, rows);
+  tiny_ = tiny::Path<T>::make(net);
+  if (!tiny_) return;
+  const Index group = std::min(cfg.tangents, kGroup);
+  v_.resize(std::size_t(group * net.num_params()));
+  d_.resize(std::size_t(group));
+  tiny_->reserve_tangents(group);
 }
 
 template <class T>
@@ -27,11 +37,11 @@ double GradientEstimator<T>::estimate(const T* X, Index rows, LossKind loss, Tar
 }
 
 template <class T>
-void GradientEstimator<T>::accumulate(double d) {
+void GradientEstimator<T>::accumulate(double d, const T* v) {
   T* g = net_.grads();
   const T dt = T(d);
   const Index n = net_.num_params();
-  for (Index i = 0; i < n; ++i) g[i] += dt * v_[std::size_t(i)];
+  for (Index i = 0; i < n; ++i) g[i] += dt * v[i];
 }
 
 template <class T>
@@ -46,6 +56,7 @@ template <class T>
 double GradientEstimator<T>::forward_gradient(const T* X, Index rows, LossKind loss,
                                               Targets<T> y, double l1, double l2,
                                               std::uint64_t step) {
+  if (tiny_ && tiny_->takes(loss)) return forward_gradient_tiny(X, rows, loss, y, l1, l2, step);
   ws_.reserve(net_, rows);
   // The primal pass: every layer's output stays for the tangent passes.
   const T* h = net_.forward(X, rows);
@@ -61,7 +72,33 @@ double GradientEstimator<T>::forward_gradient(const T* X, Index rows, LossKind l
     draw_tangent(cfg_.seed, step, std::uint64_t(j), v_.data(), net_.num_params());
     const double d = loss_directional_derivative(net_, X, rows, v_.data(), stop, ws_) +
                      penalty_directional_derivative(net_, v_.data(), l1, l2);
-    accumulate(d);
+    accumulate(d, v_.data());
+  }
+  finish();
+  return value;
+}
+
+template <class T>
+double GradientEstimator<T>::forward_gradient_tiny(const T* X, Index rows, LossKind loss,
+                                                   Targets<T> y, double l1, double l2,
+                                                   std::uint64_t step) {
+  const Index n = net_.num_params(), k = cfg_.tangents;
+  double value = 0.0;
+  for (Index j0 = 0; j0 < k; j0 += kGroup) {
+    const Index group = std::min(kGroup, k - j0);
+    for (Index j = 0; j < group; ++j)
+      draw_tangent(cfg_.seed, step, std::uint64_t(j0 + j), v_.data() + j * n, n);
+    // Every group's primal pass gives the same numbers; the first one's value is L.
+    const double mean = tiny_->directional(X, rows, loss, y, v_.data(), group, d_.data());
+    if (j0 == 0) {
+      value = mean + net_.penalty_value(l1, l2);
+      if (!std::isfinite(value)) return value;
+      std::fill(net_.grads(), net_.grads() + n, T(0));
+    }
+    for (Index j = 0; j < group; ++j) {
+      const T* v = v_.data() + j * n;
+      accumulate(d_[std::size_t(j)] + penalty_directional_derivative(net_, v, l1, l2), v);
+    }
   }
   finish();
   return value;
@@ -81,7 +118,7 @@ double GradientEstimator<T>::perturbation(const T* X, Index rows, LossKind loss,
     const double plus = net_.loss_and_grad(X, rows, loss, y, l1, l2, false);
     for (Index i = 0; i < n; ++i) theta[i] = theta_[std::size_t(i)] - eps * v_[std::size_t(i)];
     const double minus = net_.loss_and_grad(X, rows, loss, y, l1, l2, false);
-    accumulate((plus - minus) / (2.0 * cfg_.epsilon));
+    accumulate((plus - minus) / (2.0 * cfg_.epsilon), v_.data());
   }
   std::copy(theta_.begin(), theta_.end(), theta);
   finish();

@@ -10,10 +10,13 @@
 // the usual clipping and optimizer step take it.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "nncore/network.hpp"
 #include "nncore/trainer.hpp"
+
+namespace nncore::tiny { template <class T> class Path; }
 
 namespace nncore::train {
 
@@ -48,7 +51,7 @@ class GradientEstimator {
   // L(θ) on the batch (the value the history reports) and the estimate of ∇L
   // in net.grads(). θ is left as it was (bitwise). The primal outputs at θ stay
   // in the network's workspace (the accuracy count reads them). A non-finite L is
-  // returned before any tangent is drawn.
+  // returned without an estimate.
   double estimate(const T* X, Index rows, LossKind loss, Targets<T> y, double l1, double l2,
                   std::uint64_t step);
 
@@ -57,12 +60,20 @@ class GradientEstimator {
                           double l2, std::uint64_t step);
   double perturbation(const T* X, Index rows, LossKind loss, Targets<T> y, double l1, double l2,
                       std::uint64_t step);
-  void accumulate(double d);  // g += d·v
-  void finish();              // g /= k
+  // Small networks (the tiny path, src/tiny/): primal and tangent passes fused
+  // per block of rows, for groups of up to kGroup tangents at a time.
+  double forward_gradient_tiny(const T* X, Index rows, LossKind loss, Targets<T> y, double l1,
+                               double l2, std::uint64_t step);
+  void accumulate(double d, const T* v);  // g += d·v
+  void finish();                          // g /= k
+
+  static constexpr Index kGroup = 16;
 
   Network<T>& net_;
   const FitConfig& cfg_;
-  std::vector<T> v_;      // the current tangent
+  std::vector<T> v_;      // the current tangent (tiny path: a group of them)
+  std::shared_ptr<tiny::Path<T>> tiny_;  // forward gradient of a small network, else null
+  std::vector<double> d_;                // tiny path: the group's directional derivatives
   std::vector<T> theta_;  // θ while perturbed
   JvpWorkspace<T> ws_;
 };
