@@ -67,6 +67,24 @@ def test_tangent_matches_its_documented_formula_and_is_standard_normal():
     assert not np.allclose(tangent(1, 2, 1, 7), v[:7])
 
 
+@pytest.mark.parametrize("layers", [
+    [nc.Dense(3, 4), nc.Tanh(), nc.Dense(4, 1), nc.Sigmoid()],          # 21: tiny path, odd n
+    [nc.Dense(3, 40), nc.Tanh(), nc.Dense(40, 30), nc.PReLU(30), nc.Dense(30, 1),
+     nc.Sigmoid()],                                                      # 1421: general path
+])
+def test_core_draws_the_documented_tangent(layers):
+    """One SGD step with k = 1 moves θ by −lr·d·v: its direction is the tangent the
+    Python generator draws (the core's own ln/cos/sin agree with NumPy's to ~1 ulp)."""
+    m = nc.Sequential(*layers, seed=6)
+    before = m.get_flat_parameters().copy()
+    m.fit(X, Y1, optimizer=nc.SGD(1.0), epochs=1, batch_size=len(X), gradient="forward",
+          seed=123, verbose=0)
+    step = before - m.get_flat_parameters()
+    v = tangent(123, 0, 0, m.num_parameters)
+    d = float(step @ v / (v @ v))
+    np.testing.assert_allclose(step, d * v, rtol=0, atol=1e-13 * np.max(np.abs(step)))
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_forward_mode_slope_equals_backprop_gradient_dot_v(case):
     name, layers, y, kw = case
@@ -199,7 +217,10 @@ for threads in (1, 2, 3):
                       nc.Dense(96, 10), nc.Softmax(), seed=2)
     m.fit(X, y, epochs=2, batch_size=32, gradient="forward", tangents=2, verbose=0)
     m.fit(X, y, epochs=1, batch_size=64, gradient="perturbation", verbose=0)
-    out.append(m.get_flat_parameters())
+    tiny = nc.Sequential(nc.Dense(40, 10), nc.Tanh(), nc.Dense(10, 10), nc.Softmax(), seed=2)
+    tiny.fit(X, y, loss="ce", epochs=2, batch_size=32, gradient="forward", tangents=20,
+             verbose=0)
+    out.append(np.concatenate([m.get_flat_parameters(), tiny.get_flat_parameters()]))
 assert out[0].size > 20000  # big enough for the tangent generator's threaded chunks
 assert all(np.array_equal(out[0], o) for o in out[1:]), "thread count changed the result"
 print("ok")

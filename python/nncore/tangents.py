@@ -18,8 +18,9 @@ same for any thread count. All integer arithmetic mod 2⁶⁴::
 
 `seed` is fit's seed (the model's seed by default), `step` the optimizer's step
 count before the step (so a continued fit draws fresh tangents), j = 0..k−1.
-The core rounds v to the model's dtype. libm and NumPy may differ in the last
-bit of log/cos/sin, so the two agree to ~1e-16, not bitwise.
+The core rounds v to the model's dtype. It evaluates log/cos/sin with its own
+vectorised polynomials (fdlibm's, < 1 ulp) and NumPy with its own, which may differ
+in the last bit, so the two agree to ~1e-16, not bitwise.
 """
 from __future__ import annotations
 

@@ -6,7 +6,38 @@
 #include <cmath>
 
 #include "nncore/tangent.hpp"
+#include "nncore/parallel.hpp"
+#include "nncore/simd.hpp"
 #include "../tiny/tiny_path.hpp"
+
+namespace nncore {
+
+namespace {
+NNCORE_SIMD_ENTRY void tangent_pairs_entry(std::uint64_t key, Index p0, Index p1, float* v,
+                                           Index n) {
+  tangent_pairs<float>(key, p0, p1, v, n);
+}
+NNCORE_SIMD_ENTRY void tangent_pairs_entry(std::uint64_t key, Index p0, Index p1, double* v,
+                                           Index n) {
+  tangent_pairs<double>(key, p0, p1, v, n);
+}
+}  // namespace
+
+template <class T>
+void draw_tangent(std::uint64_t seed, std::uint64_t step, std::uint64_t j, T* v, Index n) {
+  const std::uint64_t key = tangent_key(seed, step, j);
+  const Index pairs = (n + 1) / 2;
+  // Chunks of whole tiles; threads pay off only for large networks.
+  const Index chunk = 128 * kTangentTile;
+  if (pairs < 4 * chunk || !threads_or_trace()) return tangent_pairs_entry(key, 0, pairs, v, n);
+  for_pieces((pairs + chunk - 1) / chunk, [&](Index c) {
+    tangent_pairs_entry(key, c * chunk, std::min(pairs, (c + 1) * chunk), v, n);
+  });
+}
+template void draw_tangent<float>(std::uint64_t, std::uint64_t, std::uint64_t, float*, Index);
+template void draw_tangent<double>(std::uint64_t, std::uint64_t, std::uint64_t, double*, Index);
+
+}  // namespace nncore
 
 namespace nncore::train {
 
