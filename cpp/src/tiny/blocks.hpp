@@ -204,15 +204,18 @@ template <class T, Index L>
 NNCORE_SIMD_INLINE void loss_delta(LossKind kind, const T* __restrict z, const T* __restrict c,
                                    const std::int64_t* y, Index nv, Index width,
                                    const T* __restrict g, T* __restrict d) {
-  const Index n = width * L;
+  // (feature by feature, the lanes innermost: a loop of L that vectorises)
   switch (kind) {
     case LossKind::MSE:
     case LossKind::MSEMean:
-      for (Index k = 0; k < n; ++k) d[k] = k % L < nv ? g[k % L] * (z[k] - c[k]) : T(0);
+      for (Index j = 0; j < width; ++j)
+        for (Index l = 0; l < L; ++l)
+          d[j * L + l] = l < nv ? g[l] * (z[j * L + l] - c[j * L + l]) : T(0);
       return;
     case LossKind::BCE:
-      for (Index k = 0; k < n; ++k)
-        d[k] = k % L < nv ? g[k % L] * (fastmath::sigmoid(z[k]) - c[k]) : T(0);
+      for (Index j = 0; j < width; ++j)
+        for (Index l = 0; l < L; ++l)
+          d[j * L + l] = l < nv ? g[l] * (fastmath::sigmoid(z[j * L + l]) - c[j * L + l]) : T(0);
       return;
     case LossKind::CE: {
       // softmax(z)·Σc − c, scaled by g
