@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "nncore/parallel.hpp"
@@ -86,7 +88,8 @@ static void run(const Case& c) {
               c.name, fit_ns[0], tb[0], fw[0], fit_ns[1], tb[1], fw[1]);
 }
 
-int main() {
+// tiny_bench [name [rounds]]: only that case (moons, xor), `rounds` times (a profile).
+int main(int argc, char** argv) {
   set_max_threads(1);
   const Case moons{"moons",
                    {{LayerKind::Dense, 2, 10}, {LayerKind::Tanh}, {LayerKind::Dense, 10, 10},
@@ -96,5 +99,9 @@ int main() {
                 {{LayerKind::Dense, 2, 4}, {LayerKind::Tanh}, {LayerKind::Dense, 4, 1},
                  {LayerKind::Sigmoid}},
                 4, OptimizerKind::SGD, 0.5};
-  for (int i = 0; i < 2; ++i) { run(moons); run(xr); }
+  const std::string only = argc > 1 ? argv[1] : "";
+  const int rounds = argc > 2 ? std::max(1, std::atoi(argv[2])) : 2;
+  for (int i = 0; i < rounds; ++i)
+    for (const Case* c : {&moons, &xr})
+      if (only.empty() || only == c->name) run(*c);
 }
