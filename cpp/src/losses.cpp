@@ -117,8 +117,10 @@ NNCORE_SIMD_INLINE double loss_body(LossKind kind, const T* in, Targets<T> t, In
         const double d = double(in[i]) - double(t.Y[i]);
         total += d * d;
       }
-      if (delta)
+      if (delta) {
+        NNCORE_SHORT_LOOP
         for (Index i = 0; i < n; ++i) delta[i] = g * (in[i] - t.Y[i]);
+      }
       return total / denom;
     }
     case LossKind::BCE: {
@@ -131,12 +133,15 @@ NNCORE_SIMD_INLINE double loss_body(LossKind kind, const T* in, Targets<T> t, In
         const Index m = std::min(block, n - i0);
         const T* z = in + i0;
         const T* c = t.Y + i0;
+        NNCORE_SHORT_LOOP
         for (Index i = 0; i < m; ++i)
           term[i] = std::max(z[i], T(0)) - c[i] * z[i] +
                     fastmath::log1p_unit(fastmath::exp_neg(-std::fabs(z[i])));
         for (Index i = 0; i < m; ++i) total += double(term[i]);
-        if (delta)
+        if (delta) {
+          NNCORE_SHORT_LOOP
           for (Index i = 0; i < m; ++i) delta[i0 + i] = g * (sigmoid(z[i]) - c[i]);
+        }
       }
       return total / double(n);
     }
@@ -164,6 +169,7 @@ NNCORE_SIMD_INLINE double loss_body(LossKind kind, const T* in, Targets<T> t, In
           const Index y = Index(t.labels[r]);
           total += double(lse - z[y]);
           if (d) {
+            NNCORE_SHORT_LOOP
             for (Index j = 0; j < width; ++j) d[j] = g * fastmath::exp_neg(z[j] - lse);
             d[y] -= g;
           }
@@ -172,8 +178,10 @@ NNCORE_SIMD_INLINE double loss_body(LossKind kind, const T* in, Targets<T> t, In
           T csum = 0, cz = 0;
           for (Index j = 0; j < width; ++j) { csum += c[j]; cz += c[j] * z[j]; }
           total += double(lse * csum - cz);
-          if (d)
+          if (d) {
+            NNCORE_SHORT_LOOP
             for (Index j = 0; j < width; ++j) d[j] = g * (fastmath::exp_neg(z[j] - lse) * csum - c[j]);
+          }
         }
       }
       return total / double(rows);

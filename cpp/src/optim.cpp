@@ -31,6 +31,7 @@ NNCORE_SIMD_INLINE bool update_range(const OptimizerConfig& c, const StepConsts<
   int bad = 0;
   switch (c.kind) {
     case OptimizerKind::SGD:
+      NNCORE_SHORT_LOOP
       for (Index i = i0; i < i1; ++i) {
         th[i] -= k.lr * g[i];
         bad |= !(std::fabs(th[i]) <= big);
@@ -39,6 +40,7 @@ NNCORE_SIMD_INLINE bool update_range(const OptimizerConfig& c, const StepConsts<
     case OptimizerKind::Momentum:
       if (c.form == MomentumForm::EMA) {
         // m ← γm + (1−γ)g ; θ ← θ − ηm
+        NNCORE_SHORT_LOOP
         for (Index i = i0; i < i1; ++i) {
           m[i] = k.gm * m[i] + (T(1) - k.gm) * g[i];
           th[i] -= k.lr * m[i];
@@ -46,6 +48,7 @@ NNCORE_SIMD_INLINE bool update_range(const OptimizerConfig& c, const StepConsts<
         }
       } else if (c.form == MomentumForm::Classic) {
         // v ← γv + g ; θ ← θ − ηv
+        NNCORE_SHORT_LOOP
         for (Index i = i0; i < i1; ++i) {
           m[i] = k.gm * m[i] + g[i];
           th[i] -= k.lr * m[i];
@@ -53,6 +56,7 @@ NNCORE_SIMD_INLINE bool update_range(const OptimizerConfig& c, const StepConsts<
         }
       } else {
         // v ← γv + g ; θ ← θ − η(g + γv)
+        NNCORE_SHORT_LOOP
         for (Index i = i0; i < i1; ++i) {
           m[i] = k.gm * m[i] + g[i];
           th[i] -= k.lr * (g[i] + k.gm * m[i]);
@@ -62,6 +66,7 @@ NNCORE_SIMD_INLINE bool update_range(const OptimizerConfig& c, const StepConsts<
       break;
     case OptimizerKind::RMSprop:
       // v ← γv + (1−γ)g² ; θ ← θ − α g/√(v+ε)  (or g/(√v+ε))
+      NNCORE_SHORT_LOOP
       for (Index i = i0; i < i1; ++i) {
         v[i] = k.gm * v[i] + (T(1) - k.gm) * g[i] * g[i];
         const T den = c.eps_inside ? std::sqrt(v[i] + k.eps) : std::sqrt(v[i]) + k.eps;
@@ -72,8 +77,11 @@ NNCORE_SIMD_INLINE bool update_range(const OptimizerConfig& c, const StepConsts<
     case OptimizerKind::Adam:
       // (AdamW: θ ← θ − ηλθ on weights) m ← β₁m + (1−β₁)g ; v ← β₂v + (1−β₂)g² ;
       // θ ← θ − η (m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
-      if (k.wd != T(0))  // its own loop: the byte mask would keep the main loop scalar
+      if (k.wd != T(0)) {  // its own loop: the byte mask would keep the main loop scalar
+        NNCORE_SHORT_LOOP
         for (Index i = i0; i < i1; ++i) th[i] -= mask[i] ? k.wd * th[i] : T(0);
+      }
+      NNCORE_SHORT_LOOP
       for (Index i = i0; i < i1; ++i) {
         m[i] = k.gm * m[i] + (T(1) - k.gm) * g[i];
         v[i] = k.b2 * v[i] + (T(1) - k.b2) * g[i] * g[i];
@@ -85,13 +93,12 @@ NNCORE_SIMD_INLINE bool update_range(const OptimizerConfig& c, const StepConsts<
   return !bad;
 }
 
-// One cloned entry per type (simd.hpp: clang clones no templates).
-#define NNCORE_UPDATE_ENTRY(T)                                                                  \
-  NNCORE_SIMD_ENTRY bool update_range(const OptimizerConfig& c, const StepConsts<T>& k,        \
-                                      T* __restrict th, const T* __restrict g, T* __restrict m, \
-                                      T* __restrict v, const std::uint8_t* __restrict mask,    \
-                                      Index i0, Index i1) {                                     \
-    return update_range<T>(c, k, th, g, m, v, mask, i0, i1);                                    \
+// One cloned entry per type (simd.hpp: clang clones no templates). Its arguments
+// all travel in registers (see OptimizerUpdate::apply).
+#define NNCORE_UPDATE_ENTRY(T)                                                                 \
+  NNCORE_SIMD_ENTRY bool update_range(const OptimizerConfig& c, const StepConsts<T>& k,       \
+                                      const UpdateArrays<T>& a, Index i0, Index i1) {          \
+    return update_range<T>(c, k, a.theta, a.g, a.m, a.v, a.weight_mask, i0, i1);               \
   }
 NNCORE_UPDATE_ENTRY(float)
 NNCORE_UPDATE_ENTRY(double)
@@ -120,21 +127,21 @@ OptimizerUpdate<T>::OptimizerUpdate(const OptimizerConfig& cfg, double lr, std::
 }
 
 template <class T>
-bool OptimizerUpdate<T>::apply(T* th, const T* g, T* m, T* v, const std::uint8_t* mask,
-                               Index i0, Index i1) const {
+bool OptimizerUpdate<T>::apply_range(const UpdateArrays<T>& a, Index i0, Index i1) const {
   const StepConsts<T> k{lr_, gamma_, beta2_, eps_, c1_, c2_, wd_};
-  return update_range(cfg_, k, th, g, m, v, mask, i0, i1);
+  return update_range(cfg_, k, a, i0, i1);
 }
 
 template <class T>
 bool optimizer_step(const OptimizerConfig& c, double lr, std::int64_t t, T* th, const T* g, T* m,
                     T* v, const std::uint8_t* mask, Index n) {
   const StepConsts<T> k = step_consts<T>(c, lr, t);
+  const UpdateArrays<T> a{th, g, m, v, mask};
   constexpr Index chunk = 16384;
-  if (!worth_threads(n)) return update_range(c, k, th, g, m, v, mask, 0, n);
+  if (!worth_threads(n)) return update_range(c, k, a, 0, n);
   std::atomic<bool> bad{false};
   for_chunks(n, chunk, [&](Index i0, Index i1) {
-    if (!update_range(c, k, th, g, m, v, mask, i0, i1)) bad.store(true, std::memory_order_relaxed);
+    if (!update_range(c, k, a, i0, i1)) bad.store(true, std::memory_order_relaxed);
   });
   return !bad.load();
 }

@@ -39,6 +39,17 @@ template <class T>
 bool optimizer_step(const OptimizerConfig& cfg, double lr, std::int64_t t, T* theta,
                     const T* g, T* m, T* v, const std::uint8_t* weight_mask, Index n);
 
+// The arrays an update reads and writes (m, v, weight_mask may be null where the
+// optimizer does not use them).
+template <class T>
+struct UpdateArrays {
+  T* theta;
+  const T* g;
+  T* m;
+  T* v;
+  const std::uint8_t* weight_mask;
+};
+
 // One step's update prepared once (bias corrections, …) and applied to any
 // sub-range, serially, with the same arithmetic as optimizer_step: used by the
 // fused weight-gradient epilogue, which updates θ block by block.
@@ -46,9 +57,16 @@ template <class T>
 class OptimizerUpdate {
  public:
   OptimizerUpdate(const OptimizerConfig& cfg, double lr, std::int64_t t);
-  // θ[i0, i1) ← update(θ, g); false if a new θ is not finite.
+  // θ[i0, i1) ← update(θ, g); false if a new θ is not finite. Inline so that the
+  // out-of-line call takes its arguments in registers: the epilogue calls it once
+  // per row, and clang copied i0, i1 from the stack with one 16-byte load of two
+  // 8-byte stores, which cannot be store-forwarded, so every call waited for the
+  // previous row's divisions to retire (16-wide rows took twice GCC's time).
   bool apply(T* theta, const T* g, T* m, T* v, const std::uint8_t* weight_mask, Index i0,
-             Index i1) const;
+             Index i1) const {
+    return apply_range(UpdateArrays<T>{theta, g, m, v, weight_mask}, i0, i1);
+  }
+  bool apply_range(const UpdateArrays<T>& arrays, Index i0, Index i1) const;
 
  private:
   OptimizerConfig cfg_;
