@@ -98,15 +98,12 @@ void chunked(Index n, F f) {
 template <class T>
 NNCORE_SIMD_INLINE void add_bias_rows(T* __restrict a, const T* __restrict b, Index rows,
                                       Index cols) {
-  for (Index r = 0; r < rows; ++r) {
-    NNCORE_SHORT_LOOP
+  for (Index r = 0; r < rows; ++r)
     for (Index j = 0; j < cols; ++j) a[r * cols + j] += b[j];
-  }
 }
 
 template <class T>
 NNCORE_SIMD_INLINE void accumulate(T* __restrict sum, const T* __restrict x, Index n) {
-  NNCORE_SHORT_LOOP
   for (Index j = 0; j < n; ++j) sum[j] += x[j];
 }
 
@@ -114,10 +111,8 @@ template <class T>
 NNCORE_SIMD_INLINE void column_sums_loop(const T* __restrict x, Index rows, Index cols,
                                          T* __restrict sums) {
   for (Index j = 0; j < cols; ++j) sums[j] = T(0);
-  for (Index r = 0; r < rows; ++r) {
-    NNCORE_SHORT_LOOP
+  for (Index r = 0; r < rows; ++r)
     for (Index j = 0; j < cols; ++j) sums[j] += x[r * cols + j];
-  }
 }
 
 // One cloned entry per type (simd.hpp: clang clones no templates); a

@@ -117,10 +117,8 @@ NNCORE_SIMD_INLINE double loss_body(LossKind kind, const T* in, Targets<T> t, In
         const double d = double(in[i]) - double(t.Y[i]);
         total += d * d;
       }
-      if (delta) {
-        NNCORE_SHORT_LOOP
+      if (delta)
         for (Index i = 0; i < n; ++i) delta[i] = g * (in[i] - t.Y[i]);
-      }
       return total / denom;
     }
     case LossKind::BCE: {
