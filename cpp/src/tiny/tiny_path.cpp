@@ -193,9 +193,15 @@ NNCORE_SIMD_ENTRY void run_entry(const Job<double>& j) { run_blocks<double>(j); 
 // One round of the lane sums' pairwise tree: lanes[p][l] += lanes[p][l + W]
 // for every parameter p (W constant, so each round is one vector operation
 // per parameter), then the next round, down to W = 1.
+// Clang would vectorise the p loop (stride L) with gathers and scatters, slow
+// on x86 (moons: 2.5x gcc's time here); kept scalar in p, the W adds of one
+// parameter become one vector add, as with gcc. The same adds in the same order.
 template <class T, Index W>
 NNCORE_SIMD_INLINE void fold_lanes(T* __restrict lanes, Index n) {
   constexpr Index L = Lanes<T>::L;
+#if defined(__clang__)
+#pragma clang loop vectorize(disable)
+#endif
   for (Index p = 0; p < n; ++p)
     for (Index l = 0; l < W; ++l) lanes[p * L + l] += lanes[p * L + l + W];
   if constexpr (W > 1) fold_lanes<T, W / 2>(lanes, n);
