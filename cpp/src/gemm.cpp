@@ -206,7 +206,7 @@ void gemm_with(const KernelSet& ks, bool ta, bool tb, Index M, Index N, Index K,
     }
     // Blocks of whole row blocks or, for fewer rows, of wide column blocks.
     const Index col_unit = 8 * Index(f.dw);
-    const bool by_rows = M >= 2 * f.drb || N < 2 * col_unit;
+    const bool by_rows = M >= 2 * f.drb || N < 2 * col_unit || (ep && ep->whole_rows);
     const Blocks b = by_rows ? blocks_of(M, N, K, sizeof(T), f.drb, 0)
                              : blocks_of(M, N, K, sizeof(T), 0, col_unit);
     run_blocks(threads, b, M, N, [&](Index r0, Index r1, Index c0, Index c1, int) {
@@ -226,7 +226,11 @@ void gemm_with(const KernelSet& ks, bool ta, bool tb, Index M, Index N, Index K,
     const bool t = ta;
     ta = !tb, tb = !t;
   }
-  const Blocks b = blocks_of(M, N, K, sizeof(T), 2 * Index(f.mr), f.nr);
+  // Whole rows of C: C's columns are not cut (after the swap, Cᵀ's rows are not).
+  const bool whole = ep && ep->whole_rows;
+  const Blocks b = !whole ? blocks_of(M, N, K, sizeof(T), 2 * Index(f.mr), f.nr)
+                   : ct   ? blocks_of(M, N, K, sizeof(T), 0, f.nr)
+                          : blocks_of(M, N, K, sizeof(T), f.mr, 0);
   if (threads && b.count() > 1)
     return packed_shared(f, b, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ct, done);
   // Packed path on one thread: one block, packing as it goes.

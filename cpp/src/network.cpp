@@ -3,7 +3,6 @@
 #include "nncore/network.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -49,25 +48,18 @@ Index sized(Index a, Index b, Index c, Index where) {
 }
 
 // A Dense layer followed by Softmax (the output layer): bias and softmax on
-// each block of whole rows right after the product finished it, on the thread
-// that computed it, instead of two serial passes after the product. The same
-// arithmetic row by row, so the same results. If the product was cut into
-// blocks of part rows (a very wide output), nothing is done per block and the
-// caller makes the two passes afterwards.
+// each block of whole rows (the epilogue asks for whole_rows) right after the
+// product finished it, on the thread that computed it, instead of two serial
+// passes after the product. The same arithmetic row by row, so the same results.
 template <class T>
 struct SoftmaxHead {
   const T* b;
   T* a;
   T* h;
   Index width;
-  std::atomic<bool> partial{false};
 
-  static void block(void* ctx, Index r0, Index r1, Index c0, Index c1) {
+  static void block(void* ctx, Index r0, Index r1, Index, Index) {
     SoftmaxHead& s = *static_cast<SoftmaxHead*>(ctx);
-    if (c0 != 0 || c1 != s.width) {
-      s.partial.store(true, std::memory_order_relaxed);
-      return;
-    }
     add_bias(s.a + r0 * s.width, s.b, r1 - r0, s.width);
     softmax_forward(s.a + r0 * s.width, s.h + r0 * s.width, r1 - r0, s.width);
   }
@@ -179,11 +171,7 @@ const T* Network<T>::run_forward(const T* X, Index rows, bool keep) {
           T* h = keep ? acts_.data() + cap_ * layers_[i + 1].act_off : out;
           SoftmaxHead<T> head{b, out, h, s.out};
           gemm<T>(false, false, rows, s.out, s.in, T(1), in, s.in, W, s.out, T(0), out, s.out,
-                  GemmEpilogue{&SoftmaxHead<T>::block, &head});
-          if (head.partial.load(std::memory_order_relaxed)) {
-            add_bias(out, b, rows, s.out);
-            softmax_forward(out, h, rows, s.out);
-          }
+                  GemmEpilogue{&SoftmaxHead<T>::block, &head, true});
           in = h;
           ++i;
           continue;

@@ -90,7 +90,7 @@ void Network<T>::dense_backward(const Layer& L, const T* in, Index rows, bool fi
     gemm<T>(false, true, rows, s.in, s.out, T(1), delta, s.out, W, s.out, T(0), delta_in, s.in);
   if (fused) {
     Part part{fused, &L};
-    const GemmEpilogue ep{&Network::dense_update_block, &part};
+    const GemmEpilogue ep{&Network::dense_update_block, &part, true};
     gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, delta, s.out, T(0), dW, s.out, ep);
   } else {
     gemm<T>(true, false, s.in, s.out, rows, T(1), in, s.in, delta, s.out, T(0), dW, s.out);

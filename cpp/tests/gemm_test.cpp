@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <iterator>
 #include <limits>
@@ -219,9 +220,11 @@ struct EpilogueProbe {
   std::vector<float> seen;   // C's value when its block was reported
   std::vector<int> count;    // how many times each element was reported
   Index N;
+  std::atomic<bool> part_rows{false};  // a block did not span whole rows
 };
 static void probe(void* ctx, Index r0, Index r1, Index c0, Index c1) {
   auto& p = *static_cast<EpilogueProbe*>(ctx);
+  if (c0 != 0 || c1 != p.N) p.part_rows.store(true, std::memory_order_relaxed);
   for (Index r = r0; r < r1; ++r)
     for (Index c = c0; c < c1; ++c) {
 #ifdef _OPENMP
@@ -237,6 +240,7 @@ void test_epilogue() {
   const Index shapes[][3] = {{5, 7, 3}, {128, 512, 128}, {784, 512, 128}, {512, 10, 128}, {1, 300, 200}};
   for (auto& sh : shapes)
     for (bool ta : {false, true})
+      for (bool whole_rows : {false, true})
       for (int threads : {1, 2, 0}) {  // 0: one thread, cut (the trace's mode)
         set_threads(threads ? threads : 1);
         nncore::set_piece_trace(threads == 0);
@@ -245,17 +249,18 @@ void test_epilogue() {
         for (auto& x : A) x = u(rng);
         for (auto& x : B) x = u(rng);
         EpilogueProbe p{&C, std::vector<float>(M * N, 0.f), std::vector<int>(M * N, 0), N};
-        const nncore::GemmEpilogue ep{&probe, &p};
+        const nncore::GemmEpilogue ep{&probe, &p, whole_rows};
         nncore::gemm<float>(ta, false, M, N, K, 1.f, A.data(), ta ? M : K, B.data(), N, 0.f,
                             C.data(), N, ep);
         nncore::set_piece_trace(false);
         ++g_checks;
         bool ok = true;
         for (Index i = 0; i < M * N; ++i) ok &= p.count[i] == 1 && p.seen[i] == C[i];
+        ok &= !(whole_rows && p.part_rows);
         if (!ok) {
           ++g_fail;
-          std::printf("FAIL epilogue %ldx%ldx%ld ta=%d threads=%d\n", long(M), long(N), long(K),
-                      int(ta), threads);
+          std::printf("FAIL epilogue %ldx%ldx%ld ta=%d whole_rows=%d threads=%d\n", long(M),
+                      long(N), long(K), int(ta), int(whole_rows), threads);
         }
       }
   set_threads(2);
