@@ -9,6 +9,8 @@ of many steps as tests/test_training.py), and the tiny path must agree with the
 general one. `_core.tiny_path_calls()` tells which path ran; `_core.set_tiny_path`
 switches it off to get the general path's numbers.
 """
+from typing import Any, NamedTuple
+
 import numpy as np
 import pytest
 
@@ -109,30 +111,47 @@ def test_tiny_path_matches_reference(name, rows):
         assert _rel(pred, twin.predict(X)) <= 1e-12
 
 
+class _ThreeWays(NamedTuple):
+    h: Any             # the core's History (tiny path on)
+    h_ref: Any         # the twin's History
+    got: np.ndarray    # the core's parameters after fit
+    want: np.ndarray   # the twin's
+    tiny: bool         # the core's fit took the tiny path
+    general: np.ndarray  # the core's parameters after the same fit with the tiny path off
+    general_tiny: bool   # ... and whether that fit took the tiny path anyway
+
+
+def _fit_three_ways(specs, X, y, kw):
+    """The same fit from the same start by the core, its twin, and the core with the tiny
+    path switched off."""
+    core, twin = _twins(specs)
+    h, tiny = _served(lambda: core.fit(X, y, verbose=0, **kw))
+    h_ref = twin.fit(X, y, **kw)
+    _core.set_tiny_path(False)
+    try:
+        other = _twins(specs)[0]
+        _, general_tiny = _served(lambda: other.fit(X, y, verbose=0, **kw))
+    finally:
+        _core.set_tiny_path(True)
+    want = np.concatenate([v.ravel() for v in twin.state_dict().values()])
+    return _ThreeWays(h, h_ref, core.get_flat_parameters(), want, tiny,
+                      other.get_flat_parameters(), general_tiny)
+
+
 @pytest.mark.parametrize("name", TINY)
 def test_tiny_path_trajectory_matches_reference_and_general_path(name):
     # 60 steps of Adam on the full batch, 180 in shuffled minibatches (a last short one).
     specs, loss = TINY[name]
     X, y = _data(name, specs, loss, 45)
     for batch_size in (45, 16):
-        core, twin = _twins(specs)
         kw = dict(loss=loss, optimizer=nc.Adam(0.01), epochs=60, batch_size=batch_size,
                   l2=1e-3)
-        h, tiny = _served(lambda: core.fit(X, y, verbose=0, **kw))
-        assert tiny
-        h_ref = twin.fit(X, y, **kw)
-        want = np.concatenate([v.ravel() for v in twin.state_dict().values()])
-        got = core.get_flat_parameters()
-        assert _rel(got, want) <= 1e-10, (batch_size, _rel(got, want))
-        np.testing.assert_allclose(h.history["loss"], h_ref.history["loss"], rtol=1e-10)
+        r = _fit_three_ways(specs, X, y, kw)
+        assert r.tiny
+        assert _rel(r.got, r.want) <= 1e-10, (batch_size, _rel(r.got, r.want))
+        np.testing.assert_allclose(r.h.history["loss"], r.h_ref.history["loss"], rtol=1e-10)
         # the general path, same start: the same trajectory up to rounding
-        _core.set_tiny_path(False)
-        try:
-            other = _twins(specs)[0]
-            other.fit(X, y, verbose=0, **kw)
-        finally:
-            _core.set_tiny_path(True)
-        assert _rel(other.get_flat_parameters(), got) <= 1e-10
+        assert _rel(r.general, r.got) <= 1e-10
 
 
 @pytest.mark.parametrize("name", TINY)
@@ -146,22 +165,12 @@ def test_forward_gradient_on_the_tiny_path_matches_reference_and_general_path(na
     for k, weights in ((1, None), (17, w)):
         kw = dict(loss=loss, optimizer=nc.Adam(0.01), epochs=5, batch_size=16, l2=1e-3,
                   gradient="forward", tangents=k, sample_weight=weights)
-        core, twin = _twins(specs)
-        h, tiny = _served(lambda: core.fit(X, y, verbose=0, **kw))
-        assert tiny, f"{name}: the tiny path did not take the forward gradient"
-        h_ref = twin.fit(X, y, **kw)
-        want = np.concatenate([v.ravel() for v in twin.state_dict().values()])
-        got = core.get_flat_parameters()
-        assert _rel(got, want) <= 1e-12, (k, _rel(got, want))
-        np.testing.assert_allclose(h.history["loss"], h_ref.history["loss"], rtol=1e-12)
-        _core.set_tiny_path(False)
-        try:
-            other = _twins(specs)[0]
-            _, tiny = _served(lambda: other.fit(X, y, verbose=0, **kw))
-        finally:
-            _core.set_tiny_path(True)
-        assert not tiny
-        assert _rel(other.get_flat_parameters(), got) <= 1e-12
+        r = _fit_three_ways(specs, X, y, kw)
+        assert r.tiny, f"{name}: the tiny path did not take the forward gradient"
+        assert _rel(r.got, r.want) <= 1e-12, (k, _rel(r.got, r.want))
+        np.testing.assert_allclose(r.h.history["loss"], r.h_ref.history["loss"], rtol=1e-12)
+        assert not r.general_tiny
+        assert _rel(r.general, r.got) <= 1e-12
 
 
 @pytest.mark.parametrize("name", GENERAL)
