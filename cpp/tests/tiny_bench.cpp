@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "nncore/parallel.hpp"
+#include "nncore/tangent.hpp"
 #include "nncore/tiny.hpp"
 #include "nncore/trainer.hpp"
 
@@ -86,6 +87,28 @@ static void run(const Case& c) {
   std::printf("%-6s general: fit %.0f ns/step, train_batch %.0f, predict %.0f | "
               "tiny: fit %.0f, train_batch %.0f, predict %.0f\n",
               c.name, fit_ns[0], tb[0], fw[0], fit_ns[1], tb[1], fw[1]);
+
+  // Forward-gradient training (k = 1, the xor-fg and moons-fg workloads) in tiny-path
+  // predicts (benchmarks/run.py's ratio), and the part of its step that only draws
+  // the tangent: a floor under the ratio that no pass fusion can lower.
+  FitConfig fg = cfg;
+  fg.gradient = GradientKind::Forward;
+  fg.seed = 1;
+  std::vector<T> tangent(std::size_t(net.num_params()));
+  double fg_ns = 0, draw_ns = 0;
+  std::uint64_t draws = 0;
+  for (int round = 0; round < 3; ++round) {
+    const double f = per_call_ns(1, [&] { fit<T>(net, d, nullptr, fg, opt, st, {}, {}); }) / epochs;
+    const double t = per_call_ns(2000, [&] {
+      draw_tangent<T>(fg.seed, draws++, 0, tangent.data(), net.num_params());
+    });
+    if (round == 0 || f < fg_ns) fg_ns = f;
+    if (round == 0 || t < draw_ns) draw_ns = t;
+  }
+  std::printf("%-6s forward gradient: fit %.0f ns/step = %.1f predicts; drawing its %lld-entry "
+              "tangent %.0f ns = %.1f predicts\n",
+              c.name, fg_ns, fg_ns / fw[1], static_cast<long long>(net.num_params()), draw_ns,
+              draw_ns / fw[1]);
 }
 
 // tiny_bench [name [rounds]]: only that case (moons, xor), `rounds` times (a profile).

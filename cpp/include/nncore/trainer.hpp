@@ -81,6 +81,9 @@ struct EpochReport {
   bool has_val = false, has_metric = false;
 };
 
+// Per epoch: loss, lr, seconds always; metric (accuracy) for classification losses only;
+// val_loss and val_metric only with validation data (empty otherwise: a fit of many
+// tiny epochs pays for no series it does not have).
 struct History {
   std::vector<double> loss, val_loss, metric, val_metric, lr, seconds;
   Index epochs_run = 0;

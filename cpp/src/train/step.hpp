@@ -31,7 +31,7 @@ double weight_sum(const T* w, Index rows) {
 // ids/row0: the dataset rows of the batch (DropoutKey), whose masks are drawn for
 // step t + 1, the step about to be taken.
 template <class T>
-StepResult step_on_batch(Network<T>& net, const T* X, Targets<T> y, Index rows,
+StepResult step_on_batch(Network<T>& net, const T* X, const Targets<T>& y, Index rows,
                          const FitConfig& cfg, const OptimizerConfig& opt, OptimizerState<T>& st,
                          double lr, double* loss, GradientEstimator<T>* est = nullptr,
                          const Index* ids = nullptr, Index row0 = 0) {
