@@ -173,16 +173,20 @@ class Pool {
   // of far below it. Read from the kernel's count of runnable threads every
   // 10 ms; the smaller of the last two readings counts, so a kernel thread
   // passing by does not cost an idle machine its team. A team larger than the
-  // CPUs was asked for on purpose (every thread gets work) and is left alone.
-  // After a stall (note_wait) the team is 1 until solo_until. Lock-free: the
+  // CPUs was asked for on purpose and is left alone by this reading, but not by
+  // the stall rule: after a stall (note_wait) the team is 1 until solo_until.
+  // Threads sharing cores stall often, and one thread is then the faster (a
+  // 784-512-512-10 fit at T = 4 on 2 cores: 1.7-1.8 fits/s with the rule, 0.9-1.5
+  // without, 1.9-2.0 at T = 1). NNCORE_BUSY_CHECK=0 turns off both, the
+  // whole team always (benchmarks/threads.py's check of the split). Lock-free: the
   // products ask before they cut their work (threads_or_trace), so a caller
   // that will run alone runs them whole.
  public:
   int team_now(int team, Clock::time_point now) {
-    if (team <= 1) return team;
+    if (team <= 1 || !busy_check_) return team;  // NNCORE_BUSY_CHECK=0: the whole team, always
     const std::int64_t t = ns_of(now);
     if (t < solo_until_ns_.load(std::memory_order_relaxed)) return 1;
-    if (!busy_check_ || team > cpus_) return team;
+    if (team > cpus_) return team;
     std::int64_t last = busy_checked_ns_.load(std::memory_order_relaxed);
     if (t - last >= 10000000 &&
         busy_checked_ns_.compare_exchange_strong(last, t, std::memory_order_relaxed)) {
