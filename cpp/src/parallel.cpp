@@ -155,8 +155,8 @@ class Pool {
   // The pieces are the same either way: only the speed changes, no result.
   void note_wait(Clock::time_point start, Clock::time_point own_done, std::int64_t mine,
                  std::int64_t n) {
+    if (mine <= 0 || !busy_check_) return;  // NNCORE_BUSY_CHECK=0: team_now ignores stalls
     const auto end = Clock::now();
-    if (mine <= 0) return;
     if ((end - start) * mine > (own_done - start) * n + std::chrono::microseconds(20) * mine) {
       solo_until_ns_.store(ns_of(end + solo_for_), std::memory_order_relaxed);
       solo_for_ = std::min<Clock::duration>(2 * solo_for_, std::chrono::seconds(1));
