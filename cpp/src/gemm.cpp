@@ -64,19 +64,24 @@ bool worth_threads_for(Index M, Index N, Index K, std::size_t elem) {
 // alone (never the thread count). Starting from all of C, the longer side is
 // halved in whole units (register tiles, cache lines) until a block's estimated
 // time is at most kBlockNs: long enough that taking a piece (one atomic
-// increment) and packing its panels cost a few percent, short enough that a
-// 128-row training batch of a 512-wide layer gives 32-128 pieces, so 16 cores
-// get whole rounds of them (a job of 56 pieces on 16 cores takes 4 rounds
-// where 3.5 would do; of 104 pieces, 7 where 6.5 would). Near-square blocks repack the least (each block packs its own rows of
-// op(A) and columns of op(B)). A unit of 0 forbids splitting that side.
-// Products below kMinBlocks blocks of kBlockNs (the 10-wide output layer's,
-// a few µs each) are cut into up to kMinBlocks blocks of at least kMinBlockNs:
-// otherwise each is one block, a serial step that many cores wait on.
+// increment) costs a few percent, short enough that many cores get several
+// rounds of pieces, where a part-filled last round costs less (a 128-row
+// training batch of a 512-wide layer: 128 blocks of ~4 µs measured, 8 whole
+// rounds on 16 cores). Near-square blocks repack the least (each block packs
+// its own rows of op(A) and columns of op(B)). A unit of 0 forbids splitting
+// that side. Products below kMinBlocks blocks of kBlockNs (the 10-wide output
+// layer's, a few µs each) are cut into up to kMinBlocks blocks of at least
+// kMinBlockNs: otherwise each is a serial step that many cores wait on. The
+// estimate is 3-5x optimistic for such thin products (memory bound; 8 blocks
+// of "1 µs" measured 4-5 µs each), hence the low floor: 16 blocks, so 16 cores
+// all take part (threads.py, mnist-mlp on 16 cores: predicted 10.5-11.9x with
+// kBlockNs 8000 / kMinBlockNs 1000 / kPackElems 16384, 11.5-12.4x now; at 2
+// threads no change measured against the noise).
 // Large products (a 2048² square: 10⁴ blocks of kBlockNs) are cut into about
 // kMaxBlocks blocks instead, big enough that a block's panels are reused from
 // L1/L2 rather than streamed from L3 for a few tiles each (2048² float: 58 ->
 // 96 GFLOP/s on one thread cut), and still 4 rounds of pieces for 64 cores.
-constexpr double kBlockNs = 8000.0, kMinBlockNs = 1000.0;
+constexpr double kBlockNs = 4000.0, kMinBlockNs = 400.0;
 constexpr int kMinBlocks = 16, kMaxBlocks = 256;
 
 struct Blocks {
@@ -118,8 +123,11 @@ void run_blocks(bool threads, const Blocks& b, Index M, Index N, const Body& bod
 // from them. The K slabs are run()'s, so every element is summed in the same
 // order as on one thread. Slabs are packed together while they fit
 // kSharedPackBytes (every workload's products: one group), so the workspace
-// stays bounded for any K.
-constexpr Index kPackElems = 16384;
+// stays bounded for any K. Packing a transposed operand reads across rows and
+// runs at ~5 GB/s: pieces of 16384 elements took 14 µs (the first layer's ∂θ
+// packs Xᵀ, 784 x 128: 7 such pieces, the longest job step on 16 cores);
+// 4096 makes them ~4 µs.
+constexpr Index kPackElems = 4096;
 constexpr std::size_t kSharedPackBytes = std::size_t(16) << 20;
 
 template <class T, class Done>
