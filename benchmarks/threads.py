@@ -136,14 +136,18 @@ def with_handout(trace, jobs):
 
 
 def one_thread_model(run, repeats):
-    """Minimum piece times and serial time over `repeats` traced 1-thread runs.
+    """Minimum piece times and serial time over `repeats` traced 1-thread runs, and the
+    minimum wall time of as many plain (untraced, uncut) 1-thread runs, interleaved with
+    them: this VM's speed drifts by 10-25 % over seconds, and the prediction divides one
+    by the other, so both minima are taken over the same stretch of time.
 
     Every stretch of serial time (outside_pieces) is a minimum over the runs, like every
     piece: on a busy machine a run's sum would mostly measure when the OS ran something else.
     """
     nc.set_num_threads(1)
-    best_jobs, best_serial = None, None
+    best_jobs, best_serial, whole = None, None, float("inf")
     for _ in range(repeats):
+        whole = min(whole, plain_run_ns(run))
         wall, tr = traced(run)
         if tr["overflow"]:
             raise RuntimeError("piece trace overflowed: use a smaller workload")
@@ -155,7 +159,7 @@ def one_thread_model(run, repeats):
             continue
         best_jobs = [np.minimum(a, b) for a, b in zip(best_jobs, jobs)]
         best_serial = np.minimum(best_serial, serial)
-    return best_jobs, float(max(best_serial.sum(), 0.0))
+    return best_jobs, float(max(best_serial.sum(), 0.0)), whole
 
 
 def makespan(piece_ns, threads):
@@ -189,15 +193,11 @@ def predicted(jobs, serial, cores, overhead_ns, whole_ns):
     return whole_ns / tp
 
 
-def whole_one_thread(run, repeats):
-    """Minimum wall time (ns) of `repeats` untraced 1-thread runs: nothing cut into pieces."""
-    nc.set_num_threads(1)
-    best = float("inf")
-    for _ in range(repeats):
-        t = time.perf_counter_ns()
-        run()
-        best = min(best, float(time.perf_counter_ns() - t))
-    return best
+def plain_run_ns(run):
+    """Wall time (ns) of one untraced run: on one thread nothing is cut into pieces."""
+    t = time.perf_counter_ns()
+    run()
+    return float(time.perf_counter_ns() - t)
 
 
 def task_ticks():
@@ -268,8 +268,7 @@ def main(argv=None):
             what, setup = wls[name]
             nc.set_num_threads(1)
             run = setup()
-            jobs, serial = one_thread_model(run, repeats)
-            whole = whole_one_thread(run, repeats)
+            jobs, serial, whole = one_thread_model(run, repeats)
             total = serial + sum(float(j.sum()) for j in jobs)
             print(f"\n== {name}: {what}")
             print(f"1 thread: {whole / 1e3:.0f} µs; cut into pieces {total / 1e3:.0f} µs "
