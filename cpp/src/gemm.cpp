@@ -74,9 +74,10 @@ bool worth_threads_for(Index M, Index N, Index K, std::size_t elem) {
 // kMinBlockNs: otherwise each is a serial step that many cores wait on. The
 // estimate is 3-5x optimistic for such thin products (memory bound; 8 blocks
 // of "1 µs" measured 4-5 µs each), hence the low floor: 16 blocks, so 16 cores
-// all take part (threads.py, mnist-mlp on 16 cores: predicted 10.5-11.9x with
-// kBlockNs 8000 / kMinBlockNs 1000 / kPackElems 16384, 11.5-12.4x now; at 2
-// threads no change measured against the noise).
+// all take part (threads.py, mnist-mlp on 16 cores, two A/B runs: predicted
+// 10.8-10.9x with kBlockNs 8000 / kMinBlockNs 1000 and fixed pack pieces,
+// 11.4-12.7x with these and the pack pieces below; at 2 threads no change
+// measured against the noise).
 // Large products (a 2048² square: 10⁴ blocks of kBlockNs) are cut into about
 // kMaxBlocks blocks instead, big enough that a block's panels are reused from
 // L1/L2 rather than streamed from L3 for a few tiles each (2048² float: 58 ->
@@ -123,11 +124,13 @@ void run_blocks(bool threads, const Blocks& b, Index M, Index N, const Body& bod
 // from them. The K slabs are run()'s, so every element is summed in the same
 // order as on one thread. Slabs are packed together while they fit
 // kSharedPackBytes (every workload's products: one group), so the workspace
-// stays bounded for any K. Packing a transposed operand reads across rows and
-// runs at ~5 GB/s: pieces of 16384 elements took 14 µs (the first layer's ∂θ
-// packs Xᵀ, 784 x 128: 7 such pieces, the longest job step on 16 cores);
-// 4096 makes them ~4 µs.
-constexpr Index kPackElems = 4096;
+// stays bounded for any K. A packing piece has about 1/kPackPieces of a slab's
+// elements, between kMinPackElems and kPackElems: packing reads from L3 or
+// memory at ~5 GB/s here, so fixed pieces of 16384 elements took 8-14 µs, and
+// the first layer's ∂θ packs only 7 + 4 of them (Xᵀ, 784 x 128, and δ): the
+// longest step of a training step on 16 cores; now 20 + 16. A large predict's
+// pack job keeps its pieces of kPackElems (84 for 1024 x 784 · 784 x 512).
+constexpr Index kPackElems = 16384, kMinPackElems = 2048, kPackPieces = 32;
 constexpr std::size_t kSharedPackBytes = std::size_t(16) << 20;
 
 template <class T, class Done>
@@ -142,8 +145,9 @@ void packed_shared(const Family<T>& f, const Blocks& b, bool ta, bool tb, Index 
       Index(kSharedPackBytes / (std::size_t(slab_elems) * sizeof(T))), 1, slabs);
   T* ws = static_cast<T*>(workspace(std::size_t(group * slab_elems) * sizeof(T)));
   // Panels per packing piece, and the pieces of one slab: A's row groups, then B's.
-  const Index a_rows = std::max<Index>(f.mr, kPackElems / kcb / f.mr * f.mr);
-  const Index b_cols = std::max<Index>(f.nr, kPackElems / kcb / f.nr * f.nr);
+  const Index pack_elems = std::clamp((mpad + npad) * kcb / kPackPieces, kMinPackElems, kPackElems);
+  const Index a_rows = std::max<Index>(f.mr, pack_elems / kcb / f.mr * f.mr);
+  const Index b_cols = std::max<Index>(f.nr, pack_elems / kcb / f.nr * f.nr);
   const Index a_pieces = (M + a_rows - 1) / a_rows, b_pieces = (N + b_cols - 1) / b_cols;
   for (Index s0 = 0; s0 < slabs; s0 += group) {
     const Index s1 = std::min(slabs, s0 + group);
