@@ -37,6 +37,9 @@ CASES = [
     ("unsplit", [("Dense", 20, 40), ("Sigmoid",), ("Dense", 40, 7)], 64, "mse"),
     ("odd", [("Dense", 97, 333), ("LeakyReLU",), ("Maxout", 333, 129, 3), ("PReLU", 129),
              ("Dense", 129, 1), ("Sigmoid",)], 257, "bce"),
+    # losses cut into pieces of rows ("split" too: 300 rows x 10 classes, 11 pieces)
+    ("loss-pieces", [("Dense", 30, 200), ("ReLU",), ("Dense", 200, 5), ("Sigmoid",)], 700, "bce"),
+    ("loss-pieces-mse", [("Dense", 30, 200), ("Tanh",), ("Dense", 200, 3)], 999, "mse"),
 ]
 
 
