@@ -21,9 +21,16 @@ inline T poisson_term(T c, T z, T h) {
   return (c > T(0) ? c * std::log(c) : T(0)) - c * z - c + h;
 }
 
-// The weighted form, row by row: value Σᵢ wᵢ·lossᵢ / (Σw·k) and δᵢ = wᵢ·∂lossᵢ/(Σw·k),
-// with k = 2 (MSE, the lecture's ½), width (MSEMean, BCE: means over the row) or 1 (CE,
-// Poisson: sums over the row).
+// The mean over rows divides by rows·k (weighted: Σw·k), with k = 2 (MSE, the
+// lecture's ½), width (MSEMean, BCE: means over the row) or 1 (CE, Poisson: sums over
+// the row).
+double row_divisor(LossKind kind, Index width) {
+  return kind == LossKind::MSE                                ? 2.0
+         : kind == LossKind::CE || kind == LossKind::Poisson ? 1.0
+                                                             : double(width);
+}
+
+// The weighted form, row by row: value Σᵢ wᵢ·lossᵢ / (Σw·k) and δᵢ = wᵢ·∂lossᵢ/(Σw·k).
 template <class T>
 double weighted_loss(LossKind kind, const T* in, Targets<T> t, Index rows, Index width,
                      T* delta) {
@@ -33,9 +40,7 @@ double weighted_loss(LossKind kind, const T* in, Targets<T> t, Index rows, Index
     if (delta) std::fill(delta, delta + rows * width, T(0));
     return 0.0;
   }
-  const double k = kind == LossKind::MSE                                ? 2.0
-                   : kind == LossKind::CE || kind == LossKind::Poisson ? 1.0
-                                                                       : double(width);
+  const double k = row_divisor(kind, width);
   double total = 0.0;
   for (Index r = 0; r < rows; ++r) {
     const T* z = in + r * width;
@@ -245,9 +250,7 @@ constexpr Index kLossPieceElems = 256, kLossPieces = 64;
 template <class T>
 double unweighted_loss(LossKind kind, const T* in, Targets<T> t, Index rows, Index width,
                        T* delta) {
-  const double denom = kind == LossKind::MSE                                  ? 2.0 * double(rows)
-                       : kind == LossKind::CE || kind == LossKind::Poisson ? double(rows)
-                                                                             : double(rows * width);
+  const double denom = double(rows) * row_divisor(kind, width);  // exact: rows·width < 2⁵³
   const Index per = (kLossPieceElems + width - 1) / width;  // rows per piece, at least
   const Index pieces = std::min(kLossPieces, rows / std::max<Index>(per, 1));
   if (pieces < 2)
@@ -255,10 +258,7 @@ double unweighted_loss(LossKind kind, const T* in, Targets<T> t, Index rows, Ind
   double part[kLossPieces];
   for_pieces(pieces, [&](Index p) {
     const Index r0 = rows * p / pieces, r1 = rows * (p + 1) / pieces;
-    Targets<T> tp;
-    if (t.labels) tp.labels = t.labels + r0;
-    else tp.Y = t.Y + r0 * width;
-    part[p] = loss_sum(kind, in + r0 * width, tp, r1 - r0, width,
+    part[p] = loss_sum(kind, in + r0 * width, offset_targets(t, r0, width), r1 - r0, width,
                        delta ? delta + r0 * width : nullptr, rows);
   });
   double total = 0.0;

@@ -14,6 +14,16 @@ struct Targets {
   const T* w = nullptr;
 };
 
+// Targets of rows [r0, ...) of y (rows of `width` values, or labels; weights too).
+template <class T>
+Targets<T> offset_targets(Targets<T> y, std::int64_t r0, std::int64_t width) {
+  Targets<T> out;
+  if (y.labels) out.labels = y.labels + r0;
+  else out.Y = y.Y + r0 * width;
+  if (y.w) out.w = y.w + r0;
+  return out;
+}
+
 // Returns the mean loss over the rows (float64 accumulation) and, if delta is
 // non-null, writes δ = ∂(mean loss)/∂(input).
 //   MSE:     input h, 1/(2m) ΣΣ (h−c)²         δ = (h − c)/m

@@ -21,16 +21,6 @@ struct Batch {
   Index row0 = 0;
 };
 
-// Targets of rows [r0, ...) of y (rows of `width` values, or labels; weights too).
-template <class T>
-Targets<T> offset_targets(Targets<T> y, Index r0, Index width) {
-  Targets<T> out;
-  if (y.labels) out.labels = y.labels + r0;
-  else out.Y = y.Y + r0 * width;
-  if (y.w) out.w = y.w + r0;
-  return out;
-}
-
 template <class T>
 class BatchSource {
  public:
